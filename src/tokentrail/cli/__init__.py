@@ -1,0 +1,47 @@
+"""The ``tokentrail`` command line.
+
+Subcommands live in one module each (``tokentrail.cli.<command>``) and register
+themselves on :data:`cli`. User errors print one line on stderr and exit 2; no
+traceback ever reaches the user for a :class:`~tokentrail.errors.TokentrailError`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tokentrail import __version__
+from tokentrail.errors import TokentrailError
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="tokentrail")
+def cli() -> None:
+    """tokentrail: exact, explainable Claude API token usage and cost."""
+
+
+def _register() -> None:
+    # Imported for their side effect: each module adds its commands to `cli`.
+    from tokentrail.cli import price as _price  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the CLI, mapping tokentrail errors to exit code 2."""
+    _register()
+    try:
+        rv = cli.main(args=argv, prog_name="tokentrail", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TokentrailError as exc:
+        click.echo(f"tokentrail: error: {exc}", err=True)
+        sys.exit(2)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(rv if isinstance(rv, int) else 0)

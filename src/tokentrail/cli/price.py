@@ -1,0 +1,3 @@
+"""``tokentrail price`` and ``tokentrail prices`` (filled in by the pricing work)."""
+
+from __future__ import annotations

@@ -1,0 +1,94 @@
+"""Imports point down the layers of DESIGN.md (an AST check, no import-time side effects)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "tokentrail"
+
+# layer -> the tokentrail layers it may import (besides itself)
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "_money": set(),
+    "types": {"errors", "_money"},
+    "pricing": {"types", "errors", "_money"},
+    "ingest": {"types", "errors", "_money"},
+    "analysis": {"types", "pricing", "errors", "_money"},
+    "ledger": {"ingest", "analysis", "pricing", "types", "errors", "_money"},
+    "reports": {"ledger", "ingest", "analysis", "pricing", "types", "errors", "_money"},
+    "web": {"reports", "ledger", "ingest", "analysis", "pricing", "types", "errors", "_money"},
+    "cli": {
+        "web",
+        "reports",
+        "ledger",
+        "ingest",
+        "analysis",
+        "pricing",
+        "types",
+        "errors",
+        "_money",
+        "__init__",
+    },
+    "track": {"ledger", "ingest", "analysis", "pricing", "types", "errors", "_money"},
+}
+FACADE = {"__init__", "__main__"}
+
+
+def _layer_of(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imported_layers(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                pytest.fail(f"{path}: use absolute imports (tokentrail.x), not relative ones")
+            names = [node.module or ""]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "tokentrail":
+                found.add(parts[1] if len(parts) > 1 else "__init__")
+    return found
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if _layer_of(p) not in FACADE)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(SRC)))
+def test_imports_point_down(path: Path) -> None:
+    layer = _layer_of(path)
+    assert layer in ALLOWED, f"{layer} is not a known layer: add it to DESIGN.md and this test"
+    bad = _imported_layers(path) - ALLOWED[layer] - {layer}
+    assert not bad, f"{path.relative_to(SRC)} ({layer}) imports {sorted(bad)} against the layers"
+
+
+def test_leaves_use_stdlib_only() -> None:
+    for leaf in ("errors.py", "_money.py"):
+        tree = ast.parse((SRC / leaf).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                top = node.module.split(".")[0]
+                assert top in {"__future__", "collections", "decimal", "typing"}, (leaf, top)
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    assert a.name.split(".")[0] in {"decimal", "typing"}, (leaf, a.name)
+
+
+def test_types_never_import_anthropic() -> None:
+    for path in (SRC / "types").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert all(not a.name.startswith("anthropic") for a in node.names), path
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("anthropic"), path

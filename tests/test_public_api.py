@@ -1,0 +1,40 @@
+"""Pins the public API: adding or removing a name is a deliberate, reviewed change."""
+
+from __future__ import annotations
+
+import tokentrail
+
+EXPECTED = {
+    "CatalogError",
+    "IngestError",
+    "LedgerError",
+    "LedgerLockedError",
+    "PricingError",
+    "TokenCountError",
+    "TokentrailError",
+    "UnknownModelError",
+    "UsageError",
+    "UserInputError",
+    "__version__",
+}
+
+
+def test_all_is_pinned() -> None:
+    assert set(tokentrail.__all__) == EXPECTED
+
+
+def test_all_names_resolve() -> None:
+    for name in tokentrail.__all__:
+        assert getattr(tokentrail, name) is not None, name
+
+
+def test_all_is_sorted_and_unique() -> None:
+    assert len(set(tokentrail.__all__)) == len(tokentrail.__all__)
+    assert list(tokentrail.__all__) == sorted(tokentrail.__all__, key=str)
+
+
+def test_errors_share_one_root() -> None:
+    for name in tokentrail.__all__:
+        obj = getattr(tokentrail, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, tokentrail.TokentrailError), name
