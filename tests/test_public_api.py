@@ -5,17 +5,36 @@ from __future__ import annotations
 import tokentrail
 
 EXPECTED = {
+    "AgentRef",
+    "BetaUsage",
     "CatalogError",
+    "CostBreakdown",
     "IngestError",
     "LedgerError",
     "LedgerLockedError",
+    "Origin",
+    "Pricer",
     "PricingError",
     "TokenCountError",
+    "TokenCounts",
     "TokentrailError",
     "UnknownModelError",
+    "Usage",
+    "UsageAccumulator",
     "UsageError",
+    "UsageRecord",
     "UserInputError",
     "__version__",
+    "add_usage",
+    "cache_writes_by_ttl",
+    "context_size",
+    "context_sizes",
+    "last_context_window",
+    "price",
+    "sum_usage",
+    "token_counts",
+    "total_input_tokens",
+    "usage_from",
 }
 
 

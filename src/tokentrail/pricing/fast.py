@@ -1,0 +1,203 @@
+"""The fast path: totals for many records with exact integer arithmetic.
+
+:class:`Pricer` resolves (model, UTC day, speed, service tier, inference geo) once, using the
+same rate plans and multipliers as :func:`~tokentrail.pricing.price`, and caches the result as
+integer coefficients: every rate x multiplier is pre-scaled by ``10**scale`` (``scale`` chosen
+from the catalog so that every product is an integer, checked when a plan is built). A record's
+total is then ``sum(tokens x coefficient) + searches x fee`` in Python ints, turned into one
+:class:`~decimal.Decimal` (USD) at the end. Totals are Decimal-equal to ``price(...).total``.
+
+The fast path returns totals only: for lines, flags and ``complete``, call ``price()``.
+Unpriced components count as $0 here too (``price()`` marks that total as a lower bound).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Context, Decimal
+from typing import NamedTuple
+
+from tokentrail.errors import PricingError
+from tokentrail.pricing.calculate import utc_day
+from tokentrail.pricing.catalog import Catalog, default_catalog
+from tokentrail.pricing.extract import read_request
+from tokentrail.pricing.modifiers import token_multiplier
+from tokentrail.pricing.rates import RateChoice, plan_rates
+from tokentrail.pricing.resolve import SYNTHETIC, resolve_model
+from tokentrail.pricing.schema import COMPONENTS
+
+__all__ = ["FastRecord", "Pricer"]
+
+_CTX = Context(prec=80)
+_NO_TIER = 1 << 62  # above any prompt: MAX_TOKENS x 4 components is far below this
+Counts = tuple[int, int, int, int, int]
+"""input, 5-minute cache writes, 1-hour cache writes, cache reads, output (tokens)."""
+
+
+class FastRecord(NamedTuple):
+    """One record for :meth:`Pricer.totals` (plain values, already parsed).
+
+    ``day`` is the request's UTC day. ``iterations``: ``(model or None, counts)`` per sampling
+    call; when non-empty it replaces ``counts`` (as ``usage.iterations`` does).
+    """
+
+    model: str
+    day: date
+    counts: Counts
+    speed: str | None = None
+    service_tier: str | None = None
+    inference_geo: str | None = None
+    web_search_requests: int = 0
+    iterations: tuple[tuple[str | None, Counts], ...] = ()
+
+
+# A plan: (threshold, low coefficients x5, high coefficients x5) as one flat tuple of ints.
+_Plan = tuple[int, int, int, int, int, int, int, int, int, int, int]
+
+
+def _exponent(d: Decimal) -> int:
+    exp = d.normalize().as_tuple().exponent
+    assert isinstance(exp, int)
+    return max(0, -exp)
+
+
+class Pricer:
+    """Prices many records quickly; totals equal :func:`~tokentrail.pricing.price` exactly.
+
+    Not thread-safe for first use of a key (plans are cached in a dict); share one per thread
+    or warm it first.
+    """
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self.catalog = catalog if catalog is not None else default_catalog()
+        mods = self.catalog.modifiers
+        factors = [
+            Decimal(1),
+            mods.batch.multiplier,
+            mods.data_residency.multiplier,
+            mods.batch.multiplier * mods.data_residency.multiplier,
+        ]
+        rates = {
+            rate
+            for rows in self.catalog.rows.values()
+            for row in rows
+            for c in COMPONENTS
+            if (rate := row.rate(c)) is not None
+        }
+        self.scale = max((_exponent(r * f) for r in rates for f in factors), default=0)
+        """Decimal places of the pre-scaled coefficients (USD per MTok x multiplier)."""
+        self._exp = -(self.scale + 6)
+        self._fee = self._units(mods.web_search.usd_per_request * 1_000_000, "web search fee")
+        self._plans: dict[tuple[str, date, str | None, str | None, str | None], _Plan] = {}
+        self._synthetic: dict[str, bool] = {}
+
+    def _units(self, value: Decimal, what: str) -> int:
+        scaled = value.scaleb(self.scale, _CTX)
+        if scaled != scaled.to_integral_value():
+            raise PricingError(f"{what} {value} is not exact at scale 10**{self.scale}")
+        return int(scaled)
+
+    def _coeffs(self, choice: RateChoice, factor: Decimal) -> tuple[int, ...]:
+        return tuple(
+            0 if cr.rate is None else self._units(cr.rate * factor, f"rate {cr.rate} x {factor}")
+            for cr in choice.rates
+        )
+
+    def _plan(self, key: tuple[str, date, str | None, str | None, str | None]) -> _Plan:
+        model, day, speed, tier, geo = key
+        if model.strip().lower() == SYNTHETIC:
+            plan: _Plan = (_NO_TIER, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        else:
+            spec = resolve_model(self.catalog, model)
+            rp = plan_rates(self.catalog, spec, day, fast=speed == "fast")
+            factor = token_multiplier(self.catalog, spec, day, tier, geo).factor
+            low = self._coeffs(rp.base, factor)
+            high = self._coeffs(rp.tier, factor) if rp.tier is not None else low
+            threshold = rp.threshold if rp.threshold is not None else _NO_TIER
+            plan = (threshold, *low, *high)  # type: ignore[assignment]
+        self._plans[key] = plan
+        return plan
+
+    def total_counts(
+        self,
+        model: str,
+        day: date,
+        counts: Counts,
+        *,
+        speed: str | None = None,
+        service_tier: str | None = None,
+        inference_geo: str | None = None,
+        web_search_requests: int = 0,
+        iterations: Sequence[tuple[str | None, Counts]] = (),
+    ) -> Decimal:
+        """USD total of one parsed record (see :class:`FastRecord` for the fields)."""
+        rec = FastRecord(
+            model,
+            day,
+            counts,
+            speed,
+            service_tier,
+            inference_geo,
+            web_search_requests,
+            tuple(iterations),
+        )
+        return self.totals((rec,))[0]
+
+    def total(self, usage: object, *, model: str, at: datetime | date | None = None) -> Decimal:
+        """USD total of one usage (anything ``usage_from`` accepts); equals ``price().total``."""
+        req = read_request(usage)
+        iters = tuple((c.model, c.counts) for c in req.calls) if req.has_iterations else ()
+        return self.total_counts(
+            model,
+            utc_day(at),
+            req.calls[0].counts,
+            speed=req.speed,
+            service_tier=req.service_tier,
+            inference_geo=req.inference_geo,
+            web_search_requests=req.web_search_requests,
+            iterations=iters,
+        )
+
+    def totals(self, records: Iterable[FastRecord]) -> list[Decimal]:
+        """USD totals of many records, in order (the hot loop: ints only, one Decimal each)."""
+        plans = self._plans
+        get = plans.get
+        build = self._plan
+        fee = self._fee
+        exp = self._exp
+        ctx = _CTX
+        dec = Decimal
+        synthetic = self._synthetic
+        zero = Decimal(0)
+        out: list[Decimal] = []
+        append = out.append
+        for model, day, counts, speed, tier, geo, searches, iterations in records:
+            is_synthetic = synthetic.get(model)
+            if is_synthetic is None:
+                is_synthetic = synthetic[model] = model.strip().lower() == SYNTHETIC
+            if is_synthetic:  # Claude Code's local placeholder: $0, like price()
+                append(zero)
+                continue
+            if iterations:
+                units = 0
+                for imodel, icounts in iterations:
+                    key = (imodel or model, day, speed, tier, geo)
+                    p = get(key) or build(key)
+                    i, w5, w1, r, o = icounts
+                    if i + w5 + w1 + r > p[0]:
+                        units += p[6] * i + p[7] * w5 + p[8] * w1 + p[9] * r + p[10] * o
+                    else:
+                        units += p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
+            else:
+                key = (model, day, speed, tier, geo)
+                p = get(key) or build(key)
+                i, w5, w1, r, o = counts
+                if i + w5 + w1 + r > p[0]:
+                    units = p[6] * i + p[7] * w5 + p[8] * w1 + p[9] * r + p[10] * o
+                else:
+                    units = p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
+            if searches:
+                units += searches * fee
+            append(dec(units).scaleb(exp, ctx))
+        return out

@@ -1,0 +1,175 @@
+"""price(): input handling, errors, lines, rule ids and time zones."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from tokentrail.errors import TokenCountError, UnknownModelError, UsageError
+from tokentrail.pricing import packaged_catalog, price, utc_day
+
+CAT = packaged_catalog()
+U = {"input_tokens": 1000, "output_tokens": 100}
+
+
+def test_naive_datetime_is_utc_and_aware_is_converted() -> None:
+    assert utc_day(datetime(2024, 12, 3, 23, 30)) == date(2024, 12, 3)
+    est = timezone(timedelta(hours=-5))
+    assert utc_day(datetime(2024, 12, 3, 23, 30, tzinfo=est)) == date(2024, 12, 4)
+    b = price(
+        U,
+        model="claude-3-5-haiku-20241022",
+        at=datetime(2024, 12, 3, 20, 0, tzinfo=est),
+        catalog=CAT,
+    )
+    assert b.at == date(2024, 12, 4)
+    assert b.total == (1000 * Decimal("0.80") + 100 * Decimal("4")) / 10**6
+
+
+def test_none_means_today() -> None:
+    assert price(U, model="claude-opus-4-7", catalog=CAT).at == datetime.now(timezone.utc).date()
+
+
+def test_accepts_json_text_and_whole_message() -> None:
+    msg = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-opus-4-7",
+        "content": [],
+        "usage": U,
+    }
+    a = price(json.dumps(U), model="claude-opus-4-7", at=date(2026, 5, 1), catalog=CAT)
+    b = price(msg, model="claude-opus-4-7", at=date(2026, 5, 1), catalog=CAT)
+    assert a.total == b.total == (1000 * Decimal(5) + 100 * Decimal(25)) / 10**6
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"input_tokens": -1, "output_tokens": 0},
+        {"input_tokens": 1_000_000_001, "output_tokens": 0},
+        {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 10**12},
+        {"input_tokens": True, "output_tokens": 0},
+    ],
+)
+def test_bad_counts_raise_token_count_error(bad: dict[str, object]) -> None:
+    with pytest.raises(TokenCountError):
+        price(bad, model="claude-opus-4-7", at=date(2026, 5, 1), catalog=CAT)
+
+
+def test_non_int_count_raises_usage_error() -> None:
+    with pytest.raises(UsageError):
+        price(
+            {"input_tokens": 1.5, "output_tokens": 0},
+            model="claude-opus-4-7",
+            at=date(2026, 5, 1),
+            catalog=CAT,
+        )
+
+
+def test_exactly_the_limit_is_allowed() -> None:
+    b = price(
+        {"input_tokens": 1_000_000_000, "output_tokens": 0},
+        model="claude-opus-4-7",
+        at=date(2026, 5, 1),
+        catalog=CAT,
+    )
+    assert b.total == Decimal(5000)
+
+
+def test_unknown_model_in_iteration_raises() -> None:
+    usage = {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "iterations": [
+            {
+                "type": "advisor_message",
+                "model": "claude-nope",
+                "input_tokens": 1,
+                "output_tokens": 1,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+            }
+        ],
+    }
+    with pytest.raises(UnknownModelError):
+        price(usage, model="claude-opus-4-7", at=date(2026, 5, 1), catalog=CAT)
+
+
+def test_lines_carry_rules_sources_and_iteration() -> None:
+    usage = {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "service_tier": "batch",
+        "inference_geo": "us",
+        "iterations": [
+            {
+                "type": "compaction",
+                "input_tokens": 300_000,
+                "output_tokens": 10,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+            }
+        ],
+    }
+    b = price(usage, model="claude-sonnet-4-6", at=date(2026, 3, 1), catalog=CAT)
+    line = b.lines[0]
+    assert line.rules == ("long_context_legacy", "batch", "data_residency")
+    assert line.multiplier == Decimal("0.55")
+    assert line.iteration == 0
+    assert line.iteration_type == "compaction"
+    assert line.source
+    assert line.source.startswith("https://")
+    assert line.usd == 300_000 * Decimal(6) * Decimal("0.55") / 10**6
+
+
+def test_zero_usage_is_zero_and_complete() -> None:
+    b = price(
+        {"input_tokens": 0, "output_tokens": 0},
+        model="claude-opus-4-7",
+        at=date(2026, 5, 1),
+        catalog=CAT,
+    )
+    assert b.total == 0
+    assert b.lines == ()
+    assert b.complete
+
+
+def test_synthetic_with_tokens_is_zero_not_error() -> None:
+    b = price({"input_tokens": 5, "output_tokens": 7}, model="<synthetic>", catalog=CAT)
+    assert b.total == 0
+    assert b.resolved_model == "<synthetic>"
+    assert b.flag_codes == ("synthetic_model",)
+
+
+def test_unknown_service_tier_and_geo_are_flagged() -> None:
+    b = price(
+        {"input_tokens": 10, "output_tokens": 0, "service_tier": "flex", "inference_geo": "eu"},
+        model="claude-opus-4-7",
+        at=date(2026, 5, 1),
+        catalog=CAT,
+    )
+    assert {"service_tier_unknown", "inference_geo_unknown"} <= set(b.flag_codes)
+    assert b.total == 10 * Decimal(5) / 10**6
+
+
+def test_other_server_tool_counts_flag_not_derivable() -> None:
+    b = price(
+        {
+            "input_tokens": 10,
+            "output_tokens": 0,
+            "server_tool_use": {
+                "web_search_requests": 0,
+                "web_fetch_requests": 0,
+                "code_execution_requests": 2,
+            },
+        },
+        model="claude-opus-4-7",
+        at=date(2026, 5, 1),
+        catalog=CAT,
+    )
+    assert "not_derivable_from_usage" in b.flag_codes
