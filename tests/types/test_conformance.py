@@ -26,9 +26,8 @@ import tokentrail.types as tt
 anthropic_types = pytest.importorskip("anthropic.types")
 beta = pytest.importorskip("anthropic.types.beta")
 
-DATA = Path("/work/shared/data/sdk")
-if not DATA.exists():  # pragma: no cover - a checkout without the shared facts
-    DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sdk"
+# The shared facts sit beside the checkout (../shared), as in CI.
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sdk"
 SAMPLES = [json.loads(line) for line in (DATA / "samples.jsonl").read_text().splitlines() if line]
 FACTS = json.loads((DATA / "usage_types.json").read_text())
 
