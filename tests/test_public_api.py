@@ -12,9 +12,11 @@ EXPECTED = {
     "IngestError",
     "LedgerError",
     "LedgerLockedError",
+    "LedgerStore",
     "Origin",
     "Pricer",
     "PricingError",
+    "SQLiteLedger",
     "TokenCountError",
     "TokenCounts",
     "TokentrailError",
@@ -29,7 +31,9 @@ EXPECTED = {
     "cache_writes_by_ttl",
     "context_size",
     "context_sizes",
+    "ingest_claude_code",
     "last_context_window",
+    "open_ledger",
     "price",
     "sum_usage",
     "token_counts",
@@ -57,3 +61,12 @@ def test_errors_share_one_root() -> None:
         obj = getattr(tokentrail, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, tokentrail.TokentrailError), name
+
+
+def test_import_is_lazy() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, tokentrail.cli; print('pydantic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -6,6 +6,8 @@ Money is :class:`decimal.Decimal` in USD; token counts are ``int``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tokentrail.errors import (
     CatalogError,
     IngestError,
@@ -18,25 +20,72 @@ from tokentrail.errors import (
     UsageError,
     UserInputError,
 )
-from tokentrail.pricing import CostBreakdown, Pricer, price
-from tokentrail.types import (
-    AgentRef,
-    BetaUsage,
-    Origin,
-    TokenCounts,
-    Usage,
-    UsageAccumulator,
-    UsageRecord,
-    add_usage,
-    cache_writes_by_ttl,
-    context_size,
-    context_sizes,
-    last_context_window,
-    sum_usage,
-    token_counts,
-    total_input_tokens,
-    usage_from,
-)
+
+# Everything below ``errors`` is imported on first use (PEP 562), so ``import tokentrail``
+# and a warm CLI run never pay for pydantic or the price catalog they do not need.
+_LAZY: dict[str, str] = {
+    "CostBreakdown": "tokentrail.pricing",
+    "Pricer": "tokentrail.pricing",
+    "price": "tokentrail.pricing",
+    "AgentRef": "tokentrail.types",
+    "BetaUsage": "tokentrail.types",
+    "Origin": "tokentrail.types",
+    "TokenCounts": "tokentrail.types",
+    "Usage": "tokentrail.types",
+    "UsageAccumulator": "tokentrail.types",
+    "UsageRecord": "tokentrail.types",
+    "add_usage": "tokentrail.types",
+    "cache_writes_by_ttl": "tokentrail.types",
+    "context_size": "tokentrail.types",
+    "context_sizes": "tokentrail.types",
+    "last_context_window": "tokentrail.types",
+    "sum_usage": "tokentrail.types",
+    "token_counts": "tokentrail.types",
+    "total_input_tokens": "tokentrail.types",
+    "usage_from": "tokentrail.types",
+    "LedgerStore": "tokentrail.ledger",
+    "SQLiteLedger": "tokentrail.ledger",
+    "ingest_claude_code": "tokentrail.ledger",
+    "open_ledger": "tokentrail.ledger",
+}
+
+if TYPE_CHECKING:
+    from tokentrail.ledger import LedgerStore, SQLiteLedger, ingest_claude_code, open_ledger
+    from tokentrail.pricing import CostBreakdown, Pricer, price
+    from tokentrail.types import (
+        AgentRef,
+        BetaUsage,
+        Origin,
+        TokenCounts,
+        Usage,
+        UsageAccumulator,
+        UsageRecord,
+        add_usage,
+        cache_writes_by_ttl,
+        context_size,
+        context_sizes,
+        last_context_window,
+        sum_usage,
+        token_counts,
+        total_input_tokens,
+        usage_from,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tokentrail' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
@@ -48,9 +97,11 @@ __all__ = [
     "IngestError",
     "LedgerError",
     "LedgerLockedError",
+    "LedgerStore",
     "Origin",
     "Pricer",
     "PricingError",
+    "SQLiteLedger",
     "TokenCountError",
     "TokenCounts",
     "TokentrailError",
@@ -65,7 +116,9 @@ __all__ = [
     "cache_writes_by_ttl",
     "context_size",
     "context_sizes",
+    "ingest_claude_code",
     "last_context_window",
+    "open_ledger",
     "price",
     "sum_usage",
     "token_counts",

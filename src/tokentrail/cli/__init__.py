@@ -25,6 +25,7 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to `cli`.
+    from tokentrail.cli import ingest as _ingest  # noqa: F401
     from tokentrail.cli import price as _price  # noqa: F401
 
 

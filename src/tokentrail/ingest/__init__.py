@@ -1,0 +1,56 @@
+"""Read usage from sources into records: Claude Code transcripts today.
+
+* :func:`claude_roots` / :func:`discover_claude_files` find transcript files (main,
+  subagent, workflow and legacy layouts; agent types from ``.meta.json`` sidecars).
+* :func:`parse_block` decodes complete lines into :class:`CCRecord` rows and
+  :class:`Problem` rows (bad lines are reported, never raised, never silent).
+* :func:`plan_read` / :func:`iter_blocks` read files incrementally from a
+  :class:`FileCheckpoint`.
+* :func:`is_better` is the dedup rule; :func:`to_usage_record` gives the public
+  :class:`tokentrail.types.UsageRecord`.
+
+Storing, deduplicating across runs and reporting is the ledger's job
+(:mod:`tokentrail.ledger`). This layer imports only ``types``, ``errors`` and ``_money``.
+"""
+
+from __future__ import annotations
+
+from tokentrail.ingest.claude_code import UsageCounts, decode_usage, parse_block
+from tokentrail.ingest.discover import (
+    SourceFile,
+    claude_roots,
+    discover_claude_files,
+    read_agent_type,
+    roots_from_paths,
+)
+from tokentrail.ingest.reader import Block, FileCheckpoint, ReadStart, iter_blocks, plan_read
+from tokentrail.ingest.records import (
+    SOURCE_CLAUDE_CODE,
+    SYNTHETIC_MODEL,
+    CCRecord,
+    Problem,
+    is_better,
+    to_usage_record,
+)
+
+__all__ = [
+    "SOURCE_CLAUDE_CODE",
+    "SYNTHETIC_MODEL",
+    "Block",
+    "CCRecord",
+    "FileCheckpoint",
+    "Problem",
+    "ReadStart",
+    "SourceFile",
+    "UsageCounts",
+    "claude_roots",
+    "decode_usage",
+    "discover_claude_files",
+    "is_better",
+    "iter_blocks",
+    "parse_block",
+    "plan_read",
+    "read_agent_type",
+    "roots_from_paths",
+    "to_usage_record",
+]

@@ -1,0 +1,320 @@
+"""Decode Claude Code transcript lines into :class:`CCRecord` rows and :class:`Problem` rows.
+
+Hot path, per block of complete lines (bytes ending in ``\\n``):
+
+1. the block is checked for UTF-8 once (per line only if that fails);
+2. each line is located with ``bytes.find`` (no copy) and decoded with msgspec into a
+   small typed struct holding only the envelope fields we keep; everything else
+   (content blocks, snapshots, tool results) is skipped by msgspec's C parser, which
+   still validates the whole line as JSON so broken lines are never silent;
+3. the usage object is kept as raw JSON bytes (every field the API sent: TTL split,
+   server tools, speed, geo, tier, iterations) and also decoded into typed counts.
+
+Only ``assistant`` lines with a ``message.usage`` object produce records. Unknown line
+types are ignored. Blank lines are skipped silently. Content blocks (prompt, response,
+tool text) are never decoded, let alone kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Annotated
+
+import msgspec
+
+from tokentrail.ingest.discover import SourceFile
+from tokentrail.ingest.records import CCRecord, Problem
+
+__all__ = ["UsageCounts", "decode_usage", "parse_block"]
+
+_NonNeg = Annotated[int, msgspec.Meta(ge=0)]
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+
+
+class _CacheCreation(msgspec.Struct):
+    ephemeral_5m_input_tokens: _NonNeg | None = None
+    ephemeral_1h_input_tokens: _NonNeg | None = None
+
+
+class _ServerToolUse(msgspec.Struct):
+    web_search_requests: _NonNeg | None = None
+    web_fetch_requests: _NonNeg | None = None
+
+
+class _Usage(msgspec.Struct):
+    input_tokens: _NonNeg | None = None
+    cache_creation_input_tokens: _NonNeg | None = None
+    cache_read_input_tokens: _NonNeg | None = None
+    output_tokens: _NonNeg | None = None
+    cache_creation: _CacheCreation | None = None
+    server_tool_use: _ServerToolUse | None = None
+    service_tier: str | None = None
+    speed: str | None = None
+    inference_geo: str | None = None
+    iterations: list[msgspec.Raw] | None = None
+
+
+class UsageCounts(msgspec.Struct, frozen=True, gc=False):
+    """What pricing and the rollups need from one usage object (tokens, request counts).
+
+    Cache writes follow :func:`tokentrail.types.cache_writes_by_ttl`: without a
+    ``cache_creation`` split all writes count as 5-minute (``ttl_known`` false); with both
+    the flat total is authoritative and the 1-hour part is capped at it, so
+    ``cache_5m + cache_1h == cache_creation`` always.
+    """
+
+    input_tokens: int
+    cache_creation: int
+    cache_5m: int
+    cache_1h: int
+    ttl_known: bool
+    cache_read: int
+    output_tokens: int
+    web_search_requests: int
+    web_fetch_requests: int
+    service_tier: str | None
+    speed: str | None
+    inference_geo: str | None
+    has_iterations: bool
+
+
+def decode_usage(raw: bytes | memoryview) -> UsageCounts:
+    """Typed counts of a usage object given as JSON bytes.
+
+    Raises :class:`msgspec.ValidationError` (wrong type, negative count) or
+    :class:`msgspec.DecodeError` (not JSON); the message names the JSON path.
+    """
+    u = _usage_dec.decode(raw)
+    flat = u.cache_creation_input_tokens
+    cc = u.cache_creation
+    if cc is None:
+        c5, c1, known = flat or 0, 0, False
+    else:
+        five = cc.ephemeral_5m_input_tokens or 0
+        hour = cc.ephemeral_1h_input_tokens or 0
+        if flat is None:
+            c5, c1 = five, hour
+        else:
+            c1 = min(hour, flat)
+            c5 = flat - c1
+        known = True
+    stu = u.server_tool_use
+    return UsageCounts(
+        input_tokens=u.input_tokens or 0,
+        cache_creation=c5 + c1,
+        cache_5m=c5,
+        cache_1h=c1,
+        ttl_known=known,
+        cache_read=u.cache_read_input_tokens or 0,
+        output_tokens=u.output_tokens or 0,
+        web_search_requests=(stu.web_search_requests or 0) if stu is not None else 0,
+        web_fetch_requests=(stu.web_fetch_requests or 0) if stu is not None else 0,
+        service_tier=u.service_tier,
+        speed=u.speed,
+        inference_geo=u.inference_geo,
+        has_iterations=bool(u.iterations),
+    )
+
+
+_usage_dec = msgspec.json.Decoder(_Usage)
+
+
+class _Message(msgspec.Struct):
+    id: str | None = None
+    model: str | None = None
+    stop_reason: str | None = None
+    usage: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
+class _Line(msgspec.Struct):
+    type: str | None = None
+    timestamp: datetime | None = None
+    uuid: str | None = None
+    sessionId: str | None = None
+    cwd: str | None = None
+    version: str | None = None
+    gitBranch: str | None = None
+    agentId: str | None = None
+    requestId: str | None = None
+    isSidechain: bool | None = None
+    message: _Message | None = None
+
+
+class _Envelope(msgspec.Struct):
+    type: str | None = None
+    timestamp: datetime | None = None
+
+
+_line_dec = msgspec.json.Decoder(_Line)
+_env_dec = msgspec.json.Decoder(_Envelope)
+_PATH_RE = re.compile(r" - at `\$\.?(.*)`$")
+
+
+def _describe(exc: Exception, prefix: str = "") -> tuple[str | None, str, str]:
+    """(field, kind, message) for a msgspec error; ``prefix`` is prepended to the field."""
+    text = str(exc)
+    if isinstance(exc, msgspec.ValidationError):
+        m = _PATH_RE.search(text)
+        path = (m.group(1) if m else "") or None
+        field = f"{prefix}.{path}" if prefix and path else (prefix or path)
+        if field is None and text.startswith("Expected `object`"):
+            return None, "not_an_object", text
+        if text.startswith("Expected `") and ", got `" in text:
+            got = text.split(", got `", 1)[1]
+            kind = "invalid_value" if text.split("`", 2)[2].startswith(" >=") else "wrong_type"
+            if got[:1].isdigit() or got[:1] == "-":
+                kind = "invalid_value"
+            return field, kind, text
+        return field, "invalid_value", text
+    return None, "invalid_json", text
+
+
+def _nonempty(s: str | None) -> str | None:
+    return s if s else None
+
+
+def _ts_ms(dt: datetime) -> int:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return (dt - _EPOCH) // _MS
+
+
+def _record(
+    ln: _Line, msg: _Message, raw: bytes, sf: SourceFile, fname: str, lineno: int
+) -> CCRecord | Problem:
+    try:
+        u = decode_usage(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        field, kind, text = _describe(exc, "message.usage")
+        return Problem(fname, lineno, field, kind, text)
+    if ln.timestamp is None:
+        return Problem(fname, lineno, "timestamp", "missing_field", "usage line has no timestamp")
+    mid = _nonempty(msg.id)
+    rid = _nonempty(ln.requestId)
+    if mid is not None:
+        key = f"{mid}|{rid}" if rid is not None else mid
+    elif ln.uuid:
+        key = f"uuid:{ln.uuid}"
+    else:
+        key = f"line:{fname}:{lineno}"
+    return CCRecord(
+        key=key,
+        message_id=mid,
+        request_id=rid,
+        ts_ms=_ts_ms(ln.timestamp),
+        model=msg.model or "<unknown>",
+        session_id=_nonempty(ln.sessionId) or sf.session_hint,
+        project=_nonempty(ln.cwd),
+        agent_id=_nonempty(ln.agentId) or sf.agent_id,
+        agent_type=sf.agent_type,
+        git_branch=_nonempty(ln.gitBranch),
+        client_version=_nonempty(ln.version),
+        is_sidechain=bool(ln.isSidechain) or sf.kind != "main",
+        stop_reason=msg.stop_reason,
+        input_tokens=u.input_tokens,
+        cache_creation_tokens=u.cache_creation,
+        cache_5m_tokens=u.cache_5m,
+        cache_1h_tokens=u.cache_1h,
+        ttl_known=u.ttl_known,
+        cache_read_tokens=u.cache_read,
+        output_tokens=u.output_tokens,
+        web_search_requests=u.web_search_requests,
+        web_fetch_requests=u.web_fetch_requests,
+        speed=u.speed,
+        service_tier=u.service_tier,
+        inference_geo=u.inference_geo,
+        has_iterations=u.has_iterations,
+        usage_json=raw,
+        file=fname,
+        line=lineno,
+    )
+
+
+def _bad_utf8_lines(buf: bytes) -> set[int]:
+    """0-based indexes (within ``buf``) of lines that are not valid UTF-8."""
+    bad: set[int] = set()
+    for i, chunk in enumerate(buf.split(b"\n")):
+        try:
+            codecs.utf_8_decode(chunk, "strict", True)
+        except UnicodeDecodeError:
+            bad.add(i)
+    return bad
+
+
+def _decode_line(
+    view: memoryview, sf: SourceFile, fname: str, lineno: int
+) -> CCRecord | Problem | None:
+    try:
+        ln = _line_dec.decode(view)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        if not bytes(view).strip():
+            return None
+        field, kind, text = _describe(exc)
+        if kind == "wrong_type" and field and field.startswith("message"):
+            # A non-assistant line whose `message` has an odd shape is not our business.
+            try:
+                env = _env_dec.decode(view)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                env = None
+            if env is not None and env.type != "assistant":
+                return None
+        return Problem(fname, lineno, field, kind, text)
+    msg = ln.message
+    if ln.type != "assistant" or msg is None:
+        return None
+    raw = bytes(msg.usage)
+    if not raw or raw == b"null":
+        return None
+    if raw[:1] != b"{":
+        got = {b"[": "array", b'"': "str", b"t": "bool", b"f": "bool"}.get(raw[:1], "number")
+        text = f"Expected `object`, got `{got}` - at `$.message.usage`"
+        return Problem(fname, lineno, "message.usage", "wrong_type", text)
+    return _record(ln, msg, raw, sf, fname, lineno)
+
+
+def parse_block(
+    buf: bytes,
+    sf: SourceFile,
+    first_line: int,
+    on_record: Callable[[CCRecord], None],
+    on_problem: Callable[[Problem], None],
+) -> int:
+    """Decode ``buf`` (complete lines, each ending in ``\\n``) from file ``sf``.
+
+    ``first_line`` is the 1-based number of the first line in ``buf``. Records and
+    problems are passed to the callbacks in line order. Returns the number of lines.
+    """
+    fname = str(sf.path)
+    try:
+        codecs.utf_8_decode(buf, "strict", True)
+        bad_utf8: set[int] = set()
+    except UnicodeDecodeError:
+        bad_utf8 = _bad_utf8_lines(buf)
+    mv = memoryview(buf)
+    find = buf.find
+    pos = 0
+    n = len(buf)
+    idx = 0
+    while pos < n:
+        end = find(b"\n", pos)
+        if end < 0:
+            end = n
+        stop = end - 1 if end > pos and buf[end - 1] == 13 else end  # drop a trailing \r
+        if stop > pos:
+            lineno = first_line + idx
+            if idx in bad_utf8:
+                on_problem(Problem(fname, lineno, None, "not_utf8", "line is not valid UTF-8"))
+            else:
+                out = _decode_line(mv[pos:stop], sf, fname, lineno)
+                if out is not None:
+                    if isinstance(out, CCRecord):
+                        on_record(out)
+                    else:
+                        on_problem(out)
+        idx += 1
+        pos = end + 1
+    return idx

@@ -1,0 +1,178 @@
+"""Find Claude Code transcript files.
+
+Roots: ``CLAUDE_CONFIG_DIR`` (a comma-separated list; each entry is a config dir or its
+``projects/`` child) *replaces* the defaults ``~/.config/claude`` and ``~/.claude``.
+Missing roots are skipped silently; a root that exists is scanned recursively under
+``projects/`` for ``*.jsonl`` files, in every layout Claude Code has used:
+
+* main transcripts: ``projects/<escaped-cwd>/<sessionId>.jsonl``
+* subagents: ``projects/<escaped-cwd>/<sessionId>/subagents/agent-<id>.jsonl`` with an
+  optional sidecar ``agent-<id>.meta.json`` holding ``agentType``
+* workflow subagents: ``…/<sessionId>/subagents/workflows/<runId>/agent-<id>.jsonl``
+* legacy sidechains: ``projects/<escaped-cwd>/agent-<id>.jsonl`` beside the sessions
+
+Symlinked directories are not followed (no loops); symlinked files are read. Paths are
+returned absolute and resolved, so the same file reached through two roots is listed once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "SourceFile",
+    "claude_roots",
+    "discover_claude_files",
+    "read_agent_type",
+    "roots_from_paths",
+]
+
+#: File kinds, from the directory layout.
+MAIN = "main"
+SUBAGENT = "subagent"
+WORKFLOW = "workflow"
+LEGACY_AGENT = "legacy_agent"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One transcript file and what its location says about it.
+
+    ``session_hint`` is the session id implied by the path (the file stem for a main
+    transcript, the parent directory for subagents); lines carrying ``sessionId`` win over
+    it. ``agent_id`` comes from an ``agent-<id>.jsonl`` name; ``agent_type`` from the
+    sidecar ``.meta.json`` (``None`` when absent or unreadable).
+    """
+
+    path: Path
+    kind: str
+    session_hint: str | None
+    agent_id: str | None
+    agent_type: str | None
+
+
+def claude_roots(env: Mapping[str, str] | None = None, home: Path | None = None) -> list[Path]:
+    """The ``projects/`` directories to scan, in order, without duplicates.
+
+    ``env`` defaults to ``os.environ``; ``home`` to the user's home directory. Entries of
+    ``CLAUDE_CONFIG_DIR`` may name a config dir (``projects/`` is appended) or a
+    ``projects/`` dir itself; ``~`` is expanded; empty entries are ignored. Roots that do
+    not exist are kept (the caller skips them) so a message can name them.
+    """
+    env = os.environ if env is None else env
+    raw = env.get("CLAUDE_CONFIG_DIR", "")
+    entries = [e.strip() for e in raw.split(",") if e.strip()]
+    if entries:
+        bases = [Path(os.path.expanduser(e)) for e in entries]
+    else:
+        h = home if home is not None else Path.home()
+        bases = [h / ".config" / "claude", h / ".claude"]
+    out: list[Path] = []
+    for base in bases:
+        proj = base if base.name == "projects" else base / "projects"
+        if proj not in out:
+            out.append(proj)
+    return out
+
+
+def roots_from_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Roots for explicit command-line paths.
+
+    A directory holding a ``projects/`` child is a config dir (its ``projects/`` is
+    scanned); any other directory or a single ``.jsonl`` file is scanned as given.
+    """
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(os.path.expanduser(str(raw)))
+        if p.is_dir() and (p / "projects").is_dir():
+            p = p / "projects"
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def read_agent_type(meta_path: Path) -> str | None:
+    """``agentType`` from an ``agent-<id>.meta.json`` sidecar, or ``None``.
+
+    A missing, unreadable or malformed sidecar is not an error: the agent type is simply
+    unknown. Only a non-empty string value is accepted.
+    """
+    try:
+        with open(meta_path, "rb") as fh:
+            data = json.loads(fh.read(1 << 20))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict):
+        value = data.get("agentType")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _classify(path: Path, projects: Path) -> SourceFile:
+    rel = path.relative_to(projects).parts
+    name = path.name
+    stem = name[: -len(".jsonl")]
+    agent_id = stem[len("agent-") :] if stem.startswith("agent-") else None
+    agent_type = None
+    if agent_id is not None:
+        agent_type = read_agent_type(path.with_name(stem + ".meta.json"))
+    # rel = (project, session.jsonl) | (project, session, "subagents", agent.jsonl)
+    #     | (project, session, "subagents", "workflows", run, agent.jsonl) | deeper/odd ones
+    if "subagents" in rel[:-1]:
+        i = rel.index("subagents")
+        session = rel[i - 1] if i >= 1 else None
+        kind = WORKFLOW if "workflows" in rel[i + 1 : -1] else SUBAGENT
+        return SourceFile(path, kind, session, agent_id, agent_type)
+    if agent_id is not None:
+        return SourceFile(path, LEGACY_AGENT, None, agent_id, agent_type)
+    return SourceFile(path, MAIN, stem, None, None)
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    try:
+        it = os.scandir(directory)
+    except OSError:
+        return
+    with it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(Path(entry.path))
+            elif entry.name.endswith(".jsonl") and entry.is_file():
+                yield Path(entry.path)
+        except OSError:
+            continue
+
+
+def discover_claude_files(roots: Sequence[Path]) -> list[SourceFile]:
+    """Every transcript file under ``roots`` (``projects/`` dirs or single ``.jsonl`` files).
+
+    A root that is itself a ``.jsonl`` file is returned as a main transcript. Order: roots
+    in the given order, then paths sorted by name, so runs are reproducible.
+    """
+    seen: set[Path] = set()
+    out: list[SourceFile] = []
+    for root in roots:
+        if root.is_file():
+            p = root.resolve()
+            if p not in seen:
+                seen.add(p)
+                out.append(SourceFile(p, MAIN, p.stem, None, None))
+            continue
+        if not root.is_dir():
+            continue
+        base = root.resolve()
+        for path in _walk(base):
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            sf = _classify(path, base)
+            out.append(SourceFile(real, sf.kind, sf.session_hint, sf.agent_id, sf.agent_type))
+    return out

@@ -1,0 +1,163 @@
+"""Incremental reading of append-only log files, with per-file checkpoints.
+
+A :class:`FileCheckpoint` remembers a file's identity (device + inode), its size and
+mtime when last seen, the byte offset just after the last *complete* line consumed, the
+number of lines consumed, and a SHA-256 of the first ``min(offset, 4096)`` bytes.
+
+:func:`plan_read` compares the checkpoint with the file on disk:
+
+* unchanged (same identity, size, mtime) → nothing to read;
+* grown, same head → read only the appended bytes;
+* shorter than the offset (truncated) or a different head (replaced, rotated, rewritten)
+  → read again from byte 0. Records are deduplicated by key in the ledger, so a re-read
+  never double counts. A rewrite that keeps the size, mtime *and* inode is not detected.
+
+:func:`iter_blocks` yields blocks of complete lines. A last line without a trailing
+newline (Claude Code is still writing it) is left unread for the next run. Lines longer
+than ``max_line`` bytes are skipped without being held in memory and reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "HEAD_BYTES",
+    "Block",
+    "FileCheckpoint",
+    "ReadStart",
+    "head_hash",
+    "iter_blocks",
+    "plan_read",
+]
+
+#: Bytes at the start of a file whose hash identifies its content.
+HEAD_BYTES = 4096
+_BLOCK = 4 << 20
+_MAX_LINE = 64 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheckpoint:
+    """How far a file has been ingested. Offsets and sizes in bytes; ``lines`` counts
+    complete lines consumed (so the next line is ``lines + 1``, 1-based)."""
+
+    path: str
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    offset: int
+    lines: int
+    head_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadStart:
+    """Where to resume: byte ``offset``, ``lines`` already consumed, and why.
+
+    ``reason`` is ``"new"``, ``"appended"``, ``"truncated"`` or ``"replaced"``; ``reset``
+    is true for the last two (the file is read again from the start).
+    """
+
+    offset: int
+    lines: int
+    reason: str
+
+    @property
+    def reset(self) -> bool:
+        return self.reason in ("truncated", "replaced")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Complete lines ``data`` (ending in ``\\n``, possibly empty), the 1-based number of
+    its first line, and the file offset / line count just after it. ``too_long`` lists
+    line numbers skipped for exceeding the cap (their bytes are not in ``data``)."""
+
+    data: bytes
+    first_line: int
+    end_offset: int
+    end_lines: int
+    too_long: tuple[int, ...] = ()
+
+
+def head_hash(path: str, length: int) -> str:
+    """SHA-256 hex of the first ``min(length, HEAD_BYTES)`` bytes of ``path``."""
+    n = min(length, HEAD_BYTES)
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read(n)).hexdigest()
+
+
+def plan_read(path: str, st: os.stat_result, cp: FileCheckpoint | None) -> ReadStart | None:
+    """Where to start reading ``path`` (stat ``st``) given its checkpoint, or ``None``
+    when the file is unchanged since the checkpoint. May read the first 4 KiB."""
+    if cp is None:
+        return ReadStart(0, 0, "new")
+    if (
+        st.st_dev == cp.dev
+        and st.st_ino == cp.ino
+        and st.st_size == cp.size
+        and st.st_mtime_ns == cp.mtime_ns
+    ):
+        return None
+    if st.st_size < cp.offset:
+        return ReadStart(0, 0, "truncated")
+    try:
+        same_head = head_hash(path, cp.offset) == cp.head_hash
+    except OSError:
+        return None
+    if not same_head:
+        return ReadStart(0, 0, "replaced")
+    return ReadStart(cp.offset, cp.lines, "appended")
+
+
+def iter_blocks(
+    path: str, start: ReadStart, block_size: int = _BLOCK, max_line: int = _MAX_LINE
+) -> Iterator[Block]:
+    """Blocks of complete lines from ``start`` to the last newline of ``path``.
+
+    Memory stays around ``block_size`` plus the longest line (at most ``max_line``).
+    """
+    offset, lines = start.offset, start.lines
+    pending = b""
+    skipping = False  # inside an over-long line: discard bytes until its newline
+    too_long: list[int] = []
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        while True:
+            chunk = fh.read(block_size)
+            if not chunk:
+                break
+            if skipping:
+                nl = chunk.find(b"\n")
+                if nl < 0:
+                    offset += len(chunk)
+                    continue
+                offset += nl + 1
+                lines += 1
+                too_long.append(lines)
+                chunk = chunk[nl + 1 :]
+                skipping = False
+            buf = pending + chunk if pending else chunk
+            last = buf.rfind(b"\n")
+            if last < 0:
+                if len(buf) > max_line:
+                    offset += len(buf)
+                    pending = b""
+                    skipping = True
+                else:
+                    pending = buf
+                continue
+            data = buf[: last + 1]
+            pending = buf[last + 1 :]
+            count = data.count(b"\n")
+            yield Block(data, lines + 1, offset + len(data), lines + count, tuple(too_long))
+            too_long = []
+            offset += len(data)
+            lines += count
+    if too_long:
+        yield Block(b"", lines + 1, offset, lines, tuple(too_long))

@@ -1,0 +1,175 @@
+"""The ingest layer's own rows: one usage record and one problem, plus the dedup rule.
+
+:class:`CCRecord` is the hot-path form of a Claude Code usage record: plain ints and
+strings, decoded with msgspec, cheap to create by the hundred thousand. The public,
+typed envelope is :class:`tokentrail.types.UsageRecord`; :func:`to_usage_record` converts
+(it imports the types layer lazily, so a warm CLI run never pays for pydantic).
+
+Token counts are ``int`` tokens; timestamps are milliseconds since the Unix epoch, UTC.
+No prompt or response text is ever held: only the usage object (raw JSON bytes, exactly
+as written in the log) and envelope metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+if TYPE_CHECKING:
+    from tokentrail.types import UsageRecord
+
+__all__ = [
+    "SOURCE_CLAUDE_CODE",
+    "SYNTHETIC_MODEL",
+    "CCRecord",
+    "Problem",
+    "is_better",
+    "to_usage_record",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+#: ``UsageRecord.source`` of records read from Claude Code transcripts.
+SOURCE_CLAUDE_CODE = "claude_code"
+#: The model id Claude Code writes on locally made-up messages (errors, limits): never priced.
+SYNTHETIC_MODEL = "<synthetic>"
+
+
+class CCRecord(msgspec.Struct, gc=False):
+    """One assistant usage line of a Claude Code transcript, reduced to what we keep.
+
+    ``key`` is the dedup key: ``"<message.id>|<requestId>"``, or ``"<message.id>"`` when
+    the request id is missing; lines without a message id fall back to ``"uuid:<uuid>"``
+    or ``"line:<file>:<line>"`` (counted once, never merged with anything else).
+    ``cache_creation_tokens`` is the total of cache writes; ``cache_5m_tokens`` /
+    ``cache_1h_tokens`` its TTL split (they add up to it), with ``ttl_known`` false when
+    the log had no ``cache_creation`` object (then all writes count as 5-minute, as the
+    pricing engine does). ``speed``, ``service_tier``, ``inference_geo`` and
+    ``has_iterations`` are copied from the usage for pricing.
+    ``usage_json`` is the usage object exactly as logged (every field the API sent).
+    """
+
+    key: str
+    message_id: str | None
+    request_id: str | None
+    ts_ms: int
+    model: str
+    session_id: str | None
+    project: str | None
+    agent_id: str | None
+    agent_type: str | None
+    git_branch: str | None
+    client_version: str | None
+    is_sidechain: bool
+    stop_reason: str | None
+    input_tokens: int
+    cache_creation_tokens: int
+    cache_5m_tokens: int
+    cache_1h_tokens: int
+    ttl_known: bool
+    cache_read_tokens: int
+    output_tokens: int
+    web_search_requests: int
+    web_fetch_requests: int
+    speed: str | None
+    service_tier: str | None
+    inference_geo: str | None
+    has_iterations: bool
+    usage_json: bytes
+    file: str
+    line: int
+
+    @property
+    def synthetic(self) -> bool:
+        """True for ``<synthetic>`` lines (local errors/limits): zero cost, not a request."""
+        return self.model == SYNTHETIC_MODEL
+
+    @property
+    def is_final(self) -> bool:
+        """True once ``stop_reason`` was written (the response had finished)."""
+        return self.stop_reason is not None
+
+    @property
+    def total_tokens(self) -> int:
+        """Input + cache writes + cache reads + output, in tokens."""
+        return (
+            self.input_tokens
+            + self.cache_creation_tokens
+            + self.cache_read_tokens
+            + self.output_tokens
+        )
+
+
+class Problem(msgspec.Struct, frozen=True):
+    """A line that was skipped: ``file`` (absolute path), 1-based ``line``, the JSON path
+    of the offending ``field`` (``None`` for the whole line), a ``kind`` and a message.
+
+    Kinds: ``not_utf8``, ``invalid_json`` (includes a truncated line in the middle of a
+    file), ``not_an_object``, ``wrong_type`` (a field of the wrong JSON type),
+    ``invalid_value`` (right type, impossible value, e.g. a negative token count or a
+    malformed timestamp), ``missing_field`` (a usage line without a timestamp),
+    ``line_too_long`` (over the reader's cap, never parsed).
+    """
+
+    file: str
+    line: int
+    field: str | None
+    kind: str
+    message: str
+
+
+def rank(r: CCRecord) -> tuple[bool, int, int, bool]:
+    """Quality of a record among copies of one request: bigger is better.
+
+    ``(finished, output_tokens, total_tokens, not_sidechain)``: a record with
+    ``stop_reason`` set beats one without, then the larger output (streaming copies only
+    grow output), then the larger total, then a main-transcript copy beats a sidechain one.
+    """
+    return (r.stop_reason is not None, r.output_tokens, r.total_tokens, not r.is_sidechain)
+
+
+def is_better(new: CCRecord, old: CCRecord) -> bool:
+    """Whether ``new`` should replace ``old`` (same dedup key). Never sums copies.
+
+    After :func:`rank`, ties are broken so that within one session the later line wins
+    (the last copy of a streamed response is the authoritative one and dates it; equal
+    timestamps: the later line of the same file), while across sessions (a resumed or
+    forked session copies history into a new file) the earlier timestamp wins and an exact
+    tie keeps the incumbent, i.e. the copy ingested first; files are ingested
+    oldest-modified first, so that is the original session. The ledger applies the same
+    rule in SQL (``tokentrail.ledger.sqlite``).
+    """
+    rn, ro = rank(new), rank(old)
+    if rn != ro:
+        return rn > ro
+    if new.session_id == old.session_id:
+        if new.ts_ms != old.ts_ms:
+            return new.ts_ms > old.ts_ms
+        return new.file == old.file and new.line > old.line
+    return new.ts_ms < old.ts_ms
+
+
+def to_usage_record(r: CCRecord, tags: Mapping[str, str] | None = None) -> UsageRecord:
+    """The public :class:`tokentrail.types.UsageRecord` for a record (loose usage model)."""
+    from tokentrail.types import AgentRef, Origin, UsageRecord, usage_from
+
+    usage: Any = usage_from(r.usage_json)
+    agent = AgentRef(id=r.agent_id, type=r.agent_type) if r.agent_id else None
+    return UsageRecord(
+        source=SOURCE_CLAUDE_CODE,
+        model=r.model,
+        usage=usage,
+        timestamp=_EPOCH + timedelta(milliseconds=r.ts_ms),
+        message_id=r.message_id,
+        request_id=r.request_id,
+        session_id=r.session_id,
+        project=r.project,
+        agent=agent,
+        git_branch=r.git_branch,
+        client_version=r.client_version,
+        tags=tags or {},
+        origin=Origin(path=r.file, line=r.line),
+    )

@@ -1,0 +1,64 @@
+"""The permanent ledger: deduplicated usage records, exact costs, rollups, ingest state.
+
+* :class:`LedgerStore` — the narrow protocol every backend implements.
+* :class:`SQLiteLedger` — the default backend (one file, WAL, mode 0600); open it with
+  :func:`open_ledger` (explicit path, ``$TOKENTRAIL_LEDGER`` or the platform data dir).
+* :func:`ingest_claude_code` — incremental, idempotent, crash-safe ingest of Claude Code
+  transcripts into a store.
+* :class:`AggregateQuery` → :class:`AggregateRow` with :class:`Totals` — day / month /
+  session / project / model reports from the rollups.
+
+Token counts are ints; money is :class:`~decimal.Decimal` USD, stored as integer
+picodollars (see :mod:`tokentrail.ledger.schema` for units and limits).
+"""
+
+from __future__ import annotations
+
+import os
+
+from tokentrail.ledger.costing import Coster, pico_to_usd
+from tokentrail.ledger.protocol import (
+    AggregateQuery,
+    AggregateRow,
+    BatchResult,
+    LedgerStore,
+    RecordFilter,
+    RepriceResult,
+    Totals,
+)
+from tokentrail.ledger.sqlite import (
+    ENV_LEDGER,
+    SQLiteLedger,
+    default_ledger_path,
+    resolve_ledger_path,
+)
+from tokentrail.ledger.sync import IngestSummary, ingest_claude_code
+
+__all__ = [
+    "ENV_LEDGER",
+    "AggregateQuery",
+    "AggregateRow",
+    "BatchResult",
+    "Coster",
+    "IngestSummary",
+    "LedgerStore",
+    "RecordFilter",
+    "RepriceResult",
+    "SQLiteLedger",
+    "Totals",
+    "default_ledger_path",
+    "ingest_claude_code",
+    "open_ledger",
+    "pico_to_usd",
+    "resolve_ledger_path",
+]
+
+
+def open_ledger(
+    path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0
+) -> SQLiteLedger:
+    """Open (creating and migrating if needed) the SQLite ledger at ``path``.
+
+    ``path`` ``None``: ``$TOKENTRAIL_LEDGER``, else the platform data dir.
+    """
+    return SQLiteLedger(resolve_ledger_path(path), timeout=timeout)

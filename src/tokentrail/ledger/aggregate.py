@@ -1,0 +1,150 @@
+"""Aggregates from the quarter-hour rollup table (never a scan of every record).
+
+Days and months are local to the query's time zone: each UTC quarter-hour cell is mapped
+to the local date of its start. Every UTC offset in use (DST included) is a whole number
+of quarter-hours, so a local day is an exact union of cells. ``tz=None`` means the
+process's local time (``TZ`` honoured, DST per instant, via ``time.localtime``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import date, datetime, tzinfo
+
+from tokentrail.ledger.costing import pico_to_usd
+from tokentrail.ledger.protocol import AggregateQuery, AggregateRow, Totals
+from tokentrail.ledger.schema import QUARTER_MS
+
+__all__ = ["aggregate_rollups", "local_date"]
+
+_SUM_COLS = (
+    "requests",
+    "synthetic",
+    "incomplete",
+    "unpriced",
+    "input_tokens",
+    "cache_creation_tokens",
+    "cache_5m_tokens",
+    "cache_1h_tokens",
+    "cache_read_tokens",
+    "output_tokens",
+    "web_search_requests",
+    "web_fetch_requests",
+    "cost_pico",
+)
+_SUMS_SQL = ", ".join(f"sum({c})" for c in _SUM_COLS)
+_QSEC = QUARTER_MS // 1000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def local_date(q: int, tz: tzinfo | None) -> date:
+    """Local calendar date of the start of UTC quarter-hour ``q`` in ``tz`` (None: local)."""
+    if tz is None:
+        return datetime.fromtimestamp(q * _QSEC).date()
+    return datetime.fromtimestamp(q * _QSEC, tz).date()
+
+
+def _totals(v: list[int]) -> Totals:
+    (req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico) = v
+    return Totals(req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico_to_usd(pico))
+
+
+def _add(acc: dict[str, list[int]], key: str, vals: Iterable[int]) -> None:
+    cur = acc.get(key)
+    if cur is None:
+        acc[key] = list(vals)
+    else:
+        for i, v in enumerate(vals):
+            cur[i] += v
+
+
+def _where(query: AggregateQuery) -> tuple[str, list[object]]:
+    conds: list[str] = []
+    args: list[object] = []
+    if query.models:
+        conds.append(f"model IN ({', '.join('?' * len(query.models))})")
+        args.extend(query.models)
+    if query.project is not None:
+        conds.append("project = ?")
+        args.append(query.project)
+    if query.session_id is not None:
+        conds.append("session_id = ?")
+        args.append(query.session_id)
+    # Coarse prefilter on the UTC instant (±1 day covers every offset); exact below.
+    if query.since is not None:
+        lo = query.since.toordinal() - _EPOCH_ORDINAL
+        conds.append("q >= ?")
+        args.append((lo - 1) * 86400 // _QSEC)
+    if query.until is not None:
+        hi = query.until.toordinal() - _EPOCH_ORDINAL
+        conds.append("q < ?")
+        args.append((hi + 2) * 86400 // _QSEC)
+    return (" WHERE " + " AND ".join(conds)) if conds else "", args
+
+
+def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[AggregateRow]:
+    """Group the rollups by ``query.group_by``; rows sorted by key."""
+    where, args = _where(query)
+    by = query.group_by
+    tz = query.tz
+    groups: dict[str, list[int]] = {}
+    per_model: dict[str, dict[str, list[int]]] = {}
+    projects: dict[str, tuple[int, str]] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    dates: dict[int, date] = {}
+
+    def in_range(q: int) -> date | None:
+        d = dates.get(q)
+        if d is None:
+            d = dates[q] = local_date(q, tz)
+        if query.since is not None and d < query.since:
+            return None
+        if query.until is not None and d > query.until:
+            return None
+        return d
+
+    if by in ("day", "month"):
+        sql = f"SELECT q, model, {_SUMS_SQL} FROM rollup_q15{where} GROUP BY q, model"
+        for row in db.execute(sql, args):
+            d = in_range(row[0])
+            if d is None:
+                continue
+            key = d.isoformat() if by == "day" else d.isoformat()[:7]
+            vals = row[2:]
+            _add(groups, key, vals)
+            _add(per_model.setdefault(key, {}), row[1], vals)
+    else:
+        col = {"session": "session_id", "project": "project", "model": "model"}[by]
+        sql = (
+            f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM rollup_q15{where} "
+            f"GROUP BY q, model, {col}, project"
+        )
+        for row in db.execute(sql, args):
+            q = row[0]
+            if (query.since is not None or query.until is not None) and in_range(q) is None:
+                continue
+            key = row[2]
+            vals = row[4:]
+            _add(groups, key, vals)
+            _add(per_model.setdefault(key, {}), row[1], vals)
+            if by == "session":
+                first = projects.get(key)
+                if first is None or q < first[0]:
+                    projects[key] = (q, row[3])
+                lo, hi = spans.get(key, (q, q))
+                spans[key] = (min(lo, q), max(hi, q))
+    out: list[AggregateRow] = []
+    for key in sorted(groups):
+        span = spans.get(key)
+        out.append(
+            AggregateRow(
+                key=key,
+                totals=_totals(groups[key]),
+                models={m: _totals(v) for m, v in sorted(per_model[key].items())},
+                project=projects[key][1] if key in projects else None,
+                first_day=local_date(span[0], tz).isoformat() if span else None,
+                last_day=local_date(span[1], tz).isoformat() if span else None,
+            )
+        )
+    return out

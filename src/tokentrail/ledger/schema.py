@@ -1,0 +1,183 @@
+"""Append-only, named migrations of the SQLite ledger.
+
+Rules: never edit or reorder an entry of :data:`MIGRATIONS` once released; add a new one
+at the end. Each applied name is recorded in ``_migrations`` with its UTC time, in the same
+transaction as its DDL. ``tests/ledger/test_schema.py`` pins the resulting schema.
+
+Units: timestamps are integer milliseconds since the Unix epoch (UTC); token counts are
+integer tokens; money is integer **picodollars** (1 USD = 10**12 units), exact for every
+rate quoted with at most six decimals per million tokens. SQLite integers are signed 64
+bit, so one stored value (a record or one rollup cell) is limited to 9,223,372 USD; totals
+across cells are summed in Python (unbounded ints).
+
+The rollup grain is one UTC quarter-hour (``q = ts_ms // 900000``) × model × project ×
+session, so a day in any time zone (every offset in use is a multiple of 15 minutes, DST
+included) is an exact union of cells. The rollups always equal the sum of the records, in
+the same transaction as every change: triggers handle replacements (``UPDATE``) and
+deletes; new rows are added set-based by :data:`ROLLUP_INSERTED` (one ``GROUP BY`` over the
+rows inserted by the batch, much faster than a per-row trigger). Anything that inserts
+into ``records`` must run it (``SQLiteLedger.commit_batch`` does).
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "QUARTER_MS", "ROLLUP_INSERTED"]
+
+#: Milliseconds per rollup cell.
+QUARTER_MS = 900_000
+
+_SUMS = (
+    "requests",
+    "synthetic",
+    "incomplete",
+    "unpriced",
+    "input_tokens",
+    "cache_creation_tokens",
+    "cache_5m_tokens",
+    "cache_1h_tokens",
+    "cache_read_tokens",
+    "output_tokens",
+    "web_search_requests",
+    "web_fetch_requests",
+    "cost_pico",
+)
+
+
+def _values(row: str) -> list[str]:
+    """SQL expressions giving each rollup sum for one record row (``new`` or ``old``)."""
+    return [
+        f"1 - {row}.synthetic",
+        f"{row}.synthetic",
+        f"(1 - {row}.is_final) * (1 - {row}.synthetic)",
+        f"({row}.cost_pico IS NULL)",
+        f"{row}.input_tokens",
+        f"{row}.cache_creation_tokens",
+        f"{row}.cache_5m_tokens",
+        f"{row}.cache_1h_tokens",
+        f"{row}.cache_read_tokens",
+        f"{row}.output_tokens",
+        f"{row}.web_search_requests",
+        f"{row}.web_fetch_requests",
+        f"coalesce({row}.cost_pico, 0)",
+    ]
+
+
+def _add(row: str) -> str:
+    cols = ", ".join(_SUMS)
+    vals = ", ".join(_values(row))
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    return (
+        f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
+        f"VALUES ({row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, {row}.session_id, "
+        f"{vals}) ON CONFLICT (q, model, project, session_id) DO UPDATE SET {sets};"
+    )
+
+
+def _rollup_inserted() -> str:
+    cols = ", ".join(_SUMS)
+    vals = ", ".join(f"sum({v})" for v in _values("records"))
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    return (
+        f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
+        f"SELECT ts_ms / {QUARTER_MS}, model, project, session_id, {vals} FROM records "
+        f"WHERE id > ? GROUP BY 1, 2, 3, 4 "
+        f"ON CONFLICT (q, model, project, session_id) DO UPDATE SET {sets}"
+    )
+
+
+def _sub(row: str) -> str:
+    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_SUMS, _values(row), strict=False))
+    where = (
+        f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
+        f"AND session_id = {row}.session_id"
+    )
+    zero = " AND ".join(f"{c} = 0" for c in ("requests", "synthetic"))
+    return (
+        f"UPDATE rollup_q15 SET {sets} WHERE {where}; "
+        f"DELETE FROM rollup_q15 WHERE {where} AND {zero};"
+    )
+
+
+_INITIAL = f"""
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    dedup_key TEXT NOT NULL UNIQUE,
+    message_id TEXT,
+    request_id TEXT,
+    ts_ms INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    project TEXT NOT NULL,
+    agent_id TEXT,
+    agent_type TEXT,
+    git_branch TEXT,
+    client_version TEXT,
+    is_sidechain INTEGER NOT NULL,
+    stop_reason TEXT,
+    is_final INTEGER NOT NULL,
+    synthetic INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cache_creation_tokens INTEGER NOT NULL,
+    cache_5m_tokens INTEGER NOT NULL,
+    cache_1h_tokens INTEGER NOT NULL,
+    ttl_known INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    total_tokens INTEGER NOT NULL,
+    web_search_requests INTEGER NOT NULL,
+    web_fetch_requests INTEGER NOT NULL,
+    usage_json TEXT NOT NULL,
+    cost_pico INTEGER,
+    price_flags TEXT,
+    file TEXT,
+    line INTEGER
+);
+CREATE INDEX records_message_id ON records (message_id);
+
+CREATE TABLE rollup_q15 (
+    q INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    project TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    {", ".join(f"{c} INTEGER NOT NULL" for c in _SUMS)},
+    PRIMARY KEY (q, model, project, session_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER records_rollup_delete AFTER DELETE ON records BEGIN
+    {_sub("old")}
+END;
+CREATE TRIGGER records_rollup_update AFTER UPDATE ON records BEGIN
+    {_sub("old")}
+    {_add("new")}
+END;
+
+CREATE TABLE checkpoints (
+    path TEXT PRIMARY KEY,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    byte_offset INTEGER NOT NULL,
+    lines INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+
+CREATE TABLE problems (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    field TEXT,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    seen_ms INTEGER NOT NULL,
+    UNIQUE (file, line, kind)
+);
+"""
+
+#: Adds the records with ``id > ?`` (the rows a batch inserted) to the rollups.
+ROLLUP_INSERTED = _rollup_inserted()
+
+#: (name, SQL script) in application order. Append only.
+MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL),)

@@ -1,0 +1,444 @@
+"""The SQLite ledger: one file, WAL, exact money, rollups kept by triggers.
+
+* Location: an explicit path, else ``$TOKENTRAIL_LEDGER``, else
+  ``platformdirs.user_data_dir("tokentrail")/ledger.sqlite3`` (:func:`resolve_ledger_path`).
+  The directory is created ``0700`` and the database file (with its ``-wal`` / ``-shm``)
+  is kept at mode ``0600``: it holds usage metadata only, never prompt text.
+* Concurrency: WAL journal, a busy timeout (default 60 s), and ``BEGIN IMMEDIATE`` for
+  every write batch, so two ingests at once serialise instead of failing; a lock held
+  past the timeout raises :class:`~tokentrail.errors.LedgerLockedError`.
+* Dedup: ``records.dedup_key`` is unique; an incoming copy replaces the stored one only
+  when it is better by :func:`tokentrail.ingest.records.is_better` (the same rule in
+  SQL below). A sidechain record whose ``message_id`` also belongs to a main-transcript
+  record under another request id is a ``/btw`` replay and is dropped (or removed when
+  the main copy arrives later). Rollups follow every insert (set-based, same
+  transaction), replacement and delete (triggers), so they never double count.
+* Records are never deleted because their log file disappeared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tokentrail.errors import LedgerError, LedgerLockedError
+from tokentrail.ingest.claude_code import decode_usage
+from tokentrail.ingest.reader import FileCheckpoint
+from tokentrail.ingest.records import SYNTHETIC_MODEL, CCRecord, Problem, is_better, to_usage_record
+from tokentrail.ledger.aggregate import aggregate_rollups
+from tokentrail.ledger.costing import Coster
+from tokentrail.ledger.protocol import (
+    AggregateQuery,
+    AggregateRow,
+    BatchResult,
+    RecordFilter,
+    RepriceResult,
+)
+from tokentrail.ledger.schema import MIGRATIONS, ROLLUP_INSERTED
+
+if TYPE_CHECKING:
+    from tokentrail.types import UsageRecord
+
+__all__ = ["ENV_LEDGER", "SQLiteLedger", "default_ledger_path", "resolve_ledger_path"]
+
+#: Environment variable naming the ledger file.
+ENV_LEDGER = "TOKENTRAIL_LEDGER"
+
+_COLS = (
+    "source, dedup_key, message_id, request_id, ts_ms, model, session_id, project, agent_id, "
+    "agent_type, git_branch, client_version, is_sidechain, stop_reason, is_final, synthetic, "
+    "input_tokens, cache_creation_tokens, cache_5m_tokens, cache_1h_tokens, ttl_known, "
+    "cache_read_tokens, output_tokens, total_tokens, web_search_requests, web_fetch_requests, "
+    "usage_json, cost_pico, price_flags, file, line"
+)
+_NCOLS = _COLS.count(",") + 1
+_RANK_NEW = (
+    "(excluded.is_final, excluded.output_tokens, excluded.total_tokens, -excluded.is_sidechain)"
+)
+_RANK_OLD = "(records.is_final, records.output_tokens, records.total_tokens, -records.is_sidechain)"
+_UPSERT = (
+    f"INSERT INTO records ({_COLS}) VALUES ({', '.join('?' * _NCOLS)}) "
+    f"ON CONFLICT (dedup_key) DO UPDATE SET "
+    + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _COLS.split(",")[2:])
+    + f" WHERE {_RANK_NEW} > {_RANK_OLD} OR ({_RANK_NEW} = {_RANK_OLD} AND ("
+    "(excluded.session_id = records.session_id AND (excluded.ts_ms > records.ts_ms"
+    " OR (excluded.ts_ms = records.ts_ms AND excluded.file = records.file"
+    " AND excluded.line > records.line)))"
+    " OR (excluded.session_id != records.session_id AND excluded.ts_ms < records.ts_ms)))"
+)
+_CHUNK = 500
+
+
+def default_ledger_path() -> Path:
+    """``<platform user data dir>/tokentrail/ledger.sqlite3``."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tokentrail")) / "ledger.sqlite3"
+
+
+def resolve_ledger_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The ledger file: ``explicit`` if given, else ``$TOKENTRAIL_LEDGER``, else the default."""
+    if explicit:
+        return Path(os.path.expanduser(os.fspath(explicit)))
+    env = os.environ.get(ENV_LEDGER)
+    if env:
+        return Path(os.path.expanduser(env))
+    return default_ledger_path()
+
+
+def _row(r: CCRecord, cost: int | None, flags: str | None) -> tuple[object, ...]:
+    return (
+        "claude_code",
+        r.key,
+        r.message_id,
+        r.request_id,
+        r.ts_ms,
+        r.model,
+        r.session_id or "",
+        r.project or "",
+        r.agent_id,
+        r.agent_type,
+        r.git_branch,
+        r.client_version,
+        int(r.is_sidechain),
+        r.stop_reason,
+        int(r.stop_reason is not None),
+        int(r.model == SYNTHETIC_MODEL),
+        r.input_tokens,
+        r.cache_creation_tokens,
+        r.cache_5m_tokens,
+        r.cache_1h_tokens,
+        int(r.ttl_known),
+        r.cache_read_tokens,
+        r.output_tokens,
+        r.total_tokens,
+        r.web_search_requests,
+        r.web_fetch_requests,
+        r.usage_json.decode("utf-8"),
+        cost,
+        flags,
+        r.file,
+        r.line,
+    )
+
+
+def _record_from_row(row: sqlite3.Row) -> CCRecord:
+    raw = row["usage_json"].encode("utf-8")
+    u = decode_usage(raw)
+    return CCRecord(
+        key=row["dedup_key"],
+        message_id=row["message_id"],
+        request_id=row["request_id"],
+        ts_ms=row["ts_ms"],
+        model=row["model"],
+        session_id=row["session_id"] or None,
+        project=row["project"] or None,
+        agent_id=row["agent_id"],
+        agent_type=row["agent_type"],
+        git_branch=row["git_branch"],
+        client_version=row["client_version"],
+        is_sidechain=bool(row["is_sidechain"]),
+        stop_reason=row["stop_reason"],
+        input_tokens=row["input_tokens"],
+        cache_creation_tokens=row["cache_creation_tokens"],
+        cache_5m_tokens=row["cache_5m_tokens"],
+        cache_1h_tokens=row["cache_1h_tokens"],
+        ttl_known=bool(row["ttl_known"]),
+        cache_read_tokens=row["cache_read_tokens"],
+        output_tokens=row["output_tokens"],
+        web_search_requests=row["web_search_requests"],
+        web_fetch_requests=row["web_fetch_requests"],
+        speed=u.speed,
+        service_tier=u.service_tier,
+        inference_geo=u.inference_geo,
+        has_iterations=u.has_iterations,
+        usage_json=raw,
+        file=row["file"] or "",
+        line=row["line"] or 0,
+    )
+
+
+def _split_sql(script: str) -> list[str]:
+    out: list[str] = []
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
+class SQLiteLedger:
+    """The default :class:`~tokentrail.ledger.protocol.LedgerStore`.
+
+    ``path`` is the database file (created with mode 0600); ``timeout`` the busy timeout
+    in seconds; ``coster`` prices new records (default: the packaged catalog, loaded on
+    first use). Migrations run on open. Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 60.0,
+        coster: Coster | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._coster = coster
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            os.chmod(self.path, 0o600)
+            self._db = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError(f"cannot open ledger {self.path}: {exc}") from exc
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.chmod(str(self.path) + suffix, 0o600)
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise LedgerError(f"cannot use ledger {self.path}: {exc}") from exc
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def __enter__(self) -> SQLiteLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._db.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LedgerLockedError(f"ledger {self.path} is locked: {exc}") from exc
+            raise LedgerError(f"ledger {self.path}: {exc}") from exc
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        try:
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise LedgerLockedError(f"ledger {self.path}: commit failed: {exc}") from exc
+
+    def migrate(self) -> list[str]:
+        """Apply pending named migrations, each with its record, in one transaction."""
+        applied: list[str] = []
+        with self._tx() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
+            for name, script in MIGRATIONS:
+                if name in done:
+                    continue
+                for stmt in _split_sql(script):
+                    db.execute(stmt)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES "
+                    "(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                    (name,),
+                )
+                applied.append(name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        """Names of applied migrations, in application order."""
+        return [r[0] for r in self._db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    # -- writing ------------------------------------------------------------------------
+
+    def add(self, records: Iterable[CCRecord]) -> tuple[int, int]:
+        """Store ``records`` in one transaction; ``(inserted, duplicates)``."""
+        res = self.commit_batch(records, (), ())
+        return res.inserted, res.duplicates
+
+    def commit_batch(
+        self,
+        records: Iterable[CCRecord],
+        problems: Iterable[Problem],
+        checkpoints: Iterable[FileCheckpoint],
+        reset_files: Iterable[str] = (),
+    ) -> BatchResult:
+        """Records + problems + checkpoints atomically (see the protocol)."""
+        incoming = 0
+        best: dict[str, CCRecord] = {}
+        for r in records:
+            incoming += 1
+            old = best.get(r.key)
+            if old is None or is_better(r, old):
+                best[r.key] = r
+        cands = list(best.values())
+        main_ids = {r.message_id: r.key for r in cands if not r.is_sidechain and r.message_id}
+        cands = [
+            r
+            for r in cands
+            if not (r.is_sidechain and main_ids.get(r.message_id or "", r.key) != r.key)
+        ]
+        coster = self._coster
+        if coster is None:
+            coster = self._coster = Coster()
+        priced = [(r, c, f) for r, (c, f) in zip(cands, coster.cost_many(cands), strict=True)]
+        now = int(time.time() * 1000)
+        probs = list(problems)
+        cps = list(checkpoints)
+        with self._tx() as db:
+            for path in reset_files:
+                db.execute("DELETE FROM problems WHERE file = ?", (path,))
+            side_ids = [r.message_id for r, _, _ in priced if r.is_sidechain and r.message_id]
+            replayed: set[str] = set()
+            for i in range(0, len(side_ids), _CHUNK):
+                chunk = side_ids[i : i + _CHUNK]
+                q = (
+                    "SELECT DISTINCT message_id FROM records WHERE is_sidechain = 0 AND "
+                    f"message_id IN ({', '.join('?' * len(chunk))})"
+                )
+                replayed.update(row[0] for row in db.execute(q, chunk))
+            if replayed:
+                priced = [
+                    p for p in priced if not (p[0].is_sidechain and p[0].message_id in replayed)
+                ]
+            db.executemany(
+                "DELETE FROM records WHERE message_id = ? AND is_sidechain = 1 AND dedup_key != ?",
+                [
+                    (r.message_id, r.key)
+                    for r, _, _ in priced
+                    if not r.is_sidechain and r.message_id
+                ],
+            )
+            top = db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
+            db.executemany(_UPSERT, [_row(r, c, f) for r, c, f in priced])
+            inserted = db.execute("SELECT count(*) FROM records WHERE id > ?", (top,)).fetchone()[0]
+            if inserted:
+                db.execute(ROLLUP_INSERTED, (top,))
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO problems (file, line, field, kind, message, seen_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(p.file, p.line, p.field, p.kind, p.message, now) for p in probs],
+            )
+            new_problems = db.total_changes - before
+            db.executemany(
+                "INSERT INTO checkpoints (path, dev, ino, size, mtime_ns, byte_offset, lines, "
+                "head_hash, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, "
+                "size = excluded.size, mtime_ns = excluded.mtime_ns, "
+                "byte_offset = excluded.byte_offset, lines = excluded.lines, "
+                "head_hash = excluded.head_hash, updated_ms = excluded.updated_ms",
+                [
+                    (c.path, c.dev, c.ino, c.size, c.mtime_ns, c.offset, c.lines, c.head_hash, now)
+                    for c in cps
+                ],
+            )
+        return BatchResult(inserted, incoming - inserted, new_problems)
+
+    def reprice(self) -> RepriceResult:
+        """Recompute every cost with a fresh catalog; rollups follow via triggers."""
+        coster = Coster()
+        res = RepriceResult()
+        with self._tx() as db:
+            rows = db.execute(f"SELECT id, cost_pico, price_flags, {_COLS} FROM records").fetchall()
+            updates: list[tuple[object, ...]] = []
+            for row in rows:
+                cost, flags = coster.cost(_record_from_row(row))
+                res.records += 1
+                if cost is None:
+                    res.unpriced += 1
+                if flags:
+                    res.flags[flags] = res.flags.get(flags, 0) + 1
+                if cost != row["cost_pico"] or flags != row["price_flags"]:
+                    updates.append((cost, flags, row["id"]))
+            db.executemany(
+                "UPDATE records SET cost_pico = ?, price_flags = ? WHERE id = ?", updates
+            )
+            res.changed = len(updates)
+        return res
+
+    # -- reading ------------------------------------------------------------------------
+
+    def checkpoints(self) -> dict[str, FileCheckpoint]:
+        """Every file checkpoint, by absolute path."""
+        return {
+            r[0]: FileCheckpoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+            for r in self._db.execute(
+                "SELECT path, dev, ino, size, mtime_ns, byte_offset, lines, head_hash "
+                "FROM checkpoints"
+            )
+        }
+
+    def problems(self) -> list[Problem]:
+        """Every stored problem, by file then line."""
+        return [
+            Problem(r[0], r[1], r[2], r[3], r[4])
+            for r in self._db.execute(
+                "SELECT file, line, field, kind, message FROM problems ORDER BY file, line, kind"
+            )
+        ]
+
+    def record_rows(self, flt: RecordFilter | None = None) -> Iterator[CCRecord]:
+        """Stored records in ingest form (:class:`CCRecord`), oldest first."""
+        flt = flt or RecordFilter()
+        where: list[str] = []
+        args: list[object] = []
+        if flt.since is not None:
+            where.append("ts_ms >= ?")
+            args.append(int(flt.since.timestamp() * 1000))
+        if flt.until is not None:
+            where.append("ts_ms < ?")
+            args.append(int(flt.until.timestamp() * 1000))
+        for col, val in (("session_id", flt.session_id), ("model", flt.model)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
+        if flt.project is not None:
+            where.append("project = ?")
+            args.append(flt.project)
+        sql = f"SELECT {_COLS} FROM records"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY ts_ms, id"
+        if flt.limit is not None:
+            sql += f" LIMIT {int(flt.limit)}"
+        for row in self._db.execute(sql, args):
+            yield _record_from_row(row)
+
+    def records(self, flt: RecordFilter | None = None) -> Iterator[UsageRecord]:
+        """Stored records as public :class:`~tokentrail.types.UsageRecord` (loose usage)."""
+        for r in self.record_rows(flt):
+            yield to_usage_record(r)
+
+    def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
+        """Totals by day / month / session / project / model from the rollup table."""
+        return aggregate_rollups(self._db, query)
+
+    def count_records(self) -> int:
+        """Number of stored (deduplicated) records, ``<synthetic>`` included."""
+        return int(self._db.execute("SELECT count(*) FROM records").fetchone()[0])

@@ -1,0 +1,82 @@
+"""Generated trees: daily and session totals equal `.expected.json`; every bad line listed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _cc_tree import generate
+
+from tokentrail.ledger import AggregateQuery, SQLiteLedger, Totals, ingest_claude_code
+
+FIELDS = {
+    "input_tokens": "input_tokens",
+    "output_tokens": "output_tokens",
+    "cache_creation_input_tokens": "cache_creation_tokens",
+    "cache_read_input_tokens": "cache_read_tokens",
+    "ephemeral_5m_input_tokens": "cache_5m_tokens",
+    "ephemeral_1h_input_tokens": "cache_1h_tokens",
+    "web_search_requests": "web_search_requests",
+    "web_fetch_requests": "web_fetch_requests",
+}
+
+
+def _as_expected(t: Totals) -> dict[str, int]:
+    out = {k: getattr(t, v) for k, v in FIELDS.items()}
+    out["messages"] = t.requests + t.synthetic
+    return out
+
+
+def _check(tree: Path, expected: dict[str, Any], ledger: SQLiteLedger) -> None:
+    days = ledger.aggregate(AggregateQuery("day", timezone.utc))
+    got_days = {r.key: _as_expected(r.totals) for r in days}
+    want_days = {d: v["totals"] for d, v in expected["days"].items()}
+    assert got_days == want_days
+    for r in days:
+        want_models = dict(expected["days"][r.key]["models"].items())
+        assert {m: _as_expected(t) for m, t in r.models.items()} == want_models
+    sessions = ledger.aggregate(AggregateQuery("session", timezone.utc))
+    assert {r.key: _as_expected(r.totals) for r in sessions} == {
+        s: v["totals"] for s, v in expected["sessions"].items()
+    }
+    for r in sessions:
+        want = expected["sessions"][r.key]
+        assert r.project is not None
+        assert re.sub(r"[^A-Za-z0-9]", "-", r.project) == want["project"]
+        assert r.first_day == want["days"][0]
+        assert r.last_day == want["days"][-1]
+    planted = {(str(tree / m["file"]), m["line"]) for m in expected["malformed"]}
+    found = {(p.file, p.line) for p in ledger.problems()}
+    assert found == planted
+    fields = {(str(tree / m["file"]), m["line"]): m["field"] for m in expected["malformed"]}
+    for p in ledger.problems():
+        if fields[(p.file, p.line)] is not None:
+            assert p.field == fields[(p.file, p.line)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 7])
+def test_generated_tree_matches_expected(tmp_path: Path, seed: int) -> None:
+    tree = tmp_path / "tree"
+    expected = generate(tree, "700KB", seed, 0.02)
+    assert expected["malformed"], "the generator should plant bad lines"
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        s = ingest_claude_code(ledger, [tree / "projects"])
+        assert s.problems == len(expected["malformed"])
+        assert s.added == expected["stats"]["unique_messages"]
+        _check(tree, expected, ledger)
+        again = ingest_claude_code(ledger, [tree / "projects"])
+        assert (again.files_read, again.added, again.bytes) == (0, 0, 0)
+        _check(tree, expected, ledger)
+
+
+def test_small_batches_and_blocks_give_the_same_totals(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    expected = generate(tree, "400KB", 11, 0.02)
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        ingest_claude_code(
+            ledger, [tree / "projects"], batch_records=7, batch_bytes=10_000, block_size=5000
+        )
+        _check(tree, expected, ledger)

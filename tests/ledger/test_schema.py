@@ -1,0 +1,94 @@
+"""Migrations are append-only and named; the schema is pinned; the file is private."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from tokentrail.errors import LedgerError
+from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
+from tokentrail.ledger.schema import MIGRATIONS
+
+# Append here when a migration is added; never edit or reorder released entries.
+RELEASED = ["0001_initial"]
+
+SCHEMA = {
+    "records": [
+        "id", "source", "dedup_key", "message_id", "request_id", "ts_ms", "model", "session_id",
+        "project", "agent_id", "agent_type", "git_branch", "client_version", "is_sidechain",
+        "stop_reason", "is_final", "synthetic", "input_tokens", "cache_creation_tokens",
+        "cache_5m_tokens", "cache_1h_tokens", "ttl_known", "cache_read_tokens", "output_tokens",
+        "total_tokens", "web_search_requests", "web_fetch_requests", "usage_json", "cost_pico",
+        "price_flags", "file", "line",
+    ],
+    "rollup_q15": [
+        "q", "model", "project", "session_id", "requests", "synthetic", "incomplete", "unpriced",
+        "input_tokens", "cache_creation_tokens", "cache_5m_tokens", "cache_1h_tokens",
+        "cache_read_tokens", "output_tokens", "web_search_requests", "web_fetch_requests",
+        "cost_pico",
+    ],
+    "checkpoints": [
+        "path", "dev", "ino", "size", "mtime_ns", "byte_offset", "lines", "head_hash",
+        "updated_ms",
+    ],
+    "problems": ["id", "file", "line", "field", "kind", "message", "seen_ms"],
+    "_migrations": ["name", "applied_at"],
+}  # fmt: skip
+TRIGGERS = {"records_rollup_delete", "records_rollup_update"}
+INDEXES = {"records_message_id"}
+
+
+def test_migration_names_are_append_only() -> None:
+    names = [n for n, _ in MIGRATIONS]
+    assert names[: len(RELEASED)] == RELEASED
+    assert len(set(names)) == len(names)
+
+
+def test_schema_is_pinned(tmp_path: Path) -> None:
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        assert ledger.applied_migrations() == [n for n, _ in MIGRATIONS]
+        assert ledger.migrate() == []  # idempotent
+    db = sqlite3.connect(tmp_path / "l.sqlite3")
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == set(SCHEMA)
+    for table, cols in SCHEMA.items():
+        assert [r[1] for r in db.execute(f"PRAGMA table_info({table})")] == cols, table
+    kinds = {(r[0], r[1]) for r in db.execute("SELECT type, name FROM sqlite_master")}
+    assert {n for t, n in kinds if t == "trigger"} == TRIGGERS
+    assert {n for t, n in kinds if t == "index"} >= INDEXES
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_file_mode_is_0600_even_with_a_loose_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        path = tmp_path / "sub" / "dir" / "l.sqlite3"
+        with SQLiteLedger(path) as ledger:
+            ledger.add([])
+            for p in path.parent.iterdir():
+                assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_ledger_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENTRAIL_LEDGER", str(tmp_path / "env.sqlite3"))
+    assert resolve_ledger_path("x.sqlite3") == Path("x.sqlite3")
+    assert resolve_ledger_path(None) == tmp_path / "env.sqlite3"
+    monkeypatch.delenv("TOKENTRAIL_LEDGER")
+    assert resolve_ledger_path(None).name == "ledger.sqlite3"
+
+
+def test_unusable_ledger_is_a_ledger_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LedgerError):
+        SQLiteLedger(bad)
+    with pytest.raises(LedgerError):
+        SQLiteLedger(tmp_path)  # a directory
