@@ -53,6 +53,8 @@ def ccusage_cmd() -> list[str]:
              f"ccusage@{CCUSAGE_VERSION}"],
             check=True,
         )  # fmt: skip
+    if native.exists() and not os.access(native, os.X_OK):
+        native.chmod(0o755)  # the npm tarball ships it without the execute bit
     exe = str(native) if native.exists() else str(shim)
     return [exe, "daily", "--json", "--offline"]
 

@@ -173,3 +173,15 @@ def test_other_server_tool_counts_flag_not_derivable() -> None:
         catalog=CAT,
     )
     assert "not_derivable_from_usage" in b.flag_codes
+
+
+def test_batch_us_flag_states_the_factor_actually_applied() -> None:
+    # Sonnet 4.5 has no data-residency price: the token lines carry batch x0.5 only, and the
+    # undocumented-combination flag must say so rather than claim x0.55.
+    u = {**U, "service_tier": "batch", "inference_geo": "us"}
+    b = price(u, model="claude-sonnet-4-5-20250929", at=date(2026, 3, 1), catalog=CAT)
+    assert b.total == (1000 * Decimal("3") + 100 * Decimal("15")) * Decimal("0.5") / 10**6
+    msgs = [f.message for f in b.flags if f.code == "combination_not_documented"]
+    assert len(msgs) == 1
+    assert "x0.5" in msgs[0]
+    assert "x0.55" not in msgs[0]

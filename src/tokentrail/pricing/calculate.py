@@ -233,12 +233,19 @@ def _request_flags(
     batch = req.service_tier == "batch"
     geo_us = req.inference_geo == "us"
     fast = req.speed == "fast"
+    models = tuple(models)
+    dr = cat.modifiers.data_residency
+    geo_applied = geo_us and any(m.id in dr.models for m in models) and day >= dr.effective_from
     if batch and geo_us:
+        effect = (
+            "multiplied: x0.55"
+            if geo_applied
+            else "no data-residency price on this model, so batch alone: x0.5"
+        )
         flags.append(
             Flag(
                 "combination_not_documented",
-                "batch (x0.5) with US inference (x1.1) is not documented to stack; "
-                "multiplied: x0.55",
+                f"batch (x0.5) with US inference (x1.1) is not documented to stack; {effect}",
             )
         )
     if req.web_search_requests > 0 and (batch or geo_us or fast):
