@@ -1,0 +1,39 @@
+"""Ledger queries for the analyses: the fast rows give the same figures as the public records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _cc_tree import generate
+
+from tokentrail.analysis import cache_report, session_context, split_threads
+from tokentrail.analysis.whatif import reprice
+from tokentrail.errors import UserInputError
+from tokentrail.ledger import RecordFilter, ingest_claude_code, open_ledger
+from tokentrail.ledger.analysis_rows import last_session_id, request_rows, resolve_session_id
+
+
+def test_rows_match_records(tmp_path: Path) -> None:
+    generate(tmp_path / "tree", size="400KB", seed=5, malformed=0.0)
+    with open_ledger(tmp_path / "l.sqlite3") as ledger:
+        ingest_claude_code(ledger, [tmp_path / "tree"])
+        rows = list(request_rows(ledger))
+        recs = list(ledger.records())
+        sid = last_session_id(ledger)
+        assert sid is not None
+        assert resolve_session_id(ledger, sid[:12]) == sid
+        with pytest.raises(UserInputError, match="no session"):
+            resolve_session_id(ledger, "no-such-session")
+        with pytest.raises(UserInputError, match="empty"):
+            resolve_session_id(ledger, "")
+        one = list(request_rows(ledger, RecordFilter(session_id=sid)))
+    assert rows
+    assert all(r.session_id == sid for r in one)
+    assert max(r.ts for r in rows) == max(r.ts for r in one)
+    assert cache_report(rows).total == cache_report(recs).total
+    assert reprice(rows, batch=True) == reprice(recs, batch=True)
+    by_rows, by_recs = split_threads(rows), split_threads(recs)
+    assert by_rows.keys() == by_recs.keys()
+    for k in by_rows:
+        assert session_context(by_rows[k]).to_dict() == session_context(by_recs[k]).to_dict()
