@@ -25,6 +25,7 @@ from tokentrail.analysis.context import (
 )
 from tokentrail.analysis.rates import RateBook
 from tokentrail.analysis.rows import RequestRow, split_threads
+from tokentrail.analysis.whatif import WhatIf, reprice
 
 __all__ = [
     "BreakEven",
@@ -34,8 +35,10 @@ __all__ = [
     "RecordContext",
     "RequestRow",
     "SessionContext",
+    "WhatIf",
     "cache_report",
     "record_context",
+    "reprice",
     "session_context",
     "split_threads",
 ]
