@@ -111,6 +111,17 @@ def test_advisor_keeps_its_model() -> None:
     )
 
 
+def test_target_released_after_the_records_is_noted() -> None:
+    # claude-haiku-5-5 was released on 2026-10-07; the records are of 2026-11-02
+    assert not any("predate" in n for n in reprice(_one(), model="claude-haiku-5-5").notes)
+    from datetime import datetime, timezone
+
+    old = [rec(usage(10, 1), start=datetime(2026, 3, 1, tzinfo=timezone.utc))]
+    w = reprice(old, model="claude-haiku-5-5")
+    assert any("1 requests predate claude-haiku-5-5" in n for n in w.notes)
+    assert w.whatif_usd == (Decimal(10) * Decimal("0.10") + Decimal("0.50")) / MTOK
+
+
 def test_errors_and_unpriced() -> None:
     with pytest.raises(UnknownModelError):
         reprice(_one(), model="claude-nonexistent-9")

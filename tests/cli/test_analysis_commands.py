@@ -199,3 +199,15 @@ def test_whatif_batch_and_model(tree: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     assert "ESTIMATE" in out
     assert "tokenizers differ" in out
+
+
+def test_sparkline() -> None:
+    from tokentrail.cli.context import sparkline
+
+    assert sparkline([]) == ""
+    assert sparkline([0, 0]) == "▁▁"
+    # 8 levels: v * 8 // (max + 1)
+    assert sparkline([0, 50, 100]) == "▁▄█"
+    # more values than columns: the max of each bucket
+    assert sparkline([1, 9, 2, 2, 9, 1], width=3) == "█▂█"  # 9, 2, 9; 2 * 8 // 10 = 1
+    assert sparkline([1, 1, 1, 9], width=2) == "▁█"

@@ -155,7 +155,9 @@ def reprice(
     if ttl not in (None, "5m", "1h"):
         raise UserInputError(f"ttl must be '5m' or '1h', not {ttl!r}")
     book = book or RateBook()
-    target = book.spec(model).id if model is not None else None
+    spec = book.spec(model) if model is not None else None
+    target = spec.id if spec is not None else None
+    early = 0  # requests dated before the target model's release
     actual, whatif = Tally(), Tally()
     threads: dict[tuple[str | None, str | None, str], ThreadCache] = {}
     requests = unpriced = 0
@@ -166,6 +168,8 @@ def reprice(
             unpriced += 1
             continue
         requests += 1
+        if spec is not None and row.day < spec.released:
+            early += 1
         for counts, rates, alt in pairs:
             i, w5, w1, rd, o = counts
             for k, n in enumerate(counts):
@@ -193,7 +197,15 @@ def reprice(
         requests=requests,
         unpriced_requests=unpriced,
         unpriced_tokens=actual.unpriced_tokens + whatif.unpriced_tokens,
-        notes=_notes(target, batch, ttl),
+        notes=_notes(target, batch, ttl)
+        + (
+            ()
+            if spec is None or not early
+            else (
+                f"{early} requests predate {spec.id} (released {spec.released}): priced at "
+                "its first rates",
+            )
+        ),
     )
 
 
