@@ -135,6 +135,10 @@ def test_context_text_defaults_to_the_last_session(
     code, out, _ = _run(["context", SA, "--agent", "sub1", "--no-ingest"], capsys)
     assert code == 0
     assert "subagent sub1" in out
+    code, out, _ = _run(["context", SA, "--agent", "sub1", "--no-ingest", "--json"], capsys)
+    (thread,) = json.loads(out)["threads"]
+    assert thread["agent_id"] == "sub1"
+    assert [p["context_tokens"] for p in thread["curve"]] == [999]
 
 
 @pytest.mark.parametrize(

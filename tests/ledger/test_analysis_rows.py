@@ -37,3 +37,25 @@ def test_rows_match_records(tmp_path: Path) -> None:
     assert by_rows.keys() == by_recs.keys()
     for k in by_rows:
         assert session_context(by_rows[k]).to_dict() == session_context(by_recs[k]).to_dict()
+
+
+def test_bad_stored_iterations_name_the_file_and_line(tmp_path: Path) -> None:
+    from tokentrail.errors import LedgerError
+
+    generate(tmp_path / "tree", size="100KB", seed=6, malformed=0.0)
+    with open_ledger(tmp_path / "l.sqlite3") as ledger:
+        ingest_claude_code(ledger, [tmp_path / "tree"])
+        bad = (
+            '{"input_tokens": 1, "output_tokens": 1, "iterations": '
+            '[{"type": "message", "input_tokens": 1.5, "output_tokens": 1}]}'
+        )
+        ledger._db.execute(
+            "UPDATE records SET usage_json = ? WHERE id = (SELECT min(id) FROM records "
+            "WHERE synthetic = 0)",
+            (bad,),
+        )
+        (file, line) = ledger._db.execute(
+            "SELECT file, line FROM records WHERE usage_json = ?", (bad,)
+        ).fetchone()
+        with pytest.raises(LedgerError, match=f"{file}:{line}"):
+            list(request_rows(ledger))

@@ -157,7 +157,11 @@ def context_cmd(
     threads = split_threads(rows)
     book = RateBook()
     keys = sorted(threads, key=lambda k: (k[1] is not None, k[1] or ""))
+    if agent_id is not None and (sid, agent_id) not in threads:
+        raise UserInputError(f"session {sid!r} has no subagent thread {agent_id!r}")
     if as_json:
+        if agent_id is not None:
+            keys = [(sid, agent_id)]
         out = {
             "session_id": sid,
             "generated_at": datetime.now(timezone.utc).isoformat(),
@@ -167,8 +171,6 @@ def context_cmd(
         return
     key: tuple[str | None, str | None] = (sid, agent_id)
     if key not in threads:
-        if agent_id is not None:
-            raise UserInputError(f"session {sid!r} has no subagent thread {agent_id!r}")
         if not keys:
             raise UserInputError(f"session {sid!r} has no billable requests")
         key = keys[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tokentrail.analysis.rows import RequestRow, utc_day_of
-from tokentrail.errors import UserInputError
+from tokentrail.errors import LedgerError, TokentrailError, UserInputError
 from tokentrail.ingest.records import SYNTHETIC_MODEL
 from tokentrail.ledger.protocol import RecordFilter
 from tokentrail.ledger.sqlite import SQLiteLedger
@@ -28,7 +28,11 @@ def request_rows(ledger: SQLiteLedger, flt: RecordFilter | None = None) -> Itera
             continue
         ts = r.ts_ms / 1000
         if r.has_iterations:
-            calls = read_request(r.usage_json).calls
+            try:
+                calls = read_request(r.usage_json).calls
+            except TokentrailError as exc:
+                where = f"{r.file}:{r.line}" if r.file else r.key
+                raise LedgerError(f"stored usage of {where} cannot be analysed: {exc}") from exc
         else:
             counts = (
                 r.input_tokens,
