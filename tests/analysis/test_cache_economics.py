@@ -130,3 +130,36 @@ def test_by_day_and_project_keys() -> None:
     projects = cache_report(recs, by="project").groups  # type: ignore[arg-type]
     assert [g.key for g in projects] == ["/a", "/b"]
     assert projects[0].hit_ratio == 0.0
+
+
+def test_reads_refresh_a_5m_write() -> None:
+    recs = [
+        rec(usage(0, 1, w5=1000), at=0),
+        rec(usage(0, 1, read=1000), at=250),
+        rec(usage(0, 1, read=1000), at=500),  # 500 s after the write, 250 s after the last read
+    ]
+    t = cache_report(recs).total  # type: ignore[arg-type]
+    assert (t.unread_5m_tokens, t.unattributed_read_tokens) == (0, 0)
+    assert t.all_5m_usd == t.actual_usd
+
+
+def test_a_shorter_rewrite_cuts_the_written_prefix() -> None:
+    recs = [
+        rec(usage(0, 1, w5=1000), at=0),  # [0, 1000)
+        # the conversation was edited: only the first 600 tokens are read, 400 rewritten
+        rec(usage(0, 1, read=600, w5=400), at=10),
+    ]
+    t = cache_report(recs).total  # type: ignore[arg-type]
+    # [600, 1000) of the first write was replaced unread; the rewrite is never read either
+    assert t.unread_5m_tokens == 400 + 400
+    assert t.unread_usd == _usd(800, S_W5)
+
+
+def test_caches_are_per_model() -> None:
+    recs = [
+        rec(usage(0, 1, w5=1000), at=0),
+        rec(usage(0, 1, read=1000), at=10, model="claude-opus-4-8"),
+    ]
+    t = cache_report(recs).total  # type: ignore[arg-type]
+    assert t.unattributed_read_tokens == 1000
+    assert t.unread_5m_tokens == 1000

@@ -160,3 +160,27 @@ def test_same_model_and_tier_is_a_zero_delta(rows: list[Any], spelling: str) -> 
         assert reprice(recs, model=spelling, batch=True).delta_usd == 0
     if not any(r[-1] for r in rows):
         assert reprice(recs, model=spelling, batch=False).delta_usd == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(counts, counts, counts, st.integers(0, 8000), st.booleans()),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_ttl_already_used_is_a_zero_delta(rows: list[Any]) -> None:
+    for hour in (False, True):
+        recs, t = [], 0
+        for written, read, inp, gap, agent in rows:
+            t += gap
+            u = (
+                usage(inp, 1, read=read, w1=written)
+                if hour
+                else usage(inp, 1, read=read, w5=written)
+            )
+            recs.append(rec(u, at=t, agent="a" if agent else None))
+        w = reprice(recs, ttl="1h" if hour else "5m")
+        assert w.delta_usd == 0
+        assert all(c.actual_tokens == c.whatif_tokens for c in w.components)
