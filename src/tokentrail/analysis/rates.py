@@ -28,9 +28,12 @@ __all__ = ["COMPONENTS", "CallRates", "RateBook", "Tally"]
 _NO_TIER = 1 << 62
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CallRates:
     """The rate row in force for one sampling call.
+
+    Compared and hashed by identity (a hot dict key): :class:`RateBook` memoises one object
+    per (model, day, mode), and equal rates in two objects only split a tally's buckets.
 
     ``model``: canonical catalog id; ``row``: the row kind chosen (``standard``,
     ``long_context_legacy``, ``prompt_tier``, ``fast``, ``fast_long_context``); ``rates``:
