@@ -69,7 +69,8 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
         who += f" · subagent {plain(sc.agent_id)}"
     table = Table(title=f"Context growth — {who}", title_justify="left")
     for name in ("#", "Time (UTC)", "Step", "Model", "Input", "Cache wr", "Cache rd"):
-        table.add_column(name, justify="right" if name in ("#", "Input") else "left")
+        left = name in ("Time (UTC)", "Step", "Model")
+        table.add_column(name, justify="left" if left else "right")
     for name in ("Context", "Growth", "Headroom", "Marks"):
         table.add_column(name, justify="left" if name == "Marks" else "right")
     for i, rc in enumerate(sc.requests):
@@ -123,7 +124,11 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
     for t in sc.time_above:
         if t.requests:
             line = "" if t.tokens is None else f" ({t.tokens:,})"
-            console.print(f"above {t.name}{line}: {t.requests} requests, {t.seconds / 60:.1f} min")
+            plural = "s" if t.requests != 1 else ""
+            console.print(
+                f"above {t.name}{line}: {t.requests} request{plural}, "
+                f"{t.seconds / 60:.1f} min until the next request"
+            )
     if others:
         names = ", ".join(plain(a or "main") for a in others)
         console.print(f"other threads in this session: {names} (show one with --agent ID)")
