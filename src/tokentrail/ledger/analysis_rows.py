@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from tokentrail.analysis.rows import RequestRow, utc_day_of
 from tokentrail.errors import LedgerError, TokentrailError, UserInputError
-from tokentrail.ingest.records import SYNTHETIC_MODEL
 from tokentrail.ledger.protocol import RecordFilter
 from tokentrail.ledger.sqlite import SQLiteLedger
 from tokentrail.pricing.extract import Call, read_request
@@ -21,42 +20,79 @@ from tokentrail.pricing.extract import Call, read_request
 __all__ = ["last_session_id", "request_rows", "resolve_session_id"]
 
 
+_SELECT = (
+    "SELECT ts_ms, model, session_id, project, agent_id, message_id, input_tokens, "
+    "cache_5m_tokens, cache_1h_tokens, cache_read_tokens, output_tokens, ttl_known, "
+    "web_search_requests, json_extract(usage_json, '$.speed'), "
+    "json_extract(usage_json, '$.service_tier'), json_extract(usage_json, '$.inference_geo'), "
+    "CASE WHEN json_array_length(usage_json, '$.iterations') > 0 THEN usage_json END, "
+    "file, line, dedup_key "
+    "FROM records"
+)
+
+
+def _where(flt: RecordFilter) -> tuple[str, list[object]]:
+    """The WHERE clause of :meth:`SQLiteLedger.record_rows` for ``flt``, synthetic excluded."""
+    where = ["synthetic = 0"]
+    args: list[object] = []
+    if flt.since is not None:
+        where.append("ts_ms >= ?")
+        args.append(int(flt.since.timestamp() * 1000))
+    if flt.until is not None:
+        where.append("ts_ms < ?")
+        args.append(int(flt.until.timestamp() * 1000))
+    for col, val in (
+        ("session_id", flt.session_id),
+        ("model", flt.model),
+        ("project", flt.project),
+    ):
+        if val is not None:
+            where.append(f"{col} = ?")
+            args.append(val)
+    return " WHERE " + " AND ".join(where), args
+
+
 def request_rows(ledger: SQLiteLedger, flt: RecordFilter | None = None) -> Iterator[RequestRow]:
-    """Non-synthetic records matching ``flt`` as analysis rows, oldest first."""
-    for r in ledger.record_rows(flt):
-        if r.model == SYNTHETIC_MODEL:
-            continue
-        ts = r.ts_ms / 1000
-        if r.has_iterations:
+    """Non-synthetic records matching ``flt`` as analysis rows, oldest first.
+
+    One SQL pass (pricing fields read with SQLite's JSON functions); the stored usage JSON
+    is parsed in Python only for records with ``iterations``. A stored usage that cannot be
+    read raises :class:`~tokentrail.errors.LedgerError` naming its log file and line.
+    """
+    flt = flt or RecordFilter()
+    where, args = _where(flt)
+    sql = _SELECT + where + " ORDER BY ts_ms, id"
+    if flt.limit is not None:
+        sql += f" LIMIT {int(flt.limit)}"
+    cur = ledger._db.cursor()
+    cur.row_factory = None
+    for (
+        ts_ms, model, session, project, agent, message, inp, w5, w1, rd, out, ttl_known,
+        search, speed, tier, geo, with_iterations, file, line, key,
+    ) in cur.execute(sql, args):  # fmt: skip
+        ts = ts_ms / 1000
+        if with_iterations is not None:
             try:
-                calls = read_request(r.usage_json).calls
+                calls = read_request(with_iterations).calls
             except TokentrailError as exc:
-                where = f"{r.file}:{r.line}" if r.file else r.key
-                raise LedgerError(f"stored usage of {where} cannot be analysed: {exc}") from exc
+                where_ = f"{file}:{line}" if file else key
+                raise LedgerError(f"stored usage of {where_} cannot be analysed: {exc}") from exc
         else:
-            counts = (
-                r.input_tokens,
-                r.cache_5m_tokens,
-                r.cache_1h_tokens,
-                r.cache_read_tokens,
-                r.output_tokens,
-            )
-            missing = not r.ttl_known and r.cache_5m_tokens > 0
-            calls = (Call(None, None, None, counts, missing),)
+            calls = (Call(None, None, None, (inp, w5, w1, rd, out), not ttl_known and w5 > 0),)
         yield RequestRow(
             ts=ts,
             day=utc_day_of(ts),
-            model=r.model,
+            model=model,
             calls=calls,
-            has_iterations=r.has_iterations,
-            speed=r.speed,
-            service_tier=r.service_tier,
-            inference_geo=r.inference_geo,
-            web_search_requests=r.web_search_requests,
-            session_id=r.session_id,
-            agent_id=r.agent_id,
-            project=r.project,
-            message_id=r.message_id,
+            has_iterations=with_iterations is not None,
+            speed=speed,
+            service_tier=tier,
+            inference_geo=geo,
+            web_search_requests=search,
+            session_id=session or None,
+            agent_id=agent,
+            project=project or None,
+            message_id=message,
         )
 
 
