@@ -25,8 +25,11 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to `cli`.
+    from tokentrail.cli import cache as _cache  # noqa: F401
+    from tokentrail.cli import context as _context  # noqa: F401
     from tokentrail.cli import ingest as _ingest  # noqa: F401
     from tokentrail.cli import price as _price  # noqa: F401
+    from tokentrail.cli import whatif as _whatif  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,160 @@
+"""Options and loading shared by ``tokentrail context``, ``cache`` and ``whatif``.
+
+Each command opens the ledger (``--ledger PATH``, else ``$TOKENTRAIL_LEDGER``, else the
+platform data dir), ingests the default Claude Code sources first (``--no-ingest`` to skip),
+then reads analysis rows with :func:`tokentrail.ledger.analysis_rows.request_rows`.
+Text output escapes terminal control characters and rich markup from the logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import click
+
+from tokentrail.analysis.rows import RequestRow
+from tokentrail.errors import UserInputError
+from tokentrail.ledger import RecordFilter, SQLiteLedger, ingest_claude_code, open_ledger
+from tokentrail.ledger.analysis_rows import request_rows
+
+__all__ = [
+    "common_options",
+    "console",
+    "dollars",
+    "load_rows",
+    "parse_day",
+    "parse_tz",
+    "plain",
+    "short_model",
+    "time_filter",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)])
+
+
+def common_options(fn: F) -> F:
+    """``--json``, ``--ledger PATH`` and ``--no-ingest``."""
+    fn = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(fn)
+    fn = click.option(
+        "--ledger",
+        "ledger_path",
+        metavar="PATH",
+        default=None,
+        help="Ledger file (default: $TOKENTRAIL_LEDGER, else the platform data dir).",
+    )(fn)
+    return click.option(
+        "--no-ingest", is_flag=True, help="Read the ledger without reading logs first."
+    )(fn)
+
+
+def console() -> Any:
+    """A rich console on stdout, 160 columns wide when stdout is not a terminal."""
+    from rich.console import Console
+
+    c = Console()
+    return c if c.is_terminal else Console(width=160)
+
+
+def short_model(model: str) -> str:
+    """``claude-sonnet-4-6`` → ``sonnet-4-6`` (for narrow tables)."""
+    return model.removeprefix("claude-")
+
+
+def plain(text: object) -> str:
+    """``text`` safe for a rich terminal: control characters as ``\\xNN``, markup escaped."""
+    from rich.markup import escape
+
+    s = str(text)
+    if any(ord(c) in _CONTROL for c in s):
+        s = "".join(f"\\x{ord(c):02x}" if ord(c) in _CONTROL else c for c in s)
+    return escape(s)
+
+
+def dollars(amount: Decimal, places: int = 4) -> str:
+    """``$1,234.5678`` (rounded half-even for display only)."""
+    q = Decimal(1).scaleb(-places)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount).quantize(q):,}"
+
+
+def parse_tz(name: str | None) -> tzinfo | None:
+    """An IANA zone (or UTC); None = the process's local zone."""
+    if name is None:
+        return None
+    if name.upper() in ("UTC", "Z", "ETC/UTC"):
+        return timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UserInputError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
+        ) from exc
+
+
+def parse_day(value: str | None, opt: str) -> date | None:
+    """``YYYY-MM-DD`` or ``YYYYMMDD``; a clear error naming ``opt`` otherwise."""
+    if value is None:
+        return None
+    v = value.strip()
+    try:
+        if len(v) == 8 and v.isdigit():
+            return date(int(v[:4]), int(v[4:6]), int(v[6:]))
+        return date.fromisoformat(v)
+    except ValueError as exc:
+        raise UserInputError(f"{opt} {value!r} is not a date (YYYY-MM-DD or YYYYMMDD)") from exc
+
+
+def time_filter(
+    since: str | None, until: str | None, tz: tzinfo | None
+) -> tuple[datetime | None, datetime | None]:
+    """UTC instants ``[start of since, end of until)`` for local days in ``tz``."""
+    s, u = parse_day(since, "--since"), parse_day(until, "--until")
+    if s is not None and u is not None and s > u:
+        raise UserInputError(f"--since {s} is after --until {u}")
+    zone = tz or datetime.now().astimezone().tzinfo
+
+    def at(d: date) -> datetime:
+        return datetime.combine(d, time(0), zone).astimezone(timezone.utc)
+
+    return (
+        None if s is None else at(s),
+        None if u is None else at(u + timedelta(days=1)),
+    )
+
+
+def _open(ledger_path: str | None, no_ingest: bool) -> SQLiteLedger:
+    ledger = open_ledger(ledger_path)
+    if not no_ingest:
+        try:
+            ingest_claude_code(ledger, None)
+        except BaseException:
+            ledger.close()
+            raise
+    return ledger
+
+
+def load_rows(
+    ledger_path: str | None,
+    no_ingest: bool,
+    flt: RecordFilter | None = None,
+    session: Callable[[SQLiteLedger], str | None] | None = None,
+) -> tuple[list[RequestRow], str | None]:
+    """Rows of the ledger (after ingesting unless ``no_ingest``), oldest first.
+
+    ``session``: called with the open ledger to choose one session id (the rows are then
+    that session's); returns the rows and that id.
+    """
+    with _open(ledger_path, no_ingest) as ledger:
+        sid = None
+        if session is not None:
+            sid = session(ledger)
+            if sid is None:
+                return [], None
+            flt = RecordFilter(session_id=sid)
+        return list(request_rows(ledger, flt)), sid
