@@ -1,4 +1,8 @@
-"""Aggregates from the quarter-hour rollup table (never a scan of every record).
+"""Aggregates from the quarter-hour rollup tables (never a scan of every record).
+
+``group_by`` day / month / session / project / model read ``rollup_q15``; agent (subagent
+type: ``main``, ``subagent`` or the type from the agent's meta file) and branch (git
+branch, ``""`` when unknown) read ``rollup_dims_q15`` (same sums, same grain).
 
 Days and months are local to the query's time zone: each UTC quarter-hour cell is mapped
 to the local date of its start. Every UTC offset in use (DST included) is a whole number
@@ -115,9 +119,13 @@ def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[Agg
             _add(groups, key, vals)
             _add(per_model.setdefault(key, {}), row[1], vals)
     else:
-        col = {"session": "session_id", "project": "project", "model": "model"}[by]
+        col = {"session": "session_id", "project": "project", "model": "model"}.get(by, by)
+        # agent (subagent type) and branch (git branch) come from the second rollup.
+        table = "rollup_dims_q15" if by in ("agent", "branch") else "rollup_q15"
+        if table == "rollup_dims_q15" and query.session_id is not None:
+            raise ValueError("session_id filter is not available for agent / branch groups")
         sql = (
-            f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM rollup_q15{where} "
+            f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM {table}{where} "
             f"GROUP BY q, model, {col}, project"
         )
         for row in db.execute(sql, args):
