@@ -17,16 +17,27 @@ from tokentrail.errors import TokentrailError
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, "--version", "-V", prog_name="tokentrail")
-def cli() -> None:
-    """tokentrail: exact, explainable Claude API token usage and cost."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """tokentrail: exact, explainable Claude API token usage and cost.
+
+    With no command: read the default Claude Code logs into the ledger, then print the
+    daily report (`tokentrail demo` shows what it does on sample data).
+    """
+    if ctx.invoked_subcommand is None:
+        from tokentrail.cli.home import default_run
+
+        default_run(ctx)
 
 
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to `cli`.
     from tokentrail.cli import ingest as _ingest  # noqa: F401
     from tokentrail.cli import price as _price  # noqa: F401
+    from tokentrail.cli import reports as _reports  # noqa: F401
+    from tokentrail.cli import tools as _tools  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

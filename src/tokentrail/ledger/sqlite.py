@@ -45,6 +45,7 @@ from tokentrail.ledger.timeline import (
     distinct_values,
     last_gap_end,
     latest_point,
+    unpriced_models,
     usage_points,
 )
 
@@ -469,6 +470,10 @@ class SQLiteLedger:
     def distinct(self, column: str) -> list[str]:
         """Distinct ``project`` or ``model`` values in the ledger, sorted."""
         return distinct_values(self._db, column)
+
+    def unpriced_models(self) -> list[tuple[str, int]]:
+        """``(model, unpriced requests)`` for each model the catalog could not price."""
+        return unpriced_models(self._db)
 
     def size_bytes(self) -> int:
         """Bytes on disk of the database file plus its WAL."""

@@ -12,8 +12,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["UsagePoint", "distinct_values", "last_gap_end", "latest_point", "usage_points"]
+__all__ = [
+    "UsagePoint",
+    "distinct_values",
+    "last_gap_end",
+    "latest_point",
+    "unpriced_models",
+    "usage_points",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,26 @@ _POINT_COLS = (
     "cache_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, "
     "web_fetch_requests, cost_pico, is_final, is_sidechain"
 )
+
+
+def _point(row: Any) -> UsagePoint:
+    r = tuple(row)
+    return UsagePoint(
+        ts_ms=int(r[0]),
+        model=str(r[1]),
+        session_id=str(r[2]),
+        input_tokens=int(r[3]),
+        cache_creation_tokens=int(r[4]),
+        cache_5m_tokens=int(r[5]),
+        cache_1h_tokens=int(r[6]),
+        cache_read_tokens=int(r[7]),
+        output_tokens=int(r[8]),
+        web_search_requests=int(r[9]),
+        web_fetch_requests=int(r[10]),
+        cost_pico=None if r[11] is None else int(r[11]),
+        is_final=bool(r[12]),
+        is_sidechain=bool(r[13]),
+    )
 
 
 def _filters(
@@ -80,10 +108,7 @@ def usage_points(
     """Requests with ``since_ms <= ts_ms < until_ms`` (``None``: unbounded), oldest first."""
     where, args = _filters(since_ms, until_ms, models, project)
     sql = f"SELECT {_POINT_COLS} FROM records{where} ORDER BY ts_ms, id"
-    return [
-        UsagePoint(*row[:12], bool(row[12]), bool(row[13]))  # type: ignore[arg-type]
-        for row in db.execute(sql, args)
-    ]
+    return [_point(row) for row in db.execute(sql, args)]
 
 
 def latest_point(db: sqlite3.Connection, *, main_thread: bool = False) -> UsagePoint | None:
@@ -94,11 +119,11 @@ def latest_point(db: sqlite3.Connection, *, main_thread: bool = False) -> UsageP
     ).fetchone()
     if row is None:
         return None
-    return UsagePoint(*row[:12], bool(row[12]), bool(row[13]))
+    return _point(row)
 
 
 def last_gap_end(db: sqlite3.Connection, before_ms: int, gap_ms: int) -> int | None:
-    """Timestamp of the first request after the last quiet gap of at least ``gap_ms``.
+    """Timestamp of the first request after the last quiet gap longer than ``gap_ms``.
 
     Walks back from ``before_ms`` over the time index in growing windows and stops at the
     first gap found (or at the oldest request), so a typical call reads a day of rows.
@@ -114,7 +139,7 @@ def last_gap_end(db: sqlite3.Connection, before_ms: int, gap_ms: int) -> int | N
             "ORDER BY ts_ms DESC",
             (lo, hi),
         ):
-            if newest is not None and newest - ts >= gap_ms:
+            if newest is not None and newest - ts > gap_ms:
                 return newest
             newest = ts
         older = db.execute(
@@ -122,10 +147,21 @@ def last_gap_end(db: sqlite3.Connection, before_ms: int, gap_ms: int) -> int | N
         ).fetchone()[0]
         if older is None:
             return newest
-        if newest is not None and newest - older >= gap_ms:
+        if newest is not None and newest - older > gap_ms:
             return newest
         hi = lo if newest is not None else older + 1
         window *= 2
+
+
+def unpriced_models(db: sqlite3.Connection) -> list[tuple[str, int]]:
+    """``(model, unpriced requests)`` for every model with unpriced requests."""
+    return [
+        (r[0], int(r[1]))
+        for r in db.execute(
+            "SELECT model, sum(unpriced) FROM rollup_q15 GROUP BY model "
+            "HAVING sum(unpriced) > 0 ORDER BY model"
+        )
+    ]
 
 
 def distinct_values(db: sqlite3.Connection, column: str) -> list[str]:
