@@ -122,9 +122,12 @@ def ingest_cmd(
         missing = [p for p in paths if not Path(p).expanduser().exists()]
         if missing:
             raise UserInputError(f"no such file or directory: {safe(missing[0])}")
-        unreadable = [p for p in paths if not os.access(Path(p).expanduser(), os.R_OK)]
-        if unreadable:
-            raise UserInputError(f"cannot read {safe(unreadable[0])}: permission denied")
+        for p in paths:
+            path = Path(p).expanduser()
+            if not os.access(path, os.R_OK) or (path.is_dir() and not os.access(path, os.X_OK)):
+                raise UserInputError(f"cannot read {safe(p)}: permission denied")
+            if path.is_file() and path.suffix != ".jsonl":
+                raise UserInputError(f"{safe(p)} is not a .jsonl transcript or a folder")
         roots = roots_from_paths(paths)
     with open_ledger(ledger_path, timeout=lock_timeout()) as ledger:
         s = _run_ingest(ledger, roots, quiet)
