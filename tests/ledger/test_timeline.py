@@ -1,0 +1,103 @@
+"""Time-ordered ledger reads: the last quiet gap, points, and the agent / branch rollup."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from _cc_tree import assistant, usage, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tokentrail.ledger import AggregateQuery, SQLiteLedger, ingest_claude_code
+from tokentrail.reports.blocks import BLOCK_MS
+from tokentrail.reports.statusline import format_status, read_status
+
+H = 3600 * 1000
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+def _iso(ms: int) -> str:
+    return (
+        datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    )
+
+
+def _ledger(tmp: Path, offsets: list[int]) -> SQLiteLedger:
+    lines = [
+        assistant(f"m{i}", f"r{i}", _iso(T0 + o), usage(inp=10, out=5, cw1=0, cr=100))
+        for i, o in enumerate(offsets)
+    ]
+    write(tmp / "projects" / "-p" / "s.jsonl", lines)
+    ledger = SQLiteLedger(tmp / "l.sqlite3")
+    ingest_claude_code(ledger, [tmp / "projects"])
+    return ledger
+
+
+def _brute_gap_end(ts: list[int], before: int, gap: int) -> int | None:
+    ts = sorted(t for t in ts if t < before)
+    if not ts:
+        return None
+    start = ts[-1]
+    for a, b in zip(reversed(ts[:-1]), reversed(ts[1:]), strict=True):
+        if b - a > gap:
+            return b
+        start = a
+    return start
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, 200 * H), min_size=1, max_size=30, unique=True),
+    st.integers(0, 220 * H),
+)
+def test_last_gap_end_matches_brute_force(offsets: list[int], before: int) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        ledger = _ledger(Path(d), offsets)
+        with ledger:
+            got = ledger.last_gap_end(T0 + before, BLOCK_MS)
+        want = _brute_gap_end([T0 + o for o in offsets], T0 + before, BLOCK_MS)
+        assert got == want
+
+
+def test_statusline_shows_today_active_block_and_context(tmp_path: Path) -> None:
+    offsets = [0, 10 * H, 10 * H + 30 * 60_000, 11 * H]
+    with _ledger(tmp_path, offsets) as ledger:
+        now = T0 + 11 * H + 15 * 60_000
+        st_ = read_status(ledger, now, timezone.utc)
+        assert st_.today.requests == 4
+        assert st_.block is not None
+        assert st_.block.start_ms == T0 + 10 * H
+        assert st_.block.totals.requests == 3
+        assert st_.context_tokens == 10 + 100
+        line = format_status(st_)
+        assert line.startswith("today $")
+        assert "3h45m left" in line
+        assert "ctx 0% (sonnet-4-5)" in line
+        later = read_status(ledger, T0 + 30 * H, timezone.utc)
+        assert later.block is None
+        assert later.today.cost == Decimal(0)
+        assert "no active block" in format_status(later)
+
+
+def test_agent_and_branch_rollups_follow_replacements(tmp_path: Path) -> None:
+    lines = [
+        assistant("m1", "r1", _iso(T0), usage(out=5), agent="a1", sidechain=True),
+        assistant("m2", "r2", _iso(T0 + 1000), usage(out=7)),
+    ]
+    write(tmp_path / "projects" / "-p" / "s.jsonl", lines)
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        ingest_claude_code(ledger, [tmp_path / "projects"])
+        agents = {r.key: r.totals.output_tokens for r in ledger.aggregate(AggregateQuery("agent"))}
+        assert agents == {"subagent": 5, "main": 7}
+        # a better copy of m2 arrives: the rollups replace, never add
+        better = assistant("m2", "r2", _iso(T0 + 2000), usage(out=70))
+        write(tmp_path / "projects" / "-p" / "t.jsonl", [better])
+        ingest_claude_code(ledger, [tmp_path / "projects"])
+        branches = ledger.aggregate(AggregateQuery("branch"))
+        assert [(r.key, r.totals.output_tokens) for r in branches] == [("main", 75)]
+        agents = {r.key: r.totals.output_tokens for r in ledger.aggregate(AggregateQuery("agent"))}
+        assert agents == {"subagent": 5, "main": 70}
