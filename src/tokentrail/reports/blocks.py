@@ -3,7 +3,7 @@
 Requests sorted by time; a block starts at its first request's instant **floored to the
 hour (UTC)** and lasts 5 hours. A request starts a new block when it falls more than 5 h
 after the current block's start, or more than 5 h after the previous request. A block is
-*active* when ``now`` is before its end and its last request is under 5 h old; the active
+*active* when ``now`` is within it and its last request is under 5 h old; the active
 block gets a burn rate (tokens per minute and USD per hour, over the span from its first
 to its last request) and a projection to the block's end at that rate.
 
@@ -66,7 +66,7 @@ def point_totals(p: UsagePoint) -> Totals:
 
 
 def _finish(b: Block, now_ms: int | None) -> None:
-    if now_ms is None or not (now_ms < b.end_ms and now_ms - b.last_ms < BLOCK_MS):
+    if now_ms is None or not (b.start_ms <= now_ms < b.end_ms and now_ms - b.last_ms < BLOCK_MS):
         return
     b.active = True
     minutes = (b.last_ms - b.first_ms) / 60_000  # float ok: a duration

@@ -137,6 +137,7 @@ def _first_header(report: Report) -> str:
 def render_table(report: Report, console: Console, *, breakdown: bool = False) -> None:
     """Print ``report`` on ``console`` in the layout its width calls for."""
     mode = mode_for_width(console.width)
+    breakdown = breakdown and report.kind != "model"  # one model per row already
     show_models = mode != "compact" and report.kind != "model"
     table = Table(title=f"{report.title} ({report.timezone})", title_justify="left")
     no_wrap = report.kind in ("daily", "weekly", "monthly", "blocks")
