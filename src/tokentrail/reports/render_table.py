@@ -147,8 +147,8 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
     for h in _headers(mode):
         table.add_column(h, justify="right", no_wrap=True)
     for r in report.rows:
-        models = ", ".join(short_model(m) for m in sorted(r.models) if m != "<synthetic>")
-        first = [safe(_key_label(report, r, mode))] + ([safe(models)] if show_models else [])
+        models = "\n".join(safe(short_model(m)) for m in sorted(r.models) if m != "<synthetic>")
+        first = [safe(_key_label(report, r, mode))] + ([models] if show_models else [])
         table.add_row(*first, *_cells(r.totals, mode))
         if breakdown:
             for m, t in sorted(r.models.items()):
