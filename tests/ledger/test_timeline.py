@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tokentrail.ledger import AggregateQuery, SQLiteLedger, ingest_claude_code
 from tokentrail.reports.blocks import BLOCK_MS
-from tokentrail.reports.statusline import format_status, read_status
+from tokentrail.reports.statusline import format_status, open_readonly, read_status
 
 H = 3600 * 1000
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -65,22 +65,52 @@ def test_last_gap_end_matches_brute_force(offsets: list[int], before: int) -> No
 
 def test_statusline_shows_today_active_block_and_context(tmp_path: Path) -> None:
     offsets = [0, 10 * H, 10 * H + 30 * 60_000, 11 * H]
-    with _ledger(tmp_path, offsets) as ledger:
-        now = T0 + 11 * H + 15 * 60_000
-        st_ = read_status(ledger, now, timezone.utc)
-        assert st_.today.requests == 4
-        assert st_.block is not None
-        assert st_.block.start_ms == T0 + 10 * H
-        assert st_.block.totals.requests == 3
-        assert st_.context_tokens == 10 + 100
-        line = format_status(st_)
-        assert line.startswith("today $")
-        assert "3h45m left" in line
-        assert "ctx 0% (sonnet-4-5)" in line
-        later = read_status(ledger, T0 + 30 * H, timezone.utc)
-        assert later.block is None
-        assert later.today.cost == Decimal(0)
-        assert "no active block" in format_status(later)
+    _ledger(tmp_path, offsets).close()
+    db = open_readonly(tmp_path / "l.sqlite3")
+    assert db is not None
+    now = T0 + 11 * H + 15 * 60_000
+    st_ = read_status(db, now, timezone.utc)
+    assert st_.today_requests == 4
+    assert st_.block_start_ms == T0 + 10 * H
+    assert st_.block_requests == 3
+    assert st_.block_cost is not None
+    assert st_.block_cost_per_hour == st_.block_cost  # first → last spans one hour
+    assert st_.context_tokens == 10 + 100
+    line = format_status(st_)
+    assert line.startswith("today $")
+    assert "3h45m left" in line
+    assert "ctx 0% (sonnet-4-5)" in line
+    later = read_status(db, T0 + 30 * H, timezone.utc)
+    assert later.block_end_ms is None
+    assert later.today_cost == Decimal(0)
+    assert "no active block" in format_status(later)
+    assert open_readonly(tmp_path / "missing.sqlite3") is None
+    db.close()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 60 * H), min_size=1, max_size=25, unique=True))
+def test_statusline_block_matches_the_blocks_report(offsets: list[int]) -> None:
+    import tempfile
+
+    from tokentrail.reports.blocks import identify_blocks
+
+    with tempfile.TemporaryDirectory() as d:
+        ledger = _ledger(Path(d), offsets)
+        now = T0 + max(offsets) + 60_000
+        with ledger:
+            blocks = identify_blocks(ledger.usage_points(), now)
+        db = open_readonly(Path(d) / "l.sqlite3")
+        assert db is not None
+        s = read_status(db, now, timezone.utc)
+        db.close()
+        active = [b for b in blocks if b.active]
+        if not active:
+            assert s.block_end_ms is None
+        else:
+            assert s.block_start_ms == active[0].start_ms
+            assert s.block_cost == active[0].totals.cost
+            assert s.block_requests == active[0].totals.requests
 
 
 def test_agent_and_branch_rollups_follow_replacements(tmp_path: Path) -> None:

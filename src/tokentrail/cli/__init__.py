@@ -7,6 +7,7 @@ traceback ever reaches the user for a :class:`~tokentrail.errors.TokentrailError
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -32,7 +33,23 @@ def cli(ctx: click.Context) -> None:
         default_run(ctx)
 
 
-def _register() -> None:
+_REPORTS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent")
+_FAST: dict[str, str] = {
+    **dict.fromkeys(_REPORTS, "reports"),
+    "branch": "reports",
+    "statusline": "tools",
+    "": "reports",
+}
+
+
+def _register(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    # Fast path: a report or the status line loads only its own module (not the price
+    # catalog and pydantic models that `price` needs); anything else loads every command.
+    first = args[0] if args else ""
+    if first in _FAST:
+        importlib.import_module(f"tokentrail.cli.{_FAST[first]}")
+        return
     # Imported for their side effect: each module adds its commands to `cli`.
     from tokentrail.cli import ingest as _ingest  # noqa: F401
     from tokentrail.cli import price as _price  # noqa: F401
@@ -42,7 +59,7 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, mapping tokentrail errors to exit code 2."""
-    _register()
+    _register(argv)
     try:
         rv = cli.main(args=argv, prog_name="tokentrail", standalone_mode=False)
     except click.exceptions.Abort:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import click
 
 from tokentrail.cli import cli
 from tokentrail.cli.options import lock_timeout, parse_date, parse_tz
-from tokentrail.errors import UserInputError
+from tokentrail.errors import LedgerError, UserInputError
 
 __all__ = ["completion_cmd", "demo_cmd", "doctor_cmd", "statusline_cmd"]
 
@@ -112,23 +112,45 @@ def statusline_cmd(ledger_path: str | None, tz_name: str | None, hook: bool) -> 
     Fast enough for a prompt hook (reads the ledger only). In Claude Code's settings:
     {"statusLine": {"type": "command", "command": "tokentrail statusline --hook"}}.
     """
-    from tokentrail.ledger import open_ledger
-    from tokentrail.reports.statusline import format_status, read_status
+    from tokentrail.reports.statusline import format_status, now_ms, open_readonly, read_status
 
     tz = parse_tz(tz_name)
     session: str | None = None
-    with open_ledger(ledger_path, timeout=lock_timeout()) as ledger:
-        if hook:
-            data = _hook_input()
-            transcript = data.get("transcript_path")
-            sid = data.get("session_id")
-            session = sid if isinstance(sid, str) else None
-            if isinstance(transcript, str) and Path(transcript).is_file():
-                from tokentrail.ledger import ingest_claude_code
+    path = _ledger_path(ledger_path)
+    if hook:
+        data = _hook_input()
+        transcript = data.get("transcript_path")
+        sid = data.get("session_id")
+        session = sid if isinstance(sid, str) else None
+        if isinstance(transcript, str) and Path(transcript).is_file():
+            from tokentrail.ledger import ingest_claude_code, open_ledger
 
+            with open_ledger(path, timeout=lock_timeout()) as ledger:
                 ingest_claude_code(ledger, [Path(transcript)])
-        status = read_status(ledger, int(time.time() * 1000), tz, session)
+    db = open_readonly(path)
+    if db is None:
+        click.echo("tokentrail: no ledger yet (run `tokentrail`)")
+        return
+    try:
+        status = read_status(db, now_ms(), tz, session)
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot read ledger {path}: {exc}") from exc
+    finally:
+        db.close()
     click.echo(format_status(status))
+
+
+def _ledger_path(explicit: str | None) -> Path:
+    """As :func:`tokentrail.ledger.resolve_ledger_path`, without importing the ledger
+    (the status line must start fast)."""
+    if explicit:
+        return Path(os.path.expanduser(explicit))
+    env = os.environ.get("TOKENTRAIL_LEDGER")
+    if env:
+        return Path(os.path.expanduser(env))
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tokentrail")) / "ledger.sqlite3"
 
 
 @cli.command("demo")

@@ -19,12 +19,10 @@ from decimal import Decimal
 
 from tokentrail.ledger import Totals, pico_to_usd
 from tokentrail.ledger.timeline import UsagePoint
+from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 
 __all__ = ["BLOCK_MS", "Block", "identify_blocks", "point_totals"]
 
-#: Length of a block (and of the gap that closes one), milliseconds.
-BLOCK_MS = 5 * 3600 * 1000
-_HOUR_MS = 3600 * 1000
 _PICO = Decimal(10) ** -12
 
 
@@ -66,7 +64,7 @@ def point_totals(p: UsagePoint) -> Totals:
 
 
 def _finish(b: Block, now_ms: int | None) -> None:
-    if now_ms is None or not (b.start_ms <= now_ms < b.end_ms and now_ms - b.last_ms < BLOCK_MS):
+    if now_ms is None or not is_active(b.start_ms, b.last_ms, now_ms):
         return
     b.active = True
     minutes = (b.last_ms - b.first_ms) / 60_000  # float ok: a duration
@@ -75,7 +73,7 @@ def _finish(b: Block, now_ms: int | None) -> None:
     tokens = b.totals.total_tokens
     b.tokens_per_minute = tokens / minutes  # float ok: a rate of tokens
     cost_per_ms = b.totals.cost / Decimal(b.last_ms - b.first_ms)
-    b.cost_per_hour = (cost_per_ms * _HOUR_MS).quantize(_PICO)
+    b.cost_per_hour = (cost_per_ms * HOUR_MS).quantize(_PICO)
     remaining_ms = max(0, b.end_ms - now_ms)
     b.projected_tokens = tokens + round(tokens / (b.last_ms - b.first_ms) * remaining_ms)
     b.projected_cost = (b.totals.cost + cost_per_ms * remaining_ms).quantize(_PICO)
@@ -83,22 +81,16 @@ def _finish(b: Block, now_ms: int | None) -> None:
 
 def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> list[Block]:
     """Group time-ordered requests into blocks; mark the active one (needs ``now_ms``)."""
+    pts = list(points)
     blocks: list[Block] = []
-    cur: Block | None = None
-    for p in points:
-        ts = p.ts_ms
-        if cur is None or ts - cur.start_ms > BLOCK_MS or ts - cur.last_ms > BLOCK_MS:
-            if cur is not None:
-                blocks.append(cur)
-            start = ts - ts % _HOUR_MS
-            cur = Block(start_ms=start, end_ms=start + BLOCK_MS, first_ms=ts, last_ms=ts)
-        t = point_totals(p)
-        cur.totals = cur.totals + t
-        old = cur.models.get(p.model)
-        cur.models[p.model] = t if old is None else old + t
-        cur.last_ms = max(cur.last_ms, ts)
-    if cur is not None:
-        blocks.append(cur)
+    for start, lo, hi in split_blocks([p.ts_ms for p in pts]):
+        b = Block(start, start + BLOCK_MS, pts[lo].ts_ms, pts[hi - 1].ts_ms)
+        for p in pts[lo:hi]:
+            t = point_totals(p)
+            b.totals = b.totals + t
+            old = b.models.get(p.model)
+            b.models[p.model] = t if old is None else old + t
+        blocks.append(b)
     if blocks:
         _finish(blocks[-1], now_ms)
     return blocks
