@@ -200,3 +200,16 @@ def test_demo_never_touches_the_user_ledger(tmp_path: Path) -> None:
     assert not Path(env["TOKENTRAIL_LEDGER"]).exists()
     again = run_cli(["demo", "--seed", "3", "--days", "5", "--end", "2026-03-10"], env)
     assert again.stdout == r.stdout  # seeded: identical
+
+
+def test_completion_offers_every_command(tmp_path: Path) -> None:
+    env = make_env(tmp_path, None)
+    env.update(_TOKENTRAIL_COMPLETE="bash_complete", COMP_WORDS="tokentrail ", COMP_CWORD="1")
+    r = subprocess.run(
+        [sys.executable, "-c", "from tokentrail.cli import main; main()"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    offered = {line.split(",", 1)[1] for line in r.stdout.splitlines() if "," in line}
+    assert {"daily", "statusline", "price", "doctor", "demo", "blocks"} <= offered

@@ -131,3 +131,41 @@ def test_agent_and_branch_rollups_follow_replacements(tmp_path: Path) -> None:
         assert [(r.key, r.totals.output_tokens) for r in branches] == [("main", 75)]
         agents = {r.key: r.totals.output_tokens for r in ledger.aggregate(AggregateQuery("agent"))}
         assert agents == {"subagent": 5, "main": 70}
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(st.integers(0, 400 * 24 * H), min_size=1, max_size=40, unique=True),
+    st.sampled_from(
+        [
+            "America/Santiago",
+            "Europe/London",
+            "Australia/Lord_Howe",
+            "Pacific/Chatham",
+            "America/St_Johns",
+            "Asia/Kathmandu",
+            "UTC",
+            "America/Los_Angeles",
+        ]
+    ),
+)
+def test_day_and_month_groups_match_each_record_local_date(offsets: list[int], zone: str) -> None:
+    import tempfile
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    with tempfile.TemporaryDirectory() as d:
+        ledger = _ledger(Path(d), offsets)
+        with ledger:
+            days = {r.key: r.totals.requests for r in ledger.aggregate(AggregateQuery("day", tz))}
+            months = {
+                r.key: r.totals.requests for r in ledger.aggregate(AggregateQuery("month", tz))
+            }
+    want_days: dict[str, int] = {}
+    want_months: dict[str, int] = {}
+    for o in offsets:
+        local = datetime.fromtimestamp((T0 + o) / 1000, tz).date().isoformat()
+        want_days[local] = want_days.get(local, 0) + 1
+        want_months[local[:7]] = want_months.get(local[:7], 0) + 1
+    assert days == want_days
+    assert months == want_months

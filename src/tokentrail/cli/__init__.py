@@ -8,6 +8,7 @@ traceback ever reaches the user for a :class:`~tokentrail.errors.TokentrailError
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -47,7 +48,7 @@ def _register(argv: list[str] | None = None) -> None:
     # Fast path: a report or the status line loads only its own module (not the price
     # catalog and pydantic models that `price` needs); anything else loads every command.
     first = args[0] if args else ""
-    if first in _FAST:
+    if first in _FAST and "_TOKENTRAIL_COMPLETE" not in os.environ:
         importlib.import_module(f"tokentrail.cli.{_FAST[first]}")
         return
     # Imported for their side effect: each module adds its commands to `cli`.
