@@ -213,3 +213,14 @@ def test_completion_offers_every_command(tmp_path: Path) -> None:
     )
     offered = {line.split(",", 1)[1] for line in r.stdout.splitlines() if "," in line}
     assert {"daily", "statusline", "price", "doctor", "demo", "blocks"} <= offered
+
+
+def test_piped_output_has_no_colour_codes(ingested: tuple[Path, dict[str, str]]) -> None:
+    _, env = ingested
+    for args in (["daily", "--no-ingest", "-b"], ["blocks", "--no-ingest", "--recent"]):
+        r = run_cli(args, {**env, "COLUMNS": "150"})
+        assert r.returncode == 0, r.stderr
+        assert "\x1b[" not in r.stdout
+    r = run_cli(["blocks", "--no-ingest", "--active"], env)
+    assert r.returncode == 0
+    assert "No active block" in r.stdout  # generated logs are in the past

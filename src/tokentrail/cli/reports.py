@@ -148,11 +148,24 @@ def branch_cmd(**kw: Any) -> None:
 
 @cli.command("blocks")
 @click.option("--active", is_flag=True, help="Only the active block (if any).")
+@click.option("--recent", is_flag=True, help="Only blocks of the last 3 days (and the active).")
 @report_options
-def blocks_cmd(active: bool, **kw: Any) -> None:
+def blocks_cmd(active: bool, recent: bool, **kw: Any) -> None:
     """5-hour billing blocks (as ccusage): the active one with burn rate and projection."""
     args = ReportArgs.from_kwargs(kw)
     report = make_report(args, "blocks")
+    if recent and not active:
+        from datetime import datetime, timedelta, timezone
+
+        cutoff = datetime.now(timezone.utc) - timedelta(days=3)
+        rows = [
+            r
+            for r in report.rows
+            if r.extra.get("is_active")
+            or datetime.fromisoformat(str(r.extra["last_activity"])) >= cutoff
+        ]
+        total, models = sum_rows(rows)
+        report = Report(report.kind, rows, total, models, report.timezone, report.filters)
     if active:
         rows = [r for r in report.rows if r.extra.get("is_active")]
         if not rows and not (args.as_json or args.as_csv or args.parquet):
