@@ -106,8 +106,14 @@ class _Writer:
 
 def write_demo_logs(out: Path, *, seed: int = 7, days: int = 14, end: date | None = None) -> int:
     """Write a demo log tree under ``out`` covering ``days`` days up to ``end`` (UTC; default
-    today) and return the number of assistant requests written."""
+    today) and return the number of assistant requests written.
+
+    With no ``end`` the history stops at the current time and its last session ran in the
+    past two hours (so the demo shows an active 5-hour block); with an ``end`` the output
+    depends only on ``seed``, ``days`` and ``end``.
+    """
     rng = random.Random(seed)
+    now = datetime.now(timezone.utc) if end is None else None
     end = end or datetime.now(timezone.utc).date()
     first = end - timedelta(days=days - 1)
     requests = 0
@@ -115,12 +121,17 @@ def write_demo_logs(out: Path, *, seed: int = 7, days: int = 14, end: date | Non
     weights = [w for _, w in _MODELS]
     for d in range(days):
         day = first + timedelta(days=d)
-        for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+        sessions = rng.choice((0, 1, 1, 2, 2, 3))
+        if now is not None and day == end:
+            sessions = max(1, sessions)
+        for _ in range(sessions):
             cwd = rng.choice(_PROJECTS)
             sid = _uid(rng)
             model = rng.choices(models, weights)[0]
             start = datetime(day.year, day.month, day.day, rng.randint(7, 20), rng.randint(0, 59),
                              rng.randint(0, 59), tzinfo=timezone.utc)  # fmt: skip
+            if now is not None and start > now - timedelta(minutes=20):
+                start = now - timedelta(minutes=rng.randint(30, 110))
             base = {"sessionId": sid, "cwd": cwd, "version": "2.1.40",
                     "gitBranch": rng.choice(_BRANCHES), "isSidechain": False,
                     "userType": "external"}  # fmt: skip
@@ -129,6 +140,8 @@ def write_demo_logs(out: Path, *, seed: int = 7, days: int = 14, end: date | Non
             when = start
             one_hour = rng.random() < 0.3
             for _turn in range(rng.randint(4, 18)):
+                if now is not None and when > now:
+                    break
                 main.user(when)
                 when += timedelta(seconds=rng.randint(3, 40))
                 main.assistant(when, model, one_hour)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -192,6 +193,19 @@ def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
                 report = build_report(ledger, kind, ReportOptions(tz=parse_tz("UTC")))
                 render_table(report, console)
                 console.print()
+        if last is None:  # history up to now: show the status line too
+            from tokentrail.reports.statusline import (
+                format_status,
+                now_ms,
+                open_readonly,
+                read_status,
+            )
+
+            db = open_readonly(base / "demo-ledger.sqlite3")
+            if db is not None:
+                with contextlib.closing(db):
+                    line = format_status(read_status(db, now_ms(), parse_tz("UTC")))
+                click.echo(f"Status line (tokentrail statusline): {line}\n")
         click.echo(
             "Your own numbers: run `tokentrail` (reads ~/.claude), then `tokentrail session`, "
             "`tokentrail blocks`, `tokentrail doctor`. Every report takes --json, --csv, "
