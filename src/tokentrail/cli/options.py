@@ -30,17 +30,18 @@ __all__ = [
     "report_options",
 ]
 
-#: Seconds to wait for a ledger held by another process (default 60).
+#: Seconds to wait for a ledger held by another process.
 ENV_LOCK_TIMEOUT = "TOKENTRAIL_LOCK_TIMEOUT"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def lock_timeout() -> float:
-    """Busy timeout for the ledger, from ``$TOKENTRAIL_LOCK_TIMEOUT`` (seconds)."""
+def lock_timeout(default: float = 60.0) -> float:
+    """Seconds to wait for a ledger another process is writing: ``$TOKENTRAIL_LOCK_TIMEOUT``,
+    else ``default`` (60 s for ``ingest``; report commands pass 10 s)."""
     raw = os.environ.get(ENV_LOCK_TIMEOUT)
     if not raw:
-        return 60.0
+        return default
     try:
         value = float(raw)
     except ValueError as exc:

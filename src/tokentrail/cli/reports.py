@@ -33,7 +33,7 @@ __all__ = ["make_report", "run_report"]
 
 def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
     """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report."""
-    with open_ledger(args.ledger_path, timeout=lock_timeout()) as ledger:
+    with open_ledger(args.ledger_path, timeout=lock_timeout(10.0)) as ledger:
         if not args.no_ingest:
             with progress_bar(_show_progress(args.quiet)) as cb:
                 ingest_claude_code(ledger, None, progress=cb)

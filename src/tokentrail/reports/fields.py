@@ -60,8 +60,13 @@ def totals_fields(t: Totals) -> dict[str, Any]:
         "unpriced_requests": t.unpriced,
         "synthetic_messages": t.synthetic,
         "cost_usd": cost_or_none(t),
-        "cache_hit_ratio": cache_hit_ratio(t),
+        "cache_hit_ratio": _ratio(t),
     }
+
+
+def _ratio(t: Totals) -> float | None:
+    r = cache_hit_ratio(t)
+    return None if r is None else round(r, 6)  # the same value in JSON, CSV and Parquet
 
 
 def extra_names(report: Report) -> list[str]:
