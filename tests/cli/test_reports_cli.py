@@ -224,3 +224,32 @@ def test_piped_output_has_no_colour_codes(ingested: tuple[Path, dict[str, str]])
     r = run_cli(["blocks", "--no-ingest", "--active"], env)
     assert r.returncode == 0
     assert "No active block" in r.stdout  # generated logs are in the past
+
+
+def test_statusline_hook_ingests_the_transcript(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    ts = now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    line = {
+        "type": "assistant", "sessionId": "s-hook", "cwd": "/w", "timestamp": ts,
+        "requestId": "r1", "uuid": "u1", "isSidechain": False,
+        "message": {"id": "m1", "model": "claude-sonnet-4-5-20250929", "stop_reason": "end_turn",
+                    "usage": {"input_tokens": 1000, "output_tokens": 10,
+                              "cache_read_input_tokens": 49000}},
+    }  # fmt: skip
+    transcript = tmp_path / "t" / "s-hook.jsonl"
+    transcript.parent.mkdir()
+    transcript.write_text(json.dumps(line) + "\n")
+    env = make_env(tmp_path, None)
+    hook = json.dumps({"session_id": "s-hook", "transcript_path": str(transcript)})
+    r = subprocess.run(
+        [sys.executable, "-m", "tokentrail", "statusline", "--hook", "-z", "UTC"],
+        input=hook, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "ctx 25% (sonnet-4-5)" in r.stdout  # 50,000 of 200,000 tokens
+    assert "block $" in r.stdout
+    none = run_cli(["statusline", "--ledger", str(tmp_path / "nope.sqlite3")], env)
+    assert none.returncode == 0
+    assert "no ledger yet" in none.stdout
