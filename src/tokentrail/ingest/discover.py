@@ -123,9 +123,9 @@ def read_agent_type(meta_path: Path) -> str | None:
     return None
 
 
-def _classify(path: Path, projects: Path, with_agent_types: bool = True) -> SourceFile:
-    rel = tuple(str(path)[len(str(projects)) :].lstrip(os.sep).split(os.sep))
-    name = path.name
+def _classify(rel: list[str], path: Path, with_agent_types: bool = True) -> SourceFile:
+    """What ``path`` (parts ``rel`` below the ``projects/`` root) is, from its layout."""
+    name = rel[-1]
     stem = name[: -len(".jsonl")]
     agent_id = stem[len("agent-") :] if stem.startswith("agent-") else None
     agent_type = None
@@ -174,26 +174,25 @@ def discover_claude_files(
     A root that is itself a ``.jsonl`` file is returned as a main transcript. Order: roots
     in the given order, then paths sorted by name, so runs are reproducible.
     """
-    seen: set[Path] = set()
+    seen: set[str] = set()
     out: list[SourceFile] = []
     for root in roots:
         if root.is_file():
             p = root.resolve()
-            if p not in seen:
-                seen.add(p)
+            if str(p) not in seen:
+                seen.add(str(p))
                 out.append(SourceFile(p, MAIN, p.stem, None, None))
             continue
         if not root.is_dir():
             continue
-        base = root.resolve()
-        for raw, is_link in _walk(str(base)):
+        base = str(root.resolve())
+        cut = len(base.rstrip(os.sep)) + 1
+        for raw, is_link in _walk(base):
             # `base` is resolved and directory links are not followed: only a linked
             # file needs resolving (cheap on trees of thousands of files).
-            path = Path(raw)
-            real = path.resolve() if is_link else path
+            real = os.path.realpath(raw) if is_link else raw
             if real in seen:
                 continue
             seen.add(real)
-            sf = _classify(path, base, with_agent_types)
-            out.append(SourceFile(real, sf.kind, sf.session_hint, sf.agent_id, sf.agent_type))
+            out.append(_classify(raw[cut:].split(os.sep), Path(real), with_agent_types))
     return out
