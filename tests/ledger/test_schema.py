@@ -14,7 +14,7 @@ from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
 from tokentrail.ledger.schema import MIGRATIONS
 
 # Append here when a migration is added; never edit or reorder released entries.
-RELEASED = ["0001_initial"]
+RELEASED = ["0001_initial", "0002_rollup_dims"]
 
 SCHEMA = {
     "records": [
@@ -36,10 +36,21 @@ SCHEMA = {
         "updated_ms",
     ],
     "problems": ["id", "file", "line", "field", "kind", "message", "seen_ms"],
+    "rollup_dims_q15": [
+        "q", "model", "project", "agent", "branch", "requests", "synthetic", "incomplete",
+        "unpriced", "input_tokens", "cache_creation_tokens", "cache_5m_tokens",
+        "cache_1h_tokens", "cache_read_tokens", "output_tokens", "web_search_requests",
+        "web_fetch_requests", "cost_pico",
+    ],
     "_migrations": ["name", "applied_at"],
 }  # fmt: skip
-TRIGGERS = {"records_rollup_delete", "records_rollup_update"}
-INDEXES = {"records_message_id"}
+TRIGGERS = {
+    "records_rollup_delete",
+    "records_rollup_update",
+    "records_dims_delete",
+    "records_dims_update",
+}
+INDEXES = {"records_message_id", "records_ts_ms"}
 
 
 def test_migration_names_are_append_only() -> None:

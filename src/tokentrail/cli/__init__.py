@@ -7,6 +7,8 @@ traceback ever reaches the user for a :class:`~tokentrail.errors.TokentrailError
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 
 import click
@@ -17,24 +19,54 @@ from tokentrail.errors import TokentrailError
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, "--version", "-V", prog_name="tokentrail")
-def cli() -> None:
-    """tokentrail: exact, explainable Claude API token usage and cost."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """tokentrail: exact, explainable Claude API token usage and cost.
+
+    With no command: read the default Claude Code logs into the ledger, then print the
+    daily report (`tokentrail demo` shows what it does on sample data).
+    """
+    if ctx.invoked_subcommand is None:
+        from tokentrail.cli.home import default_run
+
+        default_run(ctx)
 
 
-def _register() -> None:
+_REPORTS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent")
+_FAST: dict[str, str] = {
+    **dict.fromkeys(_REPORTS, "reports"),
+    "branch": "reports",
+    "statusline": "tools",
+    "context": "context",
+    "cache": "cache",
+    "whatif": "whatif",
+    "": "reports",
+}
+
+
+def _register(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    # Fast path: a report or the status line loads only its own module (not the price
+    # catalog and pydantic models that `price` needs); anything else loads every command.
+    first = args[0] if args else ""
+    if first in _FAST and "_TOKENTRAIL_COMPLETE" not in os.environ:
+        importlib.import_module(f"tokentrail.cli.{_FAST[first]}")
+        return
     # Imported for their side effect: each module adds its commands to `cli`.
     from tokentrail.cli import cache as _cache  # noqa: F401
     from tokentrail.cli import context as _context  # noqa: F401
     from tokentrail.cli import ingest as _ingest  # noqa: F401
     from tokentrail.cli import price as _price  # noqa: F401
+    from tokentrail.cli import reports as _reports  # noqa: F401
+    from tokentrail.cli import tools as _tools  # noqa: F401
     from tokentrail.cli import whatif as _whatif  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, mapping tokentrail errors to exit code 2."""
-    _register()
+    _register(argv)
     try:
         rv = cli.main(args=argv, prog_name="tokentrail", standalone_mode=False)
     except click.exceptions.Abort:

@@ -1,9 +1,8 @@
-"""``tokentrail ingest``, ``problems``, ``daily``, ``session`` and ``reprice``.
+"""``tokentrail ingest``, ``problems`` and ``reprice`` (reports: ``tokentrail.cli.reports``).
 
 Exit codes: 0 success; 1 ``ingest`` finished but skipped bad lines this run (listed by
 ``tokentrail problems``); 2 a user error (bad option, missing path, unusable ledger),
-printed as one line on stderr. ``daily`` and ``session`` ingest the default Claude Code
-sources first (``--no-ingest`` to skip) and exit 0 even when bad lines were skipped.
+printed as one line on stderr.
 
 JSON output: snake_case keys named after the API's usage fields; money as decimal
 strings (exact, never float); token counts as ints. Text output escapes terminal control
@@ -13,31 +12,27 @@ characters and rich markup found in paths, model names and messages (logs are un
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import click
 
 from tokentrail.cli import cli
+from tokentrail.cli.options import lock_timeout
 from tokentrail.errors import UserInputError
 from tokentrail.ingest.discover import roots_from_paths
-from tokentrail.ingest.records import SYNTHETIC_MODEL
 from tokentrail.ledger import (
-    AggregateQuery,
-    AggregateRow,
     IngestSummary,
     SQLiteLedger,
-    Totals,
     ingest_claude_code,
     open_ledger,
 )
 
-__all__ = ["daily_cmd", "ingest_cmd", "problems_cmd", "reprice_cmd", "session_cmd"]
+__all__ = ["ingest_cmd", "problems_cmd", "reprice_cmd"]
 
 _ledger_option = click.option(
     "--ledger",
@@ -64,33 +59,6 @@ def usd_str(value: Decimal) -> str:
     return "0" if s in ("-0", "0") else s
 
 
-def _parse_tz(name: str | None) -> tzinfo | None:
-    if name is None:
-        return None
-    if name.upper() in ("UTC", "Z", "ETC/UTC"):
-        return timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UserInputError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
-        ) from exc
-
-
-def _parse_date(value: str | None, opt: str) -> date | None:
-    if value is None:
-        return None
-    v = value.strip()
-    try:
-        if len(v) == 8 and v.isdigit():
-            return date(int(v[:4]), int(v[4:6]), int(v[6:]))
-        return date.fromisoformat(v)
-    except ValueError as exc:
-        raise UserInputError(f"{opt} {value!r} is not a date (YYYY-MM-DD or YYYYMMDD)") from exc
-
-
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     if not enabled:
@@ -115,8 +83,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
-def _run_ingest(ledger: SQLiteLedger, roots: Sequence[Path] | None) -> IngestSummary:
-    with _progress(sys.stderr.isatty()) as cb:
+def _run_ingest(
+    ledger: SQLiteLedger, roots: Sequence[Path] | None, quiet: bool = False
+) -> IngestSummary:
+    with _progress(not quiet and sys.stderr.isatty()) as cb:
         return ingest_claude_code(ledger, roots, progress=cb)
 
 
@@ -133,9 +103,14 @@ def _human_bytes(n: int) -> str:
 @click.argument("paths", nargs=-1, type=click.Path())
 @_json_option
 @_ledger_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
 @click.pass_context
 def ingest_cmd(
-    ctx: click.Context, paths: tuple[str, ...], as_json: bool, ledger_path: str | None
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    as_json: bool,
+    ledger_path: str | None,
+    quiet: bool = False,
 ) -> None:
     """Read Claude Code logs into the ledger (only new bytes of known files).
 
@@ -147,12 +122,18 @@ def ingest_cmd(
         missing = [p for p in paths if not Path(p).expanduser().exists()]
         if missing:
             raise UserInputError(f"no such file or directory: {safe(missing[0])}")
+        for p in paths:
+            path = Path(p).expanduser()
+            if not os.access(path, os.R_OK) or (path.is_dir() and not os.access(path, os.X_OK)):
+                raise UserInputError(f"cannot read {safe(p)}: permission denied")
+            if path.is_file() and path.suffix != ".jsonl":
+                raise UserInputError(f"{safe(p)} is not a .jsonl transcript or a folder")
         roots = roots_from_paths(paths)
-    with open_ledger(ledger_path) as ledger:
-        s = _run_ingest(ledger, roots)
+    with open_ledger(ledger_path, timeout=lock_timeout()) as ledger:
+        s = _run_ingest(ledger, roots, quiet)
     if as_json:
         click.echo(json.dumps(s.to_dict(), indent=2))
-    else:
+    elif not quiet:
         click.echo(
             f"{s.files} files ({s.files_read} read, {_human_bytes(s.bytes)}): "
             f"{s.added} records added, {s.duplicates} duplicates, {s.problems} problems"
@@ -184,153 +165,6 @@ def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
         field = f" {safe(p.field)}" if p.field else ""
         click.echo(f"{safe(p.file)}:{p.line}: {p.kind}{field}: {safe(p.message)}")
     click.echo(f"{len(probs)} problems")
-
-
-def _fields(t: Totals) -> dict[str, Any]:
-    return {
-        "input_tokens": t.input_tokens,
-        "output_tokens": t.output_tokens,
-        "cache_creation_input_tokens": t.cache_creation_tokens,
-        "cache_read_input_tokens": t.cache_read_tokens,
-        "ephemeral_5m_input_tokens": t.cache_5m_tokens,
-        "ephemeral_1h_input_tokens": t.cache_1h_tokens,
-        "total_tokens": t.total_tokens,
-        "web_search_requests": t.web_search_requests,
-        "web_fetch_requests": t.web_fetch_requests,
-        "cost_usd": usd_str(t.cost),
-        "requests": t.requests,
-        "incomplete_requests": t.incomplete,
-        "unpriced_requests": t.unpriced,
-        "synthetic_messages": t.synthetic,
-    }
-
-
-def _models(row: AggregateRow) -> list[str]:
-    return [m for m in row.models if m != SYNTHETIC_MODEL]
-
-
-def _report(
-    ledger_path: str | None, no_ingest: bool, query: AggregateQuery
-) -> tuple[list[AggregateRow], Totals]:
-    with open_ledger(ledger_path) as ledger:
-        if not no_ingest:
-            _run_ingest(ledger, None)
-        rows = ledger.aggregate(query)
-    total = Totals()
-    for r in rows:
-        total = total + r.totals
-    return rows, total
-
-
-def _table(
-    title: str, first: str, rows: list[tuple[str, list[str], Totals]], total: Totals
-) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=title)
-    for name in (first, "Models", "Input", "Output", "Cache write", "Cache read", "Total", "Cost"):
-        table.add_column(name, justify="left" if name in (first, "Models") else "right")
-
-    def cells(t: Totals) -> list[str]:
-        cost = f"${t.cost.quantize(Decimal('0.01')):,}" + ("*" if t.unpriced else "")
-        return [
-            f"{t.input_tokens:,}",
-            f"{t.output_tokens:,}",
-            f"{t.cache_creation_tokens:,}",
-            f"{t.cache_read_tokens:,}",
-            f"{t.total_tokens:,}",
-            cost,
-        ]
-
-    for key, models, t in rows:
-        table.add_row(escape(safe(key)), escape(safe(", ".join(models))), *cells(t))
-    table.add_row("Total", "", *cells(total), style="bold")
-    console = Console()
-    console.print(table)
-    if total.unpriced:
-        console.print(f"* {total.unpriced} requests could not be priced (unknown model).")
-
-
-_tz_option = click.option(
-    "--timezone", "tz_name", default=None, help="IANA zone for day boundaries (default: local)."
-)
-_since_option = click.option("--since", default=None, help="First day, YYYY-MM-DD (inclusive).")
-_until_option = click.option("--until", default=None, help="Last day, YYYY-MM-DD (inclusive).")
-_no_ingest_option = click.option(
-    "--no-ingest", is_flag=True, help="Report from the ledger without reading logs first."
-)
-
-
-@cli.command("daily")
-@_json_option
-@_tz_option
-@_since_option
-@_until_option
-@_no_ingest_option
-@_ledger_option
-def daily_cmd(
-    as_json: bool,
-    tz_name: str | None,
-    since: str | None,
-    until: str | None,
-    no_ingest: bool,
-    ledger_path: str | None,
-) -> None:
-    """Usage and cost per day (ingests the default Claude Code logs first)."""
-    query = AggregateQuery(
-        "day", _parse_tz(tz_name), _parse_date(since, "--since"), _parse_date(until, "--until")
-    )
-    rows, total = _report(ledger_path, no_ingest, query)
-    if as_json:
-        daily = [{"date": r.key, **_fields(r.totals), "models": _models(r)} for r in rows]
-        click.echo(json.dumps({"daily": daily, "totals": _fields(total)}, indent=2))
-        return
-    _table("Daily usage", "Date", [(r.key, _models(r), r.totals) for r in rows], total)
-
-
-@cli.command("session")
-@_json_option
-@_tz_option
-@_since_option
-@_until_option
-@_no_ingest_option
-@_ledger_option
-def session_cmd(
-    as_json: bool,
-    tz_name: str | None,
-    since: str | None,
-    until: str | None,
-    no_ingest: bool,
-    ledger_path: str | None,
-) -> None:
-    """Usage and cost per Claude Code session (ingests the default logs first)."""
-    query = AggregateQuery(
-        "session", _parse_tz(tz_name), _parse_date(since, "--since"), _parse_date(until, "--until")
-    )
-    rows, total = _report(ledger_path, no_ingest, query)
-    rows.sort(key=lambda r: (r.last_day or "", r.key))
-    if as_json:
-        sessions = [
-            {
-                "session_id": r.key,
-                **_fields(r.totals),
-                "models": _models(r),
-                "project": r.project,
-                "first_activity": r.first_day,
-                "last_activity": r.last_day,
-            }
-            for r in rows
-        ]
-        click.echo(json.dumps({"sessions": sessions, "totals": _fields(total)}, indent=2))
-        return
-    _table(
-        "Usage by session",
-        "Session",
-        [(f"{r.key[:8]} {r.project or ''}", _models(r), r.totals) for r in rows],
-        total,
-    )
 
 
 @cli.command("reprice")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "discover_claude_files",
     "read_agent_type",
     "roots_from_paths",
+    "with_agent_type",
 ]
 
 #: File kinds, from the directory layout.
@@ -95,6 +96,15 @@ def roots_from_paths(paths: Sequence[str | Path]) -> list[Path]:
     return out
 
 
+def with_agent_type(sf: SourceFile) -> SourceFile:
+    """``sf`` with ``agent_type`` read from its sidecar (unchanged if not an agent file)."""
+    if sf.agent_id is None or sf.agent_type is not None:
+        return sf
+    name = sf.path.name
+    meta = sf.path.with_name(name[: -len(".jsonl")] + ".meta.json")
+    return replace(sf, agent_type=read_agent_type(meta))
+
+
 def read_agent_type(meta_path: Path) -> str | None:
     """``agentType`` from an ``agent-<id>.meta.json`` sidecar, or ``None``.
 
@@ -113,13 +123,13 @@ def read_agent_type(meta_path: Path) -> str | None:
     return None
 
 
-def _classify(path: Path, projects: Path) -> SourceFile:
-    rel = path.relative_to(projects).parts
-    name = path.name
+def _classify(rel: list[str], path: Path, with_agent_types: bool = True) -> SourceFile:
+    """What ``path`` (parts ``rel`` below the ``projects/`` root) is, from its layout."""
+    name = rel[-1]
     stem = name[: -len(".jsonl")]
     agent_id = stem[len("agent-") :] if stem.startswith("agent-") else None
     agent_type = None
-    if agent_id is not None:
+    if agent_id is not None and with_agent_types:
         agent_type = read_agent_type(path.with_name(stem + ".meta.json"))
     # rel = (project, session.jsonl) | (project, session, "subagents", agent.jsonl)
     #     | (project, session, "subagents", "workflows", run, agent.jsonl) | deeper/odd ones
@@ -133,7 +143,9 @@ def _classify(path: Path, projects: Path) -> SourceFile:
     return SourceFile(path, MAIN, stem, None, None)
 
 
-def _walk(directory: Path) -> Iterator[Path]:
+def _walk(directory: str) -> Iterator[tuple[str, bool]]:
+    """``(path, is_symlink)`` of every ``*.jsonl`` file below ``directory``, sorted by name
+    at each level; directory symlinks are not followed."""
     try:
         it = os.scandir(directory)
     except OSError:
@@ -143,36 +155,44 @@ def _walk(directory: Path) -> Iterator[Path]:
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(Path(entry.path))
+                yield from _walk(entry.path)
             elif entry.name.endswith(".jsonl") and entry.is_file():
-                yield Path(entry.path)
+                yield entry.path, entry.is_symlink()
         except OSError:
             continue
 
 
-def discover_claude_files(roots: Sequence[Path]) -> list[SourceFile]:
+def discover_claude_files(
+    roots: Sequence[Path], *, with_agent_types: bool = True
+) -> list[SourceFile]:
     """Every transcript file under ``roots`` (``projects/`` dirs or single ``.jsonl`` files).
+
+    ``with_agent_types=False`` skips reading the agents' ``.meta.json`` sidecars
+    (``agent_type`` is then ``None``; fill it with :func:`with_agent_type` for the files
+    actually read — an incremental run over thousands of unchanged files stays fast).
 
     A root that is itself a ``.jsonl`` file is returned as a main transcript. Order: roots
     in the given order, then paths sorted by name, so runs are reproducible.
     """
-    seen: set[Path] = set()
+    seen: set[str] = set()
     out: list[SourceFile] = []
     for root in roots:
         if root.is_file():
             p = root.resolve()
-            if p not in seen:
-                seen.add(p)
+            if str(p) not in seen:
+                seen.add(str(p))
                 out.append(SourceFile(p, MAIN, p.stem, None, None))
             continue
         if not root.is_dir():
             continue
-        base = root.resolve()
-        for path in _walk(base):
-            real = path.resolve()
+        base = str(root.resolve())
+        cut = len(base.rstrip(os.sep)) + 1
+        for raw, is_link in _walk(base):
+            # `base` is resolved and directory links are not followed: only a linked
+            # file needs resolving (cheap on trees of thousands of files).
+            real = os.path.realpath(raw) if is_link else raw
             if real in seen:
                 continue
             seen.add(real)
-            sf = _classify(path, base)
-            out.append(SourceFile(real, sf.kind, sf.session_hint, sf.agent_id, sf.agent_type))
+            out.append(_classify(raw[cut:].split(os.sep), Path(real), with_agent_types))
     return out

@@ -1,4 +1,8 @@
-"""Aggregates from the quarter-hour rollup table (never a scan of every record).
+"""Aggregates from the quarter-hour rollup tables (never a scan of every record).
+
+``group_by`` day / month / session / project / model read ``rollup_q15``; agent (subagent
+type: ``main``, ``subagent`` or the type from the agent's meta file) and branch (git
+branch, ``""`` when unknown) read ``rollup_dims_q15`` (same sums, same grain).
 
 Days and months are local to the query's time zone: each UTC quarter-hour cell is mapped
 to the local date of its start. Every UTC offset in use (DST included) is a whole number
@@ -9,6 +13,7 @@ process's local time (``TZ`` honoured, DST per instant, via ``time.localtime``).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 
@@ -59,6 +64,45 @@ def _add(acc: dict[str, list[int]], key: str, vals: Iterable[int]) -> None:
             cur[i] += v
 
 
+def _offset(q: int, tz: tzinfo | None) -> int:
+    """UTC offset in seconds at the start of cell ``q`` in ``tz`` (None: process local)."""
+    if tz is None:
+        return time.localtime(q * _QSEC).tm_gmtoff
+    off = datetime.fromtimestamp(q * _QSEC, tz).utcoffset()
+    return int(off.total_seconds()) if off is not None else 0
+
+
+def _offset_spans(lo: int, hi: int, tz: tzinfo | None) -> list[tuple[int, int, int]]:
+    """``(first_q, end_q, offset_s)`` spans covering ``[lo, hi]`` with a constant offset.
+
+    Offsets are sampled every 6 hours; a change between two samples is located exactly
+    by bisection over quarter-hours (zones change offset a few times a year at most).
+    """
+    step = 24  # quarter-hours (6 h): shorter than any span between two transitions
+    spans: list[tuple[int, int, int]] = []
+    start, cur = lo, _offset(lo, tz)
+    q = lo
+    while q < hi:
+        nxt = min(q + step, hi)
+        off = _offset(nxt, tz)
+        if off != cur:
+            a, b = q, nxt  # offset(a) == cur, offset(b) != cur
+            while b - a > 1:
+                m = (a + b) // 2
+                if _offset(m, tz) == cur:
+                    a = m
+                else:
+                    b = m
+            spans.append((start, b, cur))
+            start, cur = b, _offset(b, tz)
+            # the new span may itself end before nxt (two changes within 6 h): rescan
+            q = b
+            continue
+        q = nxt
+    spans.append((start, hi + 1, cur))
+    return spans
+
+
 def _where(query: AggregateQuery) -> tuple[str, list[object]]:
     conds: list[str] = []
     args: list[object] = []
@@ -105,19 +149,37 @@ def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[Agg
         return d
 
     if by in ("day", "month"):
-        sql = f"SELECT q, model, {_SUMS_SQL} FROM rollup_q15{where} GROUP BY q, model"
-        for row in db.execute(sql, args):
-            d = in_range(row[0])
-            if d is None:
-                continue
-            key = d.isoformat() if by == "day" else d.isoformat()[:7]
-            vals = row[2:]
-            _add(groups, key, vals)
-            _add(per_model.setdefault(key, {}), row[1], vals)
-    else:
-        col = {"session": "session_id", "project": "project", "model": "model"}[by]
+        # SQLite sums whole local days: within a span of constant UTC offset the local day
+        # number of cell q is (q * 900 + offset) // 86400 (exact: offsets are multiples of
+        # 15 minutes), so only one row per day × model comes back to Python.
+        bounds = db.execute(f"SELECT min(q), max(q) FROM rollup_q15{where}", args).fetchone()
+        spans_q = _offset_spans(bounds[0], bounds[1], tz) if bounds[0] is not None else []
         sql = (
-            f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM rollup_q15{where} "
+            f"SELECT (q * {_QSEC} + ?) / 86400 AS dayn, model, {_SUMS_SQL} FROM rollup_q15"
+            f"{where}{' AND' if where else ' WHERE'} q >= ? AND q < ? GROUP BY dayn, model"
+        )
+        day_of: dict[int, date] = {}
+        for lo_q, hi_q, off in spans_q:
+            for row in db.execute(sql, [off, *args, lo_q, hi_q]):
+                d = day_of.get(row[0])
+                if d is None:
+                    d = day_of[row[0]] = date.fromordinal(_EPOCH_ORDINAL + row[0])
+                if (query.since is not None and d < query.since) or (
+                    query.until is not None and d > query.until
+                ):
+                    continue
+                key = d.isoformat() if by == "day" else d.isoformat()[:7]
+                vals = row[2:]
+                _add(groups, key, vals)
+                _add(per_model.setdefault(key, {}), row[1], vals)
+    else:
+        col = {"session": "session_id", "project": "project", "model": "model"}.get(by, by)
+        # agent (subagent type) and branch (git branch) come from the second rollup.
+        table = "rollup_dims_q15" if by in ("agent", "branch") else "rollup_q15"
+        if table == "rollup_dims_q15" and query.session_id is not None:
+            raise ValueError("session_id filter is not available for agent / branch groups")
+        sql = (
+            f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM {table}{where} "
             f"GROUP BY q, model, {col}, project"
         )
         for row in db.execute(sql, args):

@@ -28,7 +28,7 @@ __all__ = [
     "Totals",
 ]
 
-GroupBy = Literal["day", "month", "session", "project", "model"]
+GroupBy = Literal["day", "month", "session", "project", "model", "agent", "branch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +74,8 @@ class Totals:
 @dataclass(frozen=True, slots=True)
 class AggregateRow:
     """One group of an aggregate: ``key`` (ISO date ``YYYY-MM-DD``, month ``YYYY-MM``,
-    session id, project or model), its totals, totals per model, and for sessions the
-    project and the first / last local day with activity."""
+    session id, project, model, agent type or git branch), its totals, totals per model,
+    and for sessions the project and the first / last local day with activity."""
 
     key: str
     totals: Totals

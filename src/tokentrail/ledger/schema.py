@@ -21,7 +21,7 @@ into ``records`` must run it (``SQLiteLedger.commit_batch`` does).
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "QUARTER_MS", "ROLLUP_INSERTED"]
+__all__ = ["DIMS_INSERTED", "MIGRATIONS", "QUARTER_MS", "ROLLUP_INSERTED"]
 
 #: Milliseconds per rollup cell.
 QUARTER_MS = 900_000
@@ -179,5 +179,88 @@ CREATE TABLE problems (
 #: Adds the records with ``id > ?`` (the rows a batch inserted) to the rollups.
 ROLLUP_INSERTED = _rollup_inserted()
 
+# -- 0002: a second rollup by agent (subagent type) and git branch, and a time index ------
+#
+# ``rollup_dims_q15`` has the same sums as ``rollup_q15`` at the same quarter-hour grain,
+# keyed by (q, model, project, agent, branch): ``agent`` is the subagent type ("main" for
+# the main thread, "subagent" when a subagent's type is unknown), ``branch`` the git
+# branch ("" when the line had none). ``records_ts_ms`` serves time-window scans (blocks,
+# status line) without reading the whole table.
+
+_AGENT = (
+    "(CASE WHEN {r}.agent_type IS NOT NULL AND {r}.agent_type != '' THEN {r}.agent_type "
+    "WHEN {r}.agent_id IS NOT NULL OR {r}.is_sidechain = 1 THEN 'subagent' ELSE 'main' END)"
+)
+_BRANCH = "coalesce({r}.git_branch, '')"
+_DIM_KEY = "q, model, project, agent, branch"
+
+
+def _dims_add(row: str) -> str:
+    cols = ", ".join(_SUMS)
+    vals = ", ".join(_values(row))
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    return (
+        f"INSERT INTO rollup_dims_q15 ({_DIM_KEY}, {cols}) "
+        f"VALUES ({row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, "
+        f"{_AGENT.format(r=row)}, {_BRANCH.format(r=row)}, {vals}) "
+        f"ON CONFLICT ({_DIM_KEY}) DO UPDATE SET {sets};"
+    )
+
+
+def _dims_sub(row: str) -> str:
+    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_SUMS, _values(row), strict=False))
+    where = (
+        f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
+        f"AND agent = {_AGENT.format(r=row)} AND branch = {_BRANCH.format(r=row)}"
+    )
+    zero = " AND ".join(f"{c} = 0" for c in ("requests", "synthetic"))
+    return (
+        f"UPDATE rollup_dims_q15 SET {sets} WHERE {where}; "
+        f"DELETE FROM rollup_dims_q15 WHERE {where} AND {zero};"
+    )
+
+
+def _dims_select(where: str) -> str:
+    cols = ", ".join(_SUMS)
+    vals = ", ".join(f"sum({v})" for v in _values("records"))
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    return (
+        f"INSERT INTO rollup_dims_q15 ({_DIM_KEY}, {cols}) "
+        f"SELECT ts_ms / {QUARTER_MS}, model, project, {_AGENT.format(r='records')}, "
+        f"{_BRANCH.format(r='records')}, {vals} FROM records{where} GROUP BY 1, 2, 3, 4, 5 "
+        f"ON CONFLICT ({_DIM_KEY}) DO UPDATE SET {sets}"
+    )
+
+
+_DIMS = f"""
+CREATE TABLE rollup_dims_q15 (
+    q INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    project TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    {", ".join(f"{c} INTEGER NOT NULL" for c in _SUMS)},
+    PRIMARY KEY ({_DIM_KEY})
+) WITHOUT ROWID;
+
+CREATE TRIGGER records_dims_delete AFTER DELETE ON records BEGIN
+    {_dims_sub("old")}
+END;
+CREATE TRIGGER records_dims_update AFTER UPDATE ON records BEGIN
+    {_dims_sub("old")}
+    {_dims_add("new")}
+END;
+
+CREATE INDEX records_ts_ms ON records (ts_ms);
+
+{_dims_select(" WHERE 1")};
+"""
+
+#: Adds the records with ``id > ?`` to ``rollup_dims_q15`` (run with ROLLUP_INSERTED).
+DIMS_INSERTED = _dims_select(" WHERE id > ?")
+
 #: (name, SQL script) in application order. Append only.
-MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL),)
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("0001_initial", _INITIAL),
+    ("0002_rollup_dims", _DIMS),
+)

@@ -22,7 +22,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,15 @@ from tokentrail.ledger.protocol import (
     RecordFilter,
     RepriceResult,
 )
-from tokentrail.ledger.schema import MIGRATIONS, ROLLUP_INSERTED
+from tokentrail.ledger.schema import DIMS_INSERTED, MIGRATIONS, ROLLUP_INSERTED
+from tokentrail.ledger.timeline import (
+    UsagePoint,
+    distinct_values,
+    last_gap_end,
+    latest_point,
+    unpriced_models,
+    usage_points,
+)
 
 if TYPE_CHECKING:
     from tokentrail.types import UsageRecord
@@ -339,6 +347,7 @@ class SQLiteLedger:
             inserted = db.execute("SELECT count(*) FROM records WHERE id > ?", (top,)).fetchone()[0]
             if inserted:
                 db.execute(ROLLUP_INSERTED, (top,))
+                db.execute(DIMS_INSERTED, (top,))
             before = db.total_changes
             db.executemany(
                 "INSERT OR IGNORE INTO problems (file, line, field, kind, message, seen_ms) "
@@ -438,6 +447,41 @@ class SQLiteLedger:
     def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
         """Totals by day / month / session / project / model from the rollup table."""
         return aggregate_rollups(self._db, query)
+
+    def usage_points(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[UsagePoint]:
+        """Non-synthetic requests in ``[since_ms, until_ms)`` (UTC ms), oldest first."""
+        return usage_points(self._db, since_ms, until_ms, models=models, project=project)
+
+    def latest_point(self, *, main_thread: bool = False) -> UsagePoint | None:
+        """The most recent request (main thread only when asked), or None."""
+        return latest_point(self._db, main_thread=main_thread)
+
+    def last_gap_end(self, before_ms: int, gap_ms: int) -> int | None:
+        """First request after the last quiet gap ``>= gap_ms`` before ``before_ms``."""
+        return last_gap_end(self._db, before_ms, gap_ms)
+
+    def distinct(self, column: str) -> list[str]:
+        """Distinct ``project`` or ``model`` values in the ledger, sorted."""
+        return distinct_values(self._db, column)
+
+    def unpriced_models(self) -> list[tuple[str, int]]:
+        """``(model, unpriced requests)`` for each model the catalog could not price."""
+        return unpriced_models(self._db)
+
+    def size_bytes(self) -> int:
+        """Bytes on disk of the database file plus its WAL."""
+        total = 0
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                total += os.stat(str(self.path) + suffix).st_size
+        return total
 
     def count_records(self) -> int:
         """Number of stored (deduplicated) records, ``<synthetic>`` included."""

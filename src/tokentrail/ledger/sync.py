@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokentrail.ingest.claude_code import parse_block
-from tokentrail.ingest.discover import SourceFile, claude_roots, discover_claude_files
+from tokentrail.ingest.discover import (
+    SourceFile,
+    claude_roots,
+    discover_claude_files,
+    with_agent_type,
+)
 from tokentrail.ingest.reader import FileCheckpoint, ReadStart, head_hash, iter_blocks, plan_read
 from tokentrail.ingest.records import CCRecord, Problem, is_better
 from tokentrail.ledger.protocol import LedgerStore
@@ -120,7 +125,7 @@ def ingest_claude_code(
     t0 = time.perf_counter()
     roots = list(roots) if roots is not None else claude_roots()
     summary = IngestSummary(roots=[str(r) for r in roots])
-    files = discover_claude_files(roots)
+    files = discover_claude_files(roots, with_agent_types=False)
     summary.files = len(files)
     known = store.checkpoints()
     todo: list[tuple[int, SourceFile, os.stat_result, ReadStart]] = []
@@ -138,7 +143,7 @@ def ingest_claude_code(
         if start.offset >= st.st_size and cp is not None:
             touched.append(_checkpoint(path, st, cp.offset, cp.lines))  # mtime only
             continue
-        todo.append((st.st_mtime_ns, sf, st, start))
+        todo.append((st.st_mtime_ns, with_agent_type(sf), st, start))
     todo.sort(key=lambda t: (t[0], str(t[1].path)))
     total = sum(st.st_size - start.offset for _, _, st, start in todo)
     done = 0

@@ -1,0 +1,144 @@
+"""Regenerate the README's command reference from real runs on a generated log tree.
+
+    python scripts/readme_commands.py          # rewrite README.md between the markers
+    python scripts/readme_commands.py --check  # exit 1 if a command is undocumented
+
+It runs the shared generator (``../shared/tools/gen_claude_logs.py``, as a program) into a
+temporary folder, points ``CLAUDE_CONFIG_DIR`` and ``TOKENTRAIL_LEDGER`` there (never at
+your own logs or ledger), runs each command with ``TZ=UTC`` and ``COLUMNS=100``, and pastes
+the output between ``<!-- commands:start -->`` and ``<!-- commands:end -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+GEN = Path(
+    os.environ.get(
+        "TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared" / "tools" / "gen_claude_logs.py"
+    )
+)
+START, END = "<!-- commands:start -->", "<!-- commands:end -->"
+
+# (command line shown, what it answers); output is pasted unless marked with help=True.
+EXAMPLES: list[tuple[str, str, bool]] = [
+    ("tokentrail ingest PATH --json", "Read explicit folders or .jsonl files into the ledger "
+     "(only new bytes of known files; exit 1 when bad lines were skipped).", False),
+    ("tokentrail", "Ingest the default Claude Code logs, then the daily report.", False),
+    ("tokentrail problems", "Log lines skipped as malformed, with file, line and field.", False),
+    ("tokentrail daily --since 20260110 --until 20260118", "Usage and cost per day.", False),
+    ("tokentrail weekly --start-of-week sunday", "Per week (rows keyed by the week's first day).",
+     False),
+    ("tokentrail monthly --json", "Per month, as JSON (schema_version 1, money as text).", False),
+    ("tokentrail session --order desc", "Per Claude Code session (subagents count in their "
+     "parent session).", False),
+    ("tokentrail project --breakdown", "Per project (working directory), one row per model "
+     "under each.", False),
+    ("tokentrail model --csv", "Per model id, as CSV (formula-injection safe).", False),
+    ("tokentrail agent", "Main thread vs each subagent type.", False),
+    ("tokentrail branch", "Per git branch, as logged on each line.", False),
+    ("tokentrail blocks --since 20260120", "5-hour billing blocks (ccusage's rule); the active "
+     "block gets burn rate and projection.", False),
+    ("tokentrail context --last", "How the context grew, request by request (iterations "
+     "expanded, threshold crossings and compactions marked).", False),
+    ("tokentrail cache --by project", "Prompt-cache economics: hit ratio, savings against no "
+     "cache, writes never read, 5m vs 1h.", False),
+    ("tokentrail whatif --model claude-haiku-4-5", "The same usage priced on another model, "
+     "tier or TTL (an estimate).", False),
+    ("tokentrail statusline", "One line for a prompt or Claude Code's statusLine hook.", False),
+    ("tokentrail doctor", "Where logs were found, the ledger, and what needs attention.", False),
+    ("tokentrail reprice", "Recompute every stored cost after a price correction.", False),
+    ("tokentrail demo --days 3 --end 2026-03-14", "A sample ledger from generated logs, in a "
+     "temporary folder.", False),
+    ("tokentrail completion bash", "Shell completion (bash, zsh, fish).", True),
+    ("tokentrail price", "Price one usage object or response file.", True),
+    ("tokentrail prices", "The price catalog: every rate row with its window and source.", True),
+]  # fmt: skip
+
+
+def _run(cmd: str, env: dict[str, str], tree: Path, help_only: bool) -> str:
+    words = cmd.split()[1:]
+    words = [str(tree) if w == "PATH" else w for w in words]
+    if help_only:
+        words = [*words[:1], "--help"]
+    r = subprocess.run(
+        [sys.executable, "-m", "tokentrail", *words],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    ledger = env["TOKENTRAIL_LEDGER"]
+    out = r.stdout.replace(str(tree), "~/.claude")
+    out = out.replace(ledger, "~/.local/share/tokentrail/ledger.sqlite3").rstrip()
+    lines = out.splitlines()
+    if len(lines) > 40:
+        lines = [*lines[:38], f"… ({len(lines) - 38} more lines)"]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def render() -> str:
+    """The Markdown between the markers."""
+    with tempfile.TemporaryDirectory(prefix="tokentrail-readme-") as tmp:
+        tree = Path(tmp) / "claude"
+        subprocess.run(
+            [sys.executable, str(GEN), str(tree), "--size", "6MB", "--seed", "42",
+             "--days", "30", "--malformed-rate", "0.002", "--quiet"],
+            check=True,
+        )  # fmt: skip
+        env = dict(os.environ)
+        env.update(
+            TZ="UTC",
+            COLUMNS="100",
+            NO_COLOR="1",
+            HOME=tmp,
+            CLAUDE_CONFIG_DIR=str(tree),
+            TOKENTRAIL_LEDGER=str(Path(tmp) / "ledger.sqlite3"),
+        )
+        parts = [
+            START,
+            "",
+            "## Commands",
+            "",
+            "Every report command (`daily`, `weekly`, `monthly`, `session`, `project`, `model`,",
+            "`agent`, `branch`, `blocks`) takes the same options: `--json`, `--csv`,",
+            "`--parquet FILE` (needs `pip install 'tokentrail[parquet]'`), `--breakdown`,",
+            "`--since/--until` (YYYYMMDD or ISO), `--project`, `--model`, `--timezone`,",
+            "`--order asc|desc`, `--no-ingest`, `--ledger PATH`, `--quiet`. Outputs below are",
+            "real, from `python scripts/readme_commands.py` on a generated 6 MB log tree.",
+            "",
+        ]
+        for cmd, what, help_only in EXAMPLES:
+            shown = cmd + (" --help" if help_only else "")
+            parts += [f"### `{cmd.split()[0]} {cmd.split()[1]}`" if " " in cmd else f"### `{cmd}`",
+                      "", what, "", "```text", f"$ {shown}",
+                      _run(cmd, env, tree, help_only), "```", ""]  # fmt: skip
+        parts.append(END)
+    return "\n".join(parts)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only check the markers exist")
+    args = ap.parse_args()
+    text = README.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        print("README.md lacks the command markers", file=sys.stderr)
+        return 1
+    if args.check:
+        return 0
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(head + render() + tail, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

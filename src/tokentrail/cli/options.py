@@ -1,0 +1,211 @@
+"""The option bundle shared by every report command, and its parsing.
+
+Flag names follow ccusage where they overlap (``--since/--until``, ``--json``,
+``--breakdown``, ``--timezone``, ``--order``). Parsing errors raise
+:class:`~tokentrail.errors.UserInputError` (one line on stderr, exit code 2).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone, tzinfo
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tokentrail.errors import UserInputError
+
+__all__ = [
+    "ENV_LOCK_TIMEOUT",
+    "ReportArgs",
+    "lock_timeout",
+    "parse_date",
+    "parse_tz",
+    "progress_bar",
+    "report_options",
+]
+
+#: Seconds to wait for a ledger held by another process.
+ENV_LOCK_TIMEOUT = "TOKENTRAIL_LOCK_TIMEOUT"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def lock_timeout(default: float = 60.0) -> float:
+    """Seconds to wait for a ledger another process is writing: ``$TOKENTRAIL_LOCK_TIMEOUT``,
+    else ``default`` (60 s for ``ingest``; report commands pass 10 s)."""
+    raw = os.environ.get(ENV_LOCK_TIMEOUT)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise UserInputError(f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds") from exc
+    return max(0.0, value)
+
+
+def parse_tz(name: str | None) -> tzinfo | None:
+    """IANA zone (or ``UTC``) for ``--timezone``; None means the process's local time."""
+    if name is None:
+        return None
+    if name.upper() in ("UTC", "Z", "ETC/UTC"):
+        return timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UserInputError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
+        ) from exc
+
+
+def parse_date(value: str | None, opt: str) -> date | None:
+    """``YYYYMMDD``, ``YYYY-MM-DD`` or an ISO date-time (its date part) for ``opt``."""
+    if value is None:
+        return None
+    v = value.strip()
+    try:
+        if len(v) == 8 and v.isdigit():
+            return date(int(v[:4]), int(v[4:6]), int(v[6:]))
+        if len(v) > 10:
+            return datetime.fromisoformat(v.replace("Z", "+00:00")).date()
+        return date.fromisoformat(v)
+    except ValueError as exc:
+        raise UserInputError(
+            f"{opt} {value!r} is not a date (YYYYMMDD, YYYY-MM-DD or ISO 8601)"
+        ) from exc
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A transient rich progress bar on stderr (bytes read / to read) when ``enabled``."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("ingesting", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def show_progress(quiet: bool) -> bool:
+    """Progress bars only on an interactive stderr and without ``--quiet``."""
+    return not quiet and sys.stderr.isatty()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportArgs:
+    """The parsed option bundle of a report command."""
+
+    as_json: bool
+    as_csv: bool
+    parquet: Path | None
+    breakdown: bool
+    since: date | None
+    until: date | None
+    project: str | None
+    models: tuple[str, ...]
+    tz: tzinfo | None
+    tz_given: str | None
+    order: str
+    no_ingest: bool
+    ledger_path: str | None
+    quiet: bool
+
+    @classmethod
+    def from_kwargs(cls, kw: dict[str, Any]) -> ReportArgs:
+        """Pop the bundle's values out of a command's keyword arguments."""
+        if kw["as_json"] and kw["as_csv"]:
+            raise UserInputError("--json and --csv are exclusive: choose one")
+        parquet = kw.pop("parquet")
+        return cls(
+            as_json=kw.pop("as_json"),
+            as_csv=kw.pop("as_csv"),
+            parquet=Path(parquet) if parquet else None,
+            breakdown=kw.pop("breakdown"),
+            since=parse_date(kw.pop("since"), "--since"),
+            until=parse_date(kw.pop("until"), "--until"),
+            project=kw.pop("project"),
+            models=tuple(kw.pop("models")),
+            tz=parse_tz(kw["tz_name"]),
+            tz_given=kw.pop("tz_name"),
+            order=kw.pop("order"),
+            no_ingest=kw.pop("no_ingest"),
+            ledger_path=kw.pop("ledger_path"),
+            quiet=kw.pop("quiet"),
+        )
+
+
+_BUNDLE = [
+    click.option("--json", "as_json", is_flag=True, help="Print JSON (schema_version 1)."),
+    click.option("--csv", "as_csv", is_flag=True, help="Print CSV (spreadsheet-safe)."),
+    click.option(
+        "--parquet",
+        metavar="FILE",
+        default=None,
+        help="Also write the report to FILE as Parquet (needs tokentrail[parquet]).",
+    ),
+    click.option("--breakdown", "-b", is_flag=True, help="Add one row per model under each row."),
+    click.option("--since", "-s", metavar="DATE", help="First day (YYYYMMDD or ISO), inclusive."),
+    click.option("--until", "-u", metavar="DATE", help="Last day (YYYYMMDD or ISO), inclusive."),
+    click.option("--project", "-p", metavar="NAME", help="Only this project (path or name)."),
+    click.option(
+        "--model",
+        "-m",
+        "models",
+        metavar="MODEL",
+        multiple=True,
+        help="Only this model (exact id or part of it, e.g. opus); repeatable.",
+    ),
+    click.option(
+        "--timezone",
+        "-z",
+        "tz_name",
+        metavar="ZONE",
+        default=None,
+        help="IANA zone for day boundaries (default: local time).",
+    ),
+    click.option(
+        "--order",
+        "-o",
+        type=click.Choice(["asc", "desc"]),
+        default="asc",
+        show_default=True,
+        help="Row order.",
+    ),
+    click.option("--no-ingest", is_flag=True, help="Report from the ledger without reading logs."),
+    click.option(
+        "--ledger",
+        "ledger_path",
+        metavar="PATH",
+        default=None,
+        help="Ledger file (default: $TOKENTRAIL_LEDGER, else the platform data dir).",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr."),
+]
+
+
+def report_options(func: F) -> F:
+    """Decorate a command with the shared report option bundle."""
+    for opt in reversed(_BUNDLE):
+        func = opt(func)
+    return func

@@ -1,0 +1,176 @@
+"""Report commands: ``daily``, ``weekly``, ``monthly``, ``session``, ``project``,
+``model``, ``blocks``, ``agent``, ``branch``; all share one option bundle.
+
+Each ingests the default Claude Code sources first (``--no-ingest`` to skip; bad lines are
+counted, listed by ``tokentrail problems``, and do not change the exit code), then prints
+a table, ``--json``, ``--csv``, and/or writes ``--parquet FILE``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from tokentrail.cli import cli
+from tokentrail.cli.options import ReportArgs, lock_timeout, progress_bar, report_options
+from tokentrail.cli.options import show_progress as _show_progress
+from tokentrail.ledger import ingest_claude_code, open_ledger
+from tokentrail.reports import (
+    Report,
+    ReportOptions,
+    build_report,
+    render_csv,
+    render_json,
+    resolve_models,
+    resolve_project,
+    write_parquet,
+)
+from tokentrail.reports.build import WEEKDAYS, sum_rows
+
+__all__ = ["make_report", "run_report"]
+
+
+def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
+    """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report."""
+    with open_ledger(args.ledger_path, timeout=lock_timeout(10.0)) as ledger:
+        if not args.no_ingest:
+            with progress_bar(_show_progress(args.quiet)) as cb:
+                ingest_claude_code(ledger, None, progress=cb)
+        filters: dict[str, object] = {
+            "since": args.since.isoformat() if args.since else None,
+            "until": args.until.isoformat() if args.until else None,
+            "project": resolve_project(ledger, args.project),
+            "models": list(resolve_models(ledger, args.models)),
+        }
+        opts = ReportOptions(
+            tz=args.tz,
+            since=args.since,
+            until=args.until,
+            project=filters["project"],  # type: ignore[arg-type]
+            models=tuple(filters["models"]),  # type: ignore[arg-type]
+            order="desc" if args.order == "desc" else "asc",
+            filters=filters,
+            **extra,
+        )
+        return build_report(ledger, kind, opts)
+
+
+def emit(report: Report, args: ReportArgs) -> None:
+    """Print / write ``report`` as the options ask."""
+    if args.parquet is not None:
+        write_parquet(report, args.parquet, args.breakdown)
+        if not args.quiet:
+            click.echo(f"wrote {args.parquet}", err=True)
+        if not (args.as_json or args.as_csv):
+            return
+    if args.as_json:
+        click.echo(render_json(report))
+    elif args.as_csv:
+        click.echo(render_csv(report, args.breakdown), nl=False)
+    else:
+        from rich.console import Console
+
+        from tokentrail.reports.render_table import render_table
+
+        render_table(report, Console(highlight=False), breakdown=args.breakdown)
+
+
+def run_report(kind: str, kw: dict[str, Any], **extra: Any) -> None:
+    """Parse the bundle in ``kw``, build and emit the ``kind`` report."""
+    args = ReportArgs.from_kwargs(kw)
+    emit(make_report(args, kind, **extra), args)
+
+
+@cli.command("daily")
+@report_options
+def daily_cmd(**kw: Any) -> None:
+    """Usage and cost per day (local days of --timezone)."""
+    run_report("daily", kw)
+
+
+@cli.command("weekly")
+@click.option(
+    "--start-of-week",
+    "-w",
+    type=click.Choice(list(WEEKDAYS)),
+    default="monday",
+    show_default=True,
+    help="First day of a week.",
+)
+@report_options
+def weekly_cmd(start_of_week: str, **kw: Any) -> None:
+    """Usage and cost per week (rows keyed by the week's first day)."""
+    run_report("weekly", kw, start_of_week=WEEKDAYS[start_of_week])
+
+
+@cli.command("monthly")
+@report_options
+def monthly_cmd(**kw: Any) -> None:
+    """Usage and cost per calendar month."""
+    run_report("monthly", kw)
+
+
+@cli.command("session")
+@report_options
+def session_cmd(**kw: Any) -> None:
+    """Usage and cost per Claude Code session (subagents count in their parent session)."""
+    run_report("session", kw)
+
+
+@cli.command("project")
+@report_options
+def project_cmd(**kw: Any) -> None:
+    """Usage and cost per project (working directory)."""
+    run_report("project", kw)
+
+
+@cli.command("model")
+@report_options
+def model_cmd(**kw: Any) -> None:
+    """Usage and cost per model id."""
+    run_report("model", kw)
+
+
+@cli.command("agent")
+@report_options
+def agent_cmd(**kw: Any) -> None:
+    """Usage and cost per agent: main thread vs each subagent type."""
+    run_report("agent", kw)
+
+
+@cli.command("branch")
+@report_options
+def branch_cmd(**kw: Any) -> None:
+    """Usage and cost per git branch (as logged on each line)."""
+    run_report("branch", kw)
+
+
+@cli.command("blocks")
+@click.option("--active", is_flag=True, help="Only the active block (if any).")
+@click.option("--recent", is_flag=True, help="Only blocks of the last 3 days (and the active).")
+@report_options
+def blocks_cmd(active: bool, recent: bool, **kw: Any) -> None:
+    """5-hour billing blocks (as ccusage): the active one with burn rate and projection."""
+    args = ReportArgs.from_kwargs(kw)
+    report = make_report(args, "blocks")
+    if recent and not active:
+        from datetime import datetime, timedelta, timezone
+
+        cutoff = datetime.now(timezone.utc) - timedelta(days=3)
+        rows = [
+            r
+            for r in report.rows
+            if r.extra.get("is_active")
+            or datetime.fromisoformat(str(r.extra["last_activity"])) >= cutoff
+        ]
+        total, models = sum_rows(rows)
+        report = Report(report.kind, rows, total, models, report.timezone, report.filters)
+    if active:
+        rows = [r for r in report.rows if r.extra.get("is_active")]
+        if not rows and not (args.as_json or args.as_csv or args.parquet):
+            click.echo("No active block: no request in the last 5 hours.")
+            return
+        total, models = sum_rows(rows)
+        report = Report(report.kind, rows, total, models, report.timezone, report.filters)
+    emit(report, args)

@@ -1,0 +1,230 @@
+"""``tokentrail doctor``, ``statusline``, ``demo`` and ``completion``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+
+from tokentrail.cli import cli
+from tokentrail.cli.options import lock_timeout, parse_date, parse_tz
+from tokentrail.errors import LedgerError, UserInputError
+
+__all__ = ["completion_cmd", "demo_cmd", "doctor_cmd", "statusline_cmd"]
+
+
+def _cleanup_days(root: Path) -> int | None:
+    """``cleanupPeriodDays`` from the settings.json beside a ``projects/`` root, if set."""
+    config = root.parent if root.name == "projects" else root
+    try:
+        data = json.loads((config / "settings.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get("cleanupPeriodDays") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@cli.command("doctor")
+@click.option("--ledger", "ledger_path", metavar="PATH", default=None, help="Ledger file.")
+def doctor_cmd(ledger_path: str | None) -> None:
+    """Where logs were found, the ledger's location and size, and what needs attention."""
+    from tokentrail.cli.ingest import safe as safe_text
+    from tokentrail.ingest.discover import claude_roots, discover_claude_files
+    from tokentrail.ledger import open_ledger, resolve_ledger_path
+
+    warnings: list[str] = []
+    roots = claude_roots()
+    click.echo("Claude Code log roots (CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude):")
+    total_files = 0
+    for root in roots:
+        files = discover_claude_files([root]) if root.exists() else []
+        total_files += len(files)
+        size = sum(f.path.stat().st_size for f in files if f.path.exists())
+        state = f"{len(files)} files, {size / 1e6:.1f} MB" if root.exists() else "not found"
+        click.echo(f"  {safe_text(root)}: {state}")
+        if root.exists():
+            days = _cleanup_days(root)
+            if days is None:
+                warnings.append(
+                    f"{safe_text(root.parent if root.name == 'projects' else root)}: "
+                    "cleanupPeriodDays not set, Claude Code deletes logs after 30 days; "
+                    "ingest at least monthly (tokentrail keeps what it has read)"
+                )
+            elif days <= 30:
+                warnings.append(
+                    f"cleanupPeriodDays is {days}: logs older than {days} days are deleted; "
+                    "history at risk unless tokentrail ingests regularly"
+                )
+    if not total_files:
+        warnings.append("no Claude Code logs found (set CLAUDE_CONFIG_DIR or use ingest PATH)")
+    path = resolve_ledger_path(ledger_path)
+    click.echo(f"Ledger: {safe_text(path)}")
+    if path.exists():
+        with open_ledger(path, timeout=lock_timeout()) as ledger:
+            click.echo(f"  {ledger.count_records():,} records, {ledger.size_bytes() / 1e6:.1f} MB")
+            unpriced = ledger.unpriced_models()
+            problems = ledger.problems()
+        if unpriced:
+            names = ", ".join(f"{safe_text(m)} ({n})" for m, n in unpriced)
+            warnings.append(f"unpriced models (not in the price catalog): {names}")
+        if problems:
+            warnings.append(
+                f"{len(problems)} log lines skipped as malformed (see `tokentrail problems`)"
+            )
+    else:
+        click.echo("  not created yet (run `tokentrail` or `tokentrail ingest`)")
+    if warnings:
+        click.echo("Warnings:")
+        for w in warnings:
+            click.echo(f"  ! {w}")
+    else:
+        click.echo("No problems found.")
+
+
+def _hook_input() -> dict[str, object]:
+    """The JSON Claude Code sends a ``statusLine`` command on stdin (empty if none)."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return {}
+    try:
+        data = json.loads(sys.stdin.read(1 << 20) or "{}")
+    except (ValueError, OSError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@cli.command("statusline")
+@click.option("--ledger", "ledger_path", metavar="PATH", default=None, help="Ledger file.")
+@click.option("--timezone", "-z", "tz_name", metavar="ZONE", help="Zone for 'today'.")
+@click.option(
+    "--hook",
+    is_flag=True,
+    help="Read Claude Code's statusLine JSON on stdin and ingest its transcript first.",
+)
+def statusline_cmd(ledger_path: str | None, tz_name: str | None, hook: bool) -> None:
+    """One short line: today's cost, the active 5-hour block, context % of the session.
+
+    Fast enough for a prompt hook (reads the ledger only). In Claude Code's settings:
+    {"statusLine": {"type": "command", "command": "tokentrail statusline --hook"}}.
+    """
+    from tokentrail.reports.statusline import format_status, now_ms, open_readonly, read_status
+
+    tz = parse_tz(tz_name)
+    session: str | None = None
+    path = _ledger_path(ledger_path)
+    if hook:
+        data = _hook_input()
+        transcript = data.get("transcript_path")
+        sid = data.get("session_id")
+        session = sid if isinstance(sid, str) else None
+        if isinstance(transcript, str) and Path(transcript).is_file():
+            from tokentrail.ledger import ingest_claude_code, open_ledger
+
+            with open_ledger(path, timeout=lock_timeout()) as ledger:
+                ingest_claude_code(ledger, [Path(transcript)])
+    db = open_readonly(path)
+    if db is None:
+        click.echo("tokentrail: no ledger yet (run `tokentrail`)")
+        return
+    try:
+        status = read_status(db, now_ms(), tz, session)
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot read ledger {path}: {exc}") from exc
+    finally:
+        db.close()
+    click.echo(format_status(status))
+
+
+def _ledger_path(explicit: str | None) -> Path:
+    """As :func:`tokentrail.ledger.resolve_ledger_path`, without importing the ledger
+    (the status line must start fast)."""
+    if explicit:
+        return Path(os.path.expanduser(explicit))
+    env = os.environ.get("TOKENTRAIL_LEDGER")
+    if env:
+        return Path(os.path.expanduser(env))
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tokentrail")) / "ledger.sqlite3"
+
+
+@cli.command("demo")
+@click.option("--seed", default=7, show_default=True, help="Random seed of the sample logs.")
+@click.option("--days", default=14, show_default=True, help="Days of sample history.")
+@click.option("--end", "end", metavar="DATE", default=None, help="Last day (default: today).")
+@click.option(
+    "--keep",
+    metavar="DIR",
+    default=None,
+    help="Write the sample logs and ledger to DIR (new) instead of a temporary folder.",
+)
+def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
+    """Build a sample ledger from generated logs and show the main reports.
+
+    Never touches your ledger or your logs: everything lives in a temporary folder.
+    """
+    from rich.console import Console
+
+    from tokentrail.cli.demo_logs import write_demo_logs
+    from tokentrail.ledger import ingest_claude_code, open_ledger
+    from tokentrail.reports import ReportOptions, build_report
+    from tokentrail.reports.render_table import render_table
+
+    if days < 1 or days > 366:
+        raise UserInputError("--days must be between 1 and 366")
+    last: date | None = parse_date(end, "--end")
+    console = Console(highlight=False)
+    with tempfile.TemporaryDirectory(prefix="tokentrail-demo-") as tmp:
+        base = Path(keep) if keep else Path(tmp)
+        if keep and base.exists() and any(base.iterdir()):
+            raise UserInputError(f"--keep {keep}: directory exists and is not empty")
+        logs = base / "claude"
+        n = write_demo_logs(logs, seed=seed, days=days, end=last)
+        with open_ledger(base / "demo-ledger.sqlite3") as ledger:
+            ingest_claude_code(ledger, [logs / "projects"])
+            console.print(f"Demo: {n} sample requests over {days} days (seed {seed}).\n")
+            for kind in ("daily", "project", "model", "agent"):
+                report = build_report(ledger, kind, ReportOptions(tz=parse_tz("UTC")))
+                render_table(report, console)
+                console.print()
+        if last is None:  # history up to now: show the status line too
+            from tokentrail.reports.statusline import (
+                format_status,
+                now_ms,
+                open_readonly,
+                read_status,
+            )
+
+            db = open_readonly(base / "demo-ledger.sqlite3")
+            if db is not None:
+                with contextlib.closing(db):
+                    line = format_status(read_status(db, now_ms(), parse_tz("UTC")))
+                click.echo(f"Status line (tokentrail statusline): {line}\n")
+        click.echo(
+            "Your own numbers: run `tokentrail` (reads ~/.claude), then `tokentrail session`, "
+            "`tokentrail blocks`, `tokentrail doctor`. Every report takes --json, --csv, "
+            "--parquet FILE and --help."
+        )
+        if keep:
+            click.echo(f"Sample logs and ledger kept in {os.fspath(base)}")
+
+
+@cli.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion_cmd(shell: str) -> None:
+    """Print the shell completion script for SHELL.
+
+    bash: eval "$(tokentrail completion bash)" in ~/.bashrc; zsh: the same in ~/.zshrc;
+    fish: tokentrail completion fish > ~/.config/fish/completions/tokentrail.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    click.echo(cls(cli, {}, "tokentrail", "_TOKENTRAIL_COMPLETE").source())

@@ -1,0 +1,171 @@
+"""Time-ordered reads of the ledger for reports that need each request's instant.
+
+5-hour blocks and the status line need per-request timestamps (a gap of five hours is not
+visible in quarter-hour rollups at the right precision), so these read ``records`` through
+the ``records_ts_ms`` index, never the whole table unless asked for all of history.
+Timestamps are integer milliseconds since the Unix epoch (UTC); tokens are ints; money is
+integer picodollars (``cost_pico``, ``None`` for an unpriced request).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "UsagePoint",
+    "distinct_values",
+    "last_gap_end",
+    "latest_point",
+    "unpriced_models",
+    "usage_points",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class UsagePoint:
+    """One deduplicated, non-synthetic request: its instant, model, token counts and cost.
+
+    ``cost_pico`` is ``None`` when the request could not be priced.
+    """
+
+    ts_ms: int
+    model: str
+    session_id: str
+    input_tokens: int
+    cache_creation_tokens: int
+    cache_5m_tokens: int
+    cache_1h_tokens: int
+    cache_read_tokens: int
+    output_tokens: int
+    web_search_requests: int
+    web_fetch_requests: int
+    cost_pico: int | None
+    is_final: bool
+    is_sidechain: bool
+
+
+_POINT_COLS = (
+    "ts_ms, model, session_id, input_tokens, cache_creation_tokens, cache_5m_tokens, "
+    "cache_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, "
+    "web_fetch_requests, cost_pico, is_final, is_sidechain"
+)
+
+
+def _point(row: Any) -> UsagePoint:
+    r = tuple(row)
+    return UsagePoint(
+        ts_ms=int(r[0]),
+        model=str(r[1]),
+        session_id=str(r[2]),
+        input_tokens=int(r[3]),
+        cache_creation_tokens=int(r[4]),
+        cache_5m_tokens=int(r[5]),
+        cache_1h_tokens=int(r[6]),
+        cache_read_tokens=int(r[7]),
+        output_tokens=int(r[8]),
+        web_search_requests=int(r[9]),
+        web_fetch_requests=int(r[10]),
+        cost_pico=None if r[11] is None else int(r[11]),
+        is_final=bool(r[12]),
+        is_sidechain=bool(r[13]),
+    )
+
+
+def _filters(
+    since_ms: int | None,
+    until_ms: int | None,
+    models: Sequence[str] = (),
+    project: str | None = None,
+) -> tuple[str, list[object]]:
+    conds = ["synthetic = 0"]
+    args: list[object] = []
+    if since_ms is not None:
+        conds.append("ts_ms >= ?")
+        args.append(since_ms)
+    if until_ms is not None:
+        conds.append("ts_ms < ?")
+        args.append(until_ms)
+    if models:
+        conds.append(f"model IN ({', '.join('?' * len(models))})")
+        args.extend(models)
+    if project is not None:
+        conds.append("project = ?")
+        args.append(project)
+    return " WHERE " + " AND ".join(conds), args
+
+
+def usage_points(
+    db: sqlite3.Connection,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    *,
+    models: Sequence[str] = (),
+    project: str | None = None,
+) -> list[UsagePoint]:
+    """Requests with ``since_ms <= ts_ms < until_ms`` (``None``: unbounded), oldest first."""
+    where, args = _filters(since_ms, until_ms, models, project)
+    sql = f"SELECT {_POINT_COLS} FROM records{where} ORDER BY ts_ms, id"
+    return [_point(row) for row in db.execute(sql, args)]
+
+
+def latest_point(db: sqlite3.Connection, *, main_thread: bool = False) -> UsagePoint | None:
+    """The most recent request (of the main thread only when ``main_thread``), or None."""
+    where = "synthetic = 0" + (" AND is_sidechain = 0" if main_thread else "")
+    row = db.execute(
+        f"SELECT {_POINT_COLS} FROM records WHERE {where} ORDER BY ts_ms DESC, id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return _point(row)
+
+
+def last_gap_end(db: sqlite3.Connection, before_ms: int, gap_ms: int) -> int | None:
+    """Timestamp of the first request after the last quiet gap longer than ``gap_ms``.
+
+    Walks back from ``before_ms`` over the time index in growing windows and stops at the
+    first gap found (or at the oldest request), so a typical call reads a day of rows.
+    Returns ``None`` when there is no request before ``before_ms``.
+    """
+    window = 2 * gap_ms
+    hi = before_ms
+    newest: int | None = None  # oldest request seen so far: the candidate start
+    while True:
+        lo = hi - window
+        for (ts,) in db.execute(
+            "SELECT ts_ms FROM records WHERE synthetic = 0 AND ts_ms >= ? AND ts_ms < ? "
+            "ORDER BY ts_ms DESC",
+            (lo, hi),
+        ):
+            if newest is not None and newest - ts > gap_ms:
+                return newest
+            newest = ts
+        older = db.execute(
+            "SELECT max(ts_ms) FROM records WHERE synthetic = 0 AND ts_ms < ?", (lo,)
+        ).fetchone()[0]
+        if older is None:
+            return newest
+        if newest is not None and newest - older > gap_ms:
+            return newest
+        hi = lo if newest is not None else older + 1
+        window *= 2
+
+
+def unpriced_models(db: sqlite3.Connection) -> list[tuple[str, int]]:
+    """``(model, unpriced requests)`` for every model with unpriced requests."""
+    return [
+        (r[0], int(r[1]))
+        for r in db.execute(
+            "SELECT model, sum(unpriced) FROM rollup_q15 GROUP BY model "
+            "HAVING sum(unpriced) > 0 ORDER BY model"
+        )
+    ]
+
+
+def distinct_values(db: sqlite3.Connection, column: str) -> list[str]:
+    """Distinct ``project`` or ``model`` values of the rollups, sorted."""
+    if column not in ("project", "model"):
+        raise ValueError(f"not a rollup dimension: {column!r}")
+    return [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM rollup_q15 ORDER BY 1")]

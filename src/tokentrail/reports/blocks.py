@@ -1,0 +1,102 @@
+"""5-hour billing blocks, as ccusage defines them.
+
+Requests sorted by time; a block starts at its first request's instant **floored to the
+hour (UTC)** and lasts 5 hours. A request starts a new block when it falls more than 5 h
+after the current block's start, or more than 5 h after the previous request. A block is
+*active* when ``now`` is within it and its last request is under 5 h old; the active
+block gets a burn rate (tokens per minute and USD per hour, over the span from its first
+to its last request) and a projection to the block's end at that rate.
+
+Tokens are ints (all four kinds: input, cache writes, cache reads, output); money is
+Decimal USD (exact sums; burn rate and projection are rounded to the picodollar).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tokentrail.ledger import Totals, pico_to_usd
+from tokentrail.ledger.timeline import UsagePoint
+from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
+
+__all__ = ["BLOCK_MS", "Block", "identify_blocks", "point_totals"]
+
+_PICO = Decimal(10) ** -12
+
+
+@dataclass(slots=True)
+class Block:
+    """One 5-hour block: ``start_ms`` / ``end_ms`` (UTC ms, end exclusive), the first and
+    last request instants, exact totals, totals per model, and, when ``active``, the burn
+    rate and projection (``None`` otherwise)."""
+
+    start_ms: int
+    end_ms: int
+    first_ms: int
+    last_ms: int
+    totals: Totals = field(default_factory=Totals)
+    models: dict[str, Totals] = field(default_factory=dict)
+    active: bool = False
+    tokens_per_minute: float | None = None
+    cost_per_hour: Decimal | None = None
+    projected_tokens: int | None = None
+    projected_cost: Decimal | None = None
+
+
+def point_totals(p: UsagePoint) -> Totals:
+    """The :class:`Totals` of one request."""
+    return Totals(
+        requests=1,
+        incomplete=0 if p.is_final else 1,
+        unpriced=1 if p.cost_pico is None else 0,
+        input_tokens=p.input_tokens,
+        cache_creation_tokens=p.cache_creation_tokens,
+        cache_5m_tokens=p.cache_5m_tokens,
+        cache_1h_tokens=p.cache_1h_tokens,
+        cache_read_tokens=p.cache_read_tokens,
+        output_tokens=p.output_tokens,
+        web_search_requests=p.web_search_requests,
+        web_fetch_requests=p.web_fetch_requests,
+        cost=pico_to_usd(p.cost_pico or 0),
+    )
+
+
+def _finish(b: Block, now_ms: int | None) -> None:
+    if now_ms is None or not is_active(b.start_ms, b.last_ms, now_ms):
+        return
+    b.active = True
+    minutes = (b.last_ms - b.first_ms) / 60_000  # float ok: a duration
+    if minutes <= 0:
+        return
+    tokens = b.totals.total_tokens
+    b.tokens_per_minute = tokens / minutes  # float ok: a rate of tokens
+    cost_per_ms = b.totals.cost / Decimal(b.last_ms - b.first_ms)
+    b.cost_per_hour = (cost_per_ms * HOUR_MS).quantize(_PICO)
+    remaining_ms = max(0, b.end_ms - now_ms)
+    b.projected_tokens = tokens + round(tokens / (b.last_ms - b.first_ms) * remaining_ms)
+    b.projected_cost = (b.totals.cost + cost_per_ms * remaining_ms).quantize(_PICO)
+
+
+def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> list[Block]:
+    """Group time-ordered requests into blocks; mark the active one (needs ``now_ms``)."""
+    pts = list(points)
+    blocks: list[Block] = []
+    for start, lo, hi in split_blocks([p.ts_ms for p in pts]):
+        b = Block(start, start + BLOCK_MS, pts[lo].ts_ms, pts[hi - 1].ts_ms)
+        for p in pts[lo:hi]:
+            t = point_totals(p)
+            b.totals = b.totals + t
+            old = b.models.get(p.model)
+            b.models[p.model] = t if old is None else old + t
+        blocks.append(b)
+    if blocks:
+        _finish(blocks[-1], now_ms)
+    return blocks
+
+
+def active_block(points: Sequence[UsagePoint], now_ms: int) -> Block | None:
+    """The active block among ``points`` (which must start after a block boundary)."""
+    blocks = identify_blocks(points, now_ms)
+    return blocks[-1] if blocks and blocks[-1].active else None

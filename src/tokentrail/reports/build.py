@@ -1,0 +1,241 @@
+"""Build :class:`~tokentrail.reports.model.Report` objects from a ledger.
+
+Every kind but ``blocks`` comes from the quarter-hour rollups (``SQLiteLedger.aggregate``);
+weekly rows are unions of local days; ``blocks`` reads request instants through the time
+index. Filters: inclusive local dates ``since`` / ``until`` in ``tz``, an exact project
+and a set of exact model ids (resolve user input first with :func:`resolve_project` and
+:func:`resolve_models`, which raise :class:`~tokentrail.errors.UserInputError`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Literal, Protocol
+
+from tokentrail.errors import UserInputError
+from tokentrail.ledger import AggregateQuery, AggregateRow, Totals
+from tokentrail.ledger.timeline import UsagePoint
+from tokentrail.reports.blocks import identify_blocks
+from tokentrail.reports.model import KINDS, Report, ReportRow
+
+__all__ = [
+    "WEEKDAYS",
+    "ReportOptions",
+    "ReportSource",
+    "build_report",
+    "resolve_models",
+    "resolve_project",
+    "sum_rows",
+    "tz_name",
+]
+
+#: ``--start-of-week`` names → ``date.weekday()`` numbers.
+WEEKDAYS = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+
+
+class ReportSource(Protocol):
+    """What a report needs from a ledger (``SQLiteLedger`` implements it)."""
+
+    def aggregate(self, query: AggregateQuery) -> list[AggregateRow]: ...
+
+    def usage_points(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[UsagePoint]: ...
+
+    def distinct(self, column: str) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """Query of a report: ``tz`` (None: local), inclusive local ``since`` / ``until``,
+    exact ``project`` and ``models``, row ``order``, ``start_of_week`` (0 = Monday), and
+    ``now_ms`` (UTC ms; None: the clock) for the active block."""
+
+    tz: tzinfo | None = None
+    since: date | None = None
+    until: date | None = None
+    project: str | None = None
+    models: tuple[str, ...] = ()
+    order: Literal["asc", "desc"] = "asc"
+    start_of_week: int = 0
+    now_ms: int | None = None
+    filters: dict[str, object] = field(default_factory=dict)
+
+
+def tz_name(tz: tzinfo | None) -> str:
+    """IANA name of ``tz`` (``"UTC"``); for local time ``$TZ`` when set, else ``"local"``."""
+    if tz is None:
+        env = os.environ.get("TZ", "").lstrip(":")
+        return env or "local"
+    key = getattr(tz, "key", None)
+    return str(key) if key else str(tz)
+
+
+def resolve_project(source: ReportSource, name: str | None) -> str | None:
+    """The stored project matching ``name``: exact path, or unique last path component."""
+    if name is None:
+        return None
+    projects = source.distinct("project")
+    if name in projects:
+        return name
+    stripped = name.rstrip("/")
+    hits = [p for p in projects if p.rstrip("/").rsplit("/", 1)[-1] == stripped]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise UserInputError(f"project {name!r} is ambiguous: {', '.join(hits)}")
+    known = ", ".join(p.rstrip("/").rsplit("/", 1)[-1] for p in projects[:8]) or "none yet"
+    raise UserInputError(f"unknown project {name!r} (known: {known})")
+
+
+def resolve_models(source: ReportSource, names: Sequence[str]) -> tuple[str, ...]:
+    """Model ids matching each name exactly, else every id containing it (``opus``)."""
+    if not names:
+        return ()
+    models = source.distinct("model")
+    out: list[str] = []
+    for name in names:
+        hits = [name] if name in models else [m for m in models if name.lower() in m.lower()]
+        if not hits:
+            raise UserInputError(f"unknown model {name!r} (none in the ledger matches)")
+        out.extend(h for h in hits if h not in out)
+    return tuple(out)
+
+
+def sum_rows(rows: Sequence[ReportRow]) -> tuple[Totals, dict[str, Totals]]:
+    total = Totals()
+    models: dict[str, Totals] = {}
+    for r in rows:
+        total = total + r.totals
+        for m, t in r.models.items():
+            old = models.get(m)
+            models[m] = t if old is None else old + t
+    return total, dict(sorted(models.items()))
+
+
+def _week_key(day: str, start_of_week: int) -> str:
+    d = date.fromisoformat(day)
+    return (d - timedelta(days=(d.weekday() - start_of_week) % 7)).isoformat()
+
+
+def _merge(rows: list[AggregateRow], keyf: object) -> list[ReportRow]:
+    assert callable(keyf)
+    acc: dict[str, tuple[Totals, dict[str, Totals]]] = {}
+    for r in rows:
+        k = keyf(r.key)
+        tot, models = acc.get(k, (Totals(), {}))
+        for m, t in r.models.items():
+            old = models.get(m)
+            models[m] = t if old is None else old + t
+        acc[k] = (tot + r.totals, models)
+    return [ReportRow(k, t, dict(sorted(m.items()))) for k, (t, m) in sorted(acc.items())]
+
+
+def _local_ms(d: date, tz: tzinfo | None) -> int:
+    """UTC ms of local midnight starting ``d`` in ``tz`` (None: process local time)."""
+    if tz is None:
+        return int(time.mktime(d.timetuple()) * 1000)
+    return int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp() * 1000)
+
+
+def _iso(ms: int, tz: tzinfo | None) -> str:
+    if tz is None:
+        dt = datetime.fromtimestamp(ms / 1000).astimezone()
+    else:
+        dt = datetime.fromtimestamp(ms / 1000, tz)
+    return dt.isoformat(timespec="seconds")
+
+
+def _blocks(source: ReportSource, opts: ReportOptions) -> list[ReportRow]:
+    since = _local_ms(opts.since, opts.tz) if opts.since else None
+    until = _local_ms(opts.until + timedelta(days=1), opts.tz) if opts.until else None
+    points = source.usage_points(since, until, models=opts.models, project=opts.project)
+    now = opts.now_ms if opts.now_ms is not None else int(time.time() * 1000)
+    rows: list[ReportRow] = []
+    for b in identify_blocks(points, now):
+        extra: dict[str, object] = {
+            "block_end": _iso(b.end_ms, opts.tz),
+            "first_activity": _iso(b.first_ms, opts.tz),
+            "last_activity": _iso(b.last_ms, opts.tz),
+            "is_active": b.active,
+        }
+        if b.active:
+            extra["remaining_minutes"] = max(0, (b.end_ms - now) // 60_000)
+            extra["tokens_per_minute"] = (
+                round(b.tokens_per_minute, 3) if b.tokens_per_minute is not None else None
+            )
+            extra["cost_per_hour_usd"] = b.cost_per_hour
+            extra["projected_total_tokens"] = b.projected_tokens
+            extra["projected_cost_usd"] = b.projected_cost
+        rows.append(ReportRow(_iso(b.start_ms, opts.tz), b.totals, b.models, extra))
+    return rows
+
+
+def build_report(source: ReportSource, kind: str, opts: ReportOptions) -> Report:
+    """The ``kind`` report (one of :data:`~tokentrail.reports.model.KINDS`) for ``opts``."""
+    if kind not in KINDS:
+        raise UserInputError(f"unknown report {kind!r} (one of: {', '.join(KINDS)})")
+    if opts.since and opts.until and opts.since > opts.until:
+        raise UserInputError(f"--since {opts.since} is after --until {opts.until}")
+    rows: list[ReportRow]
+    if kind == "blocks":
+        rows = _blocks(source, opts)
+    else:
+        by = {"daily": "day", "weekly": "day", "monthly": "month", "session": "session"}.get(
+            kind, kind
+        )
+        query = AggregateQuery(
+            by,  # type: ignore[arg-type]
+            opts.tz,
+            opts.since,
+            opts.until,
+            opts.models,
+            opts.project,
+        )
+        agg = source.aggregate(query)
+        if kind == "weekly":
+            sow = opts.start_of_week
+            rows = _merge(agg, lambda k: _week_key(k, sow))
+        elif kind == "session":
+            rows = [
+                ReportRow(
+                    r.key,
+                    r.totals,
+                    r.models,
+                    {
+                        "project": r.project,
+                        "first_activity": r.first_day,
+                        "last_activity": r.last_day,
+                    },
+                )
+                for r in agg
+            ]
+            rows.sort(key=lambda r: (str(r.extra["last_activity"] or ""), r.key))
+        else:
+            rows = [ReportRow(r.key, r.totals, r.models) for r in agg]
+    if opts.order == "desc":
+        rows.reverse()
+    total, models = sum_rows(rows)
+    return Report(kind, rows, total, models, tz_name(opts.tz), dict(opts.filters))
+
+
+def utc_now_ms() -> int:
+    """The clock, UTC milliseconds."""
+    return int(datetime.now(timezone.utc).timestamp() * 1000)

@@ -1,0 +1,183 @@
+"""Rich table rendering of a report, responsive to the terminal's width.
+
+* ``full`` (>= 140 columns): models, uncached input, output, 5-minute and 1-hour cache
+  writes, cache reads, total, cache hit ratio and cost;
+* ``normal`` (>= 100): one cache-write column, no hit ratio;
+* ``compact`` (narrower): no models column, token counts abbreviated (``1.2M``).
+
+Cost is shown to the cent; ``*`` marks a cost that leaves unpriced requests out and
+``unpriced`` a row with no priced request (never $0). Text from logs (paths, branches,
+model ids) is escaped: no control characters, no rich markup. Colour follows rich's rules
+(none when stdout is not a terminal or ``NO_COLOR`` is set).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from tokentrail.ledger import Totals
+from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none
+
+__all__ = ["Mode", "mode_for_width", "render_table", "safe", "short_model"]
+
+Mode = Literal["full", "normal", "compact"]
+_CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)])
+_CENT = Decimal("0.01")
+
+
+def safe(text: object) -> str:
+    """``text`` with control characters shown as ``\\xNN``, rich markup escaped."""
+    s = str(text)
+    if any(ord(c) in _CONTROL for c in s):
+        s = "".join(f"\\x{ord(c):02x}" if ord(c) in _CONTROL else c for c in s)
+    return escape(s)
+
+
+def mode_for_width(width: int) -> Mode:
+    """The layout for a terminal ``width`` columns wide."""
+    if width >= 140:
+        return "full"
+    if width >= 100:
+        return "normal"
+    return "compact"
+
+
+def short_model(model: str) -> str:
+    """``claude-opus-4-5-20251101`` → ``opus-4-5`` (other ids unchanged)."""
+    m = model.removeprefix("claude-")
+    head, _, tail = m.rpartition("-")
+    if head and len(tail) == 8 and tail.isdigit():
+        m = head
+    return m
+
+
+def _abbrev(n: int) -> str:
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(n) >= size:
+            return f"{n / size:.1f}{suffix}"
+    return str(n)
+
+
+def _cost(t: Totals) -> str:
+    c = cost_or_none(t)
+    if c is None:
+        return "unpriced"
+    s = f"${c.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
+    return s + ("*" if t.unpriced else "")
+
+
+def _key_label(report: Report, r: ReportRow, mode: Mode) -> str:
+    if report.kind == "session":
+        project = str(r.extra.get("project") or "")
+        name = project.rstrip("/").rsplit("/", 1)[-1]
+        return f"{r.key[:8]} {name}".strip()
+    if report.kind == "project":
+        return r.key if mode == "full" else r.key.rstrip("/").rsplit("/", 1)[-1] or r.key
+    if report.kind == "blocks":
+        label = r.key[:16].replace("T", " ")
+        return label + (" (active)" if r.extra.get("is_active") else "")
+    if report.kind == "model":
+        return r.key if mode != "compact" else short_model(r.key)
+    if report.kind == "branch":
+        return r.key or "(none)"
+    return r.key
+
+
+def _cells(t: Totals, mode: Mode) -> list[str]:
+    fmt = _abbrev if mode == "compact" else (lambda n: f"{n:,}")
+    if mode == "full":
+        ratio = cache_hit_ratio(t)
+        return [
+            fmt(t.input_tokens),
+            fmt(t.output_tokens),
+            fmt(t.cache_5m_tokens),
+            fmt(t.cache_1h_tokens),
+            fmt(t.cache_read_tokens),
+            fmt(t.total_tokens),
+            "-" if ratio is None else f"{ratio:.0%}",
+            _cost(t),
+        ]
+    return [
+        fmt(t.input_tokens),
+        fmt(t.output_tokens),
+        fmt(t.cache_creation_tokens),
+        fmt(t.cache_read_tokens),
+        fmt(t.total_tokens),
+        _cost(t),
+    ]
+
+
+def _headers(mode: Mode) -> list[str]:
+    if mode == "full":
+        return ["Input", "Output", "Write 5m", "Write 1h", "Cache read", "Total", "Hit", "Cost"]
+    if mode == "normal":
+        return ["Input", "Output", "Cache write", "Cache read", "Total", "Cost"]
+    return ["Input", "Output", "Write", "Read", "Total", "Cost"]
+
+
+def _first_header(report: Report) -> str:
+    return {
+        "daily": "Date",
+        "weekly": "Week of",
+        "monthly": "Month",
+        "session": "Session",
+        "project": "Project",
+        "model": "Model",
+        "blocks": "Block start",
+        "agent": "Agent",
+        "branch": "Branch",
+    }[report.kind]
+
+
+def render_table(report: Report, console: Console, *, breakdown: bool = False) -> None:
+    """Print ``report`` on ``console`` in the layout its width calls for."""
+    mode = mode_for_width(console.width)
+    breakdown = breakdown and report.kind != "model"  # one model per row already
+    show_models = mode != "compact" and report.kind != "model"
+    table = Table(title=f"{report.title} ({report.timezone})", title_justify="left")
+    no_wrap = report.kind in ("daily", "weekly", "monthly", "blocks")
+    table.add_column(_first_header(report), justify="left", overflow="fold", no_wrap=no_wrap)
+    if show_models:
+        table.add_column("Models", justify="left", overflow="fold")
+    for h in _headers(mode):
+        table.add_column(h, justify="right", no_wrap=True)
+    for r in report.rows:
+        models = "\n".join(safe(short_model(m)) for m in sorted(r.models) if m != "<synthetic>")
+        first = [safe(_key_label(report, r, mode))] + ([models] if show_models else [])
+        table.add_row(*first, *_cells(r.totals, mode))
+        if breakdown:
+            for m, t in sorted(r.models.items()):
+                sub = [f"  └ {safe(short_model(m))}"] + ([""] if show_models else [])
+                table.add_row(*sub, *_cells(t, mode), style="dim")
+    lead = ["Total"] + ([""] if show_models else [])
+    table.add_row(*lead, *_cells(report.totals, mode), style="bold", end_section=True)
+    if not report.rows:
+        console.print(f"No usage recorded for this {report.kind} report with these filters.")
+        return
+    console.print(table)
+    for r in report.rows:
+        if report.kind == "blocks" and r.extra.get("is_active"):
+            rate = r.extra.get("tokens_per_minute")
+            cph = r.extra.get("cost_per_hour_usd")
+            proj = r.extra.get("projected_cost_usd")
+            left = r.extra.get("remaining_minutes")
+            parts = [f"active block: {left} min left"]
+            if rate is not None and isinstance(cph, Decimal) and isinstance(proj, Decimal):
+                parts.append(f"burn {float(str(rate)):,.0f} tok/min, ${cph.quantize(_CENT)}/h")
+                parts.append(
+                    f"projected {r.extra.get('projected_total_tokens'):,} tok, "
+                    f"${proj.quantize(_CENT)} by block end"
+                )
+            console.print(", ".join(parts))
+    if report.totals.unpriced:
+        console.print(
+            f"* {report.totals.unpriced} requests could not be priced (unknown model); "
+            "costs marked * leave them out."
+        )
+    if mode == "compact":
+        console.print("[dim]compact view: widen the terminal (100+ columns) for models.[/dim]")

@@ -1,0 +1,54 @@
+"""Helpers: generated Claude Code trees (the shared generator, run as a program), CLI runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+GEN = Path(
+    os.environ.get(
+        "TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared" / "tools" / "gen_claude_logs.py"
+    )
+)
+
+
+def gen_tree(out: Path, seed: int, size: str = "400KB", **extra: str) -> dict[str, Any]:
+    """Run the shared generator into ``out``; its ``.expected.json``."""
+    if not GEN.exists():
+        pytest.skip(f"generator not found at {GEN}")
+    args = [sys.executable, str(GEN), str(out), "--size", size, "--seed", str(seed), "--quiet"]
+    for k, v in extra.items():
+        args += [f"--{k.replace('_', '-')}", v]
+    subprocess.run(args, check=True)
+    data: dict[str, Any] = json.loads((out / ".expected.json").read_text())
+    return data
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m tokentrail ARGS`` in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "tokentrail", *args], capture_output=True, text=True, env=env
+    )
+
+
+def make_env(tmp: Path, tree: Path | None) -> dict[str, str]:
+    """An isolated environment: empty HOME, its own ledger, logs at ``tree``."""
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    e.update(
+        HOME=str(home),
+        TZ="UTC",
+        TOKENTRAIL_LEDGER=str(tmp / "ledger.sqlite3"),
+        CLAUDE_CONFIG_DIR=str(tree if tree is not None else tmp / "empty-claude"),
+        XDG_DATA_HOME=str(home / ".local"),
+    )
+    return e

@@ -1,0 +1,149 @@
+"""Every report's totals reconcile with the generator's ground truth and with each other,
+in JSON, CSV and Parquet, for several time zones."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _rep_helpers import run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent", "branch")
+LISTS = {
+    "daily": "daily", "weekly": "weekly", "monthly": "monthly", "session": "sessions",
+    "project": "projects", "model": "models", "blocks": "blocks", "agent": "agents",
+    "branch": "branches",
+}  # fmt: skip
+TOKENS = ("input_tokens", "output_tokens", "cache_creation_input_tokens",
+          "cache_read_input_tokens", "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens",
+          "web_search_requests", "web_fetch_requests")  # fmt: skip
+COUNTS = (*TOKENS, "requests", "synthetic_messages", "unpriced_requests", "total_tokens")
+
+
+def _json(kind: str, env: dict[str, str], *extra: str) -> dict[str, Any]:
+    r = run_cli([kind, "--json", "--no-ingest", *extra], env)
+    assert r.returncode == 0, r.stderr
+    out: dict[str, Any] = json.loads(r.stdout)
+    return out
+
+
+def _sum(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    acc: dict[str, Any] = dict.fromkeys(COUNTS, 0)
+    acc["cost_usd"] = Decimal(0)
+    for row in rows:
+        for k in COUNTS:
+            acc[k] += int(row[k])
+        acc["cost_usd"] += Decimal(row["cost_usd"] or 0)
+    return acc
+
+
+def _pick(totals: dict[str, Any]) -> dict[str, Any]:
+    out = {k: int(totals[k]) for k in COUNTS}
+    out["cost_usd"] = Decimal(totals["cost_usd"] or 0)
+    return out
+
+
+def _check_all(env: dict[str, str], expected: dict[str, Any], tz: str) -> None:
+    want = {k: expected["totals"][k] for k in TOKENS}
+    messages = expected["totals"]["messages"]
+    reference: dict[str, Any] | None = None
+    for kind in KINDS:
+        out = _json(kind, env, "--timezone", tz)
+        assert out["schema_version"] == 1
+        rows = out[LISTS[kind]]
+        summed = _sum(rows)
+        totals = _pick(out["totals"])
+        assert summed == totals, kind
+        assert {k: totals[k] for k in TOKENS} == want, kind
+        assert totals["requests"] + totals["synthetic_messages"] == messages, kind
+        if reference is None:
+            reference = totals
+        if kind != "blocks":  # blocks leave out <synthetic> lines (no usage)
+            assert totals == reference, kind
+        else:
+            assert {k: v for k, v in totals.items() if k != "synthetic_messages"} == {
+                k: v for k, v in reference.items() if k != "synthetic_messages"
+            }
+        for row in rows:  # per-model breakdowns add up to their row
+            assert _sum(row["model_breakdowns"]) == _pick(row), (kind, row)
+
+
+def test_reports_reconcile_with_expected_in_utc(
+    tree: tuple[Path, dict[str, Any], dict[str, str]],
+) -> None:
+    _, expected, env = tree
+    _check_all(env, expected, "UTC")
+    daily = _json("daily", env, "--timezone", "UTC")["daily"]
+    assert [d["date"] for d in daily] == sorted(expected["days"])
+    for d in daily:
+        want = expected["days"][d["date"]]["totals"]
+        assert {k: d[k] for k in TOKENS} == {k: want[k] for k in TOKENS}
+    sessions = {s["session_id"]: s for s in _json("session", env)["sessions"]}
+    assert set(sessions) == set(expected["sessions"])
+    for sid, want in expected["sessions"].items():
+        assert {k: sessions[sid][k] for k in TOKENS} == {k: want["totals"][k] for k in TOKENS}
+
+
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(
+        [
+            "Asia/Tokyo",
+            "America/Los_Angeles",
+            "Asia/Kolkata",
+            "Pacific/Chatham",
+            "America/St_Johns",
+            "Australia/Lord_Howe",
+            "Pacific/Kiritimati",
+            "Etc/GMT+12",
+        ]
+    )
+)
+def test_reports_reconcile_in_any_time_zone(
+    tree: tuple[Path, dict[str, Any], dict[str, str]], tz: str
+) -> None:
+    _, expected, env = tree
+    _check_all(env, expected, tz)
+
+
+@pytest.mark.parametrize("kind", ["daily", "session", "blocks", "agent"])
+def test_json_csv_parquet_hold_the_same_numbers(
+    tree: tuple[Path, dict[str, Any], dict[str, str]], kind: str
+) -> None:
+    tmp, _, env = tree
+    data = _json(kind, env, "--timezone", "Europe/Paris")
+    r = run_cli([kind, "--csv", "--no-ingest", "--breakdown", "--timezone", "Europe/Paris"], env)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    main = [x for x in rows if x["row_type"] == "row"]
+    total = [x for x in rows if x["row_type"] == "total"]
+    per_model = [x for x in rows if x["row_type"] == "model"]
+    assert len(total) == 1
+    key = {"daily": "date", "session": "session_id", "blocks": "block_start", "agent": "agent"}
+    assert [x[key[kind]] for x in main] == [d[key[kind]] for d in data[LISTS[kind]]]
+    for got, want in zip(main, data[LISTS[kind]], strict=True):
+        assert _pick(got) == _pick(want)
+    assert _pick(total[0]) == _pick(data["totals"])
+    k = key[kind]
+    assert _sum([x for x in per_model if x[k]]) == _pick(data["totals"])
+    assert _sum([x for x in per_model if not x[k]]) == _pick(data["totals"])
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp / f"{kind}.parquet"
+    r = run_cli([kind, "--parquet", str(path), "--no-ingest", "--timezone", "Europe/Paris",
+                 "--quiet"], env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    table = pq.read_table(path).to_pylist()
+    prow = [x for x in table if x["row_type"] == "row"]
+    ptot = next(x for x in table if x["row_type"] == "total")
+    assert [_pick(x) for x in prow] == [_pick(x) for x in data[LISTS[kind]]]
+    assert _pick(ptot) == _pick(data["totals"])
+    assert isinstance(ptot["cost_usd"], Decimal)
