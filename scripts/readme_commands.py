@@ -57,6 +57,8 @@ EXAMPLES: list[tuple[str, str, bool]] = [
     ("tokentrail reprice", "Recompute every stored cost after a price correction.", False),
     ("tokentrail demo --days 3 --end 2026-03-14", "A sample ledger from generated logs, in a "
      "temporary folder.", False),
+    ("tokentrail report run", "Runs recorded by tokentrail.run() in tracked programs (name, "
+     "requests, cost, budget, tags).", False),
     ("tokentrail completion bash", "Shell completion (bash, zsh, fish).", True),
     ("tokentrail price", "Price one usage object or response file.", True),
     ("tokentrail prices", "The price catalog: every rate row with its window and source.", True),

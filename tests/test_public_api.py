@@ -7,9 +7,11 @@ import tokentrail
 EXPECTED = {
     "AgentRef",
     "BetaUsage",
+    "BudgetExceeded",
     "CatalogError",
     "CostBreakdown",
     "IngestError",
+    "Ledger",
     "LedgerError",
     "LedgerLockedError",
     "LedgerStore",
@@ -35,9 +37,11 @@ EXPECTED = {
     "last_context_window",
     "open_ledger",
     "price",
+    "run",
     "sum_usage",
     "token_counts",
     "total_input_tokens",
+    "track",
     "usage_from",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tokentrail.errors import (
+    BudgetExceeded,
     CatalogError,
     IngestError,
     LedgerError,
@@ -47,11 +48,16 @@ _LAZY: dict[str, str] = {
     "SQLiteLedger": "tokentrail.ledger",
     "ingest_claude_code": "tokentrail.ledger",
     "open_ledger": "tokentrail.ledger",
+    "Ledger": "tokentrail.ledger.reader",
+    "run": "tokentrail.track",
+    "track": "tokentrail.track",
 }
 
 if TYPE_CHECKING:
     from tokentrail.ledger import LedgerStore, SQLiteLedger, ingest_claude_code, open_ledger
+    from tokentrail.ledger.reader import Ledger
     from tokentrail.pricing import CostBreakdown, Pricer, price
+    from tokentrail.track import run, track
     from tokentrail.types import (
         AgentRef,
         BetaUsage,
@@ -78,7 +84,12 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'tokentrail' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    if name == "track":
+        # The tokentrail.track package itself: callable as track(client), and its other names
+        # (tokentrail.track.flush, .run, .Run) stay reachable whichever is imported first.
+        value = importlib.import_module(module)
+    else:
+        value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
@@ -92,9 +103,11 @@ __version__ = "0.1.0"
 __all__ = [
     "AgentRef",
     "BetaUsage",
+    "BudgetExceeded",
     "CatalogError",
     "CostBreakdown",
     "IngestError",
+    "Ledger",
     "LedgerError",
     "LedgerLockedError",
     "LedgerStore",
@@ -120,8 +133,10 @@ __all__ = [
     "last_context_window",
     "open_ledger",
     "price",
+    "run",
     "sum_usage",
     "token_counts",
     "total_input_tokens",
+    "track",
     "usage_from",
 ]

@@ -14,7 +14,8 @@ builtin a caller would naturally expect (``ValueError`` for bad values,
     ├── IngestError ........................ a source could not be read at all
     ├── LedgerError ........................ the ledger could not be opened or written
     │   └── LedgerLockedError .............. another process holds the ledger too long
-    └── UserInputError (ValueError) ........ a bad CLI option (date, path, filter)
+    ├── UserInputError (ValueError) ........ a bad CLI option (date, path, filter)
+    └── BudgetExceeded ..................... a tracked run reached its budget (request not sent)
 
 Per-line problems found while ingesting logs are *not* raised: they are collected,
 stored and reported (see ``tokentrail.ingest``). Strict parsing of wire types
@@ -25,8 +26,10 @@ stored and reported (see ``tokentrail.ingest``). Strict parsing of wire types
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 __all__ = [
+    "BudgetExceeded",
     "CatalogError",
     "IngestError",
     "LedgerError",
@@ -91,3 +94,26 @@ class LedgerLockedError(LedgerError):
 
 class UserInputError(TokentrailError, ValueError):
     """A command-line option or argument is invalid (bad date, unknown filter)."""
+
+
+class BudgetExceeded(TokentrailError):
+    """A tracked run's cost reached its budget; the next request was refused before sending.
+
+    ``run`` is the name of the run whose budget was reached (the innermost such run),
+    ``budget`` and ``cost`` are USD :class:`~decimal.Decimal` amounts (``cost >= budget``).
+    """
+
+    def __init__(self, run: str, budget: Decimal, cost: Decimal) -> None:
+        self.run = run
+        self.budget = budget
+        self.cost = cost
+        super().__init__(
+            f"run {run!r} reached its budget: cost ${_usd(cost)} >= budget ${_usd(budget)}; "
+            "request not sent"
+        )
+
+
+def _usd(value: Decimal) -> str:
+    """An exact amount without exponent or trailing zeros (``1.000000000000`` → ``1``)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("0", "-0") else text

@@ -14,7 +14,7 @@ from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
 from tokentrail.ledger.schema import MIGRATIONS
 
 # Append here when a migration is added; never edit or reorder released entries.
-RELEASED = ["0001_initial", "0002_rollup_dims"]
+RELEASED = ["0001_initial", "0002_rollup_dims", "0003_sources_tags_runs"]
 
 SCHEMA = {
     "records": [
@@ -23,7 +23,7 @@ SCHEMA = {
         "stop_reason", "is_final", "synthetic", "input_tokens", "cache_creation_tokens",
         "cache_5m_tokens", "cache_1h_tokens", "ttl_known", "cache_read_tokens", "output_tokens",
         "total_tokens", "web_search_requests", "web_fetch_requests", "usage_json", "cost_pico",
-        "price_flags", "file", "line",
+        "price_flags", "file", "line", "tags", "run_id",
     ],
     "rollup_q15": [
         "q", "model", "project", "session_id", "requests", "synthetic", "incomplete", "unpriced",
@@ -43,6 +43,9 @@ SCHEMA = {
         "web_fetch_requests", "cost_pico",
     ],
     "_migrations": ["name", "applied_at"],
+    "runs": [
+        "id", "name", "parent_id", "started_ms", "ended_ms", "budget_pico", "tags", "status",
+    ],
 }  # fmt: skip
 TRIGGERS = {
     "records_rollup_delete",
@@ -50,7 +53,13 @@ TRIGGERS = {
     "records_dims_delete",
     "records_dims_update",
 }
-INDEXES = {"records_message_id", "records_ts_ms"}
+INDEXES = {
+    "records_message_id",
+    "records_ts_ms",
+    "records_run_id",
+    "records_source",
+    "runs_started",
+}
 
 
 def test_migration_names_are_append_only() -> None:

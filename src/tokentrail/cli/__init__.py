@@ -60,6 +60,7 @@ def _register(argv: list[str] | None = None) -> None:
     from tokentrail.cli import ingest as _ingest  # noqa: F401
     from tokentrail.cli import price as _price  # noqa: F401
     from tokentrail.cli import reports as _reports  # noqa: F401
+    from tokentrail.cli import runs as _runs  # noqa: F401
     from tokentrail.cli import tools as _tools  # noqa: F401
     from tokentrail.cli import whatif as _whatif  # noqa: F401
 

@@ -104,6 +104,14 @@ def _human_bytes(n: int) -> str:
 @_json_option
 @_ledger_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+@click.option(
+    "--source",
+    type=click.Choice(["claude-code", "batch", "responses"]),
+    default="claude-code",
+    show_default=True,
+    help="What PATHS hold: Claude Code logs, Message Batches results, or saved responses.",
+)
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tag added to records.")
 @click.pass_context
 def ingest_cmd(
     ctx: click.Context,
@@ -111,12 +119,22 @@ def ingest_cmd(
     as_json: bool,
     ledger_path: str | None,
     quiet: bool = False,
+    source: str = "claude-code",
+    tags: tuple[str, ...] = (),
 ) -> None:
     """Read Claude Code logs into the ledger (only new bytes of known files).
 
     PATHS: config dirs, projects/ dirs, folders or .jsonl files; default: CLAUDE_CONFIG_DIR,
     else ~/.config/claude and ~/.claude. Exit code 1 when bad lines were skipped.
+    With --source batch|responses, PATHS are results / response files (- = stdin).
     """
+    if source != "claude-code" or tags:
+        from tokentrail.cli.sources import ingest_source, parse_tags
+
+        if source == "claude-code":
+            raise UserInputError("--tag applies to --source batch|responses only")
+        ingest_source(ctx, source.replace("-", "_"), paths, as_json, ledger_path, parse_tags(tags))
+        return
     roots: list[Path] | None = None
     if paths:
         missing = [p for p in paths if not Path(p).expanduser().exists()]

@@ -50,6 +50,11 @@ class CCRecord(msgspec.Struct, gc=False):
     pricing engine does). ``speed``, ``service_tier``, ``inference_geo`` and
     ``has_iterations`` are copied from the usage for pricing.
     ``usage_json`` is the usage object exactly as logged (every field the API sent).
+    ``source`` is the :attr:`UsageRecord.source <tokentrail.types.UsageRecord.source>`
+    (``claude_code``, ``sdk``, ``batch``, ``response``); ``tags_json`` the record's tags as a
+    JSON object of str to str with sorted keys (``None`` = no tags); ``run_id`` the innermost
+    :func:`tokentrail.track.run` the request belongs to, if any. Records of other sources than
+    Claude Code use ``file``/``line`` for their origin (``""``/``0`` for live SDK calls).
     """
 
     key: str
@@ -81,6 +86,9 @@ class CCRecord(msgspec.Struct, gc=False):
     usage_json: bytes
     file: str
     line: int
+    source: str = "claude_code"
+    tags_json: str | None = None
+    run_id: str | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -153,13 +161,24 @@ def is_better(new: CCRecord, old: CCRecord) -> bool:
 
 
 def to_usage_record(r: CCRecord, tags: Mapping[str, str] | None = None) -> UsageRecord:
-    """The public :class:`tokentrail.types.UsageRecord` for a record (loose usage model)."""
+    """The public :class:`tokentrail.types.UsageRecord` for a record (loose usage model).
+
+    ``tags`` (if given) are merged over the record's own stored tags.
+    """
     from tokentrail.types import AgentRef, Origin, UsageRecord, usage_from
+
+    all_tags: dict[str, str] = {}
+    if r.tags_json:
+        loaded = msgspec.json.decode(r.tags_json)
+        if isinstance(loaded, dict):
+            all_tags.update({str(k): str(v) for k, v in loaded.items()})
+    if tags:
+        all_tags.update(tags)
 
     usage: Any = usage_from(r.usage_json)
     agent = AgentRef(id=r.agent_id, type=r.agent_type) if r.agent_id else None
     return UsageRecord(
-        source=SOURCE_CLAUDE_CODE,
+        source=r.source,
         model=r.model,
         usage=usage,
         timestamp=_EPOCH + timedelta(milliseconds=r.ts_ms),
@@ -170,6 +189,6 @@ def to_usage_record(r: CCRecord, tags: Mapping[str, str] | None = None) -> Usage
         agent=agent,
         git_branch=r.git_branch,
         client_version=r.client_version,
-        tags=tags or {},
-        origin=Origin(path=r.file, line=r.line),
+        tags=all_tags,
+        origin=Origin(path=r.file, line=r.line) if r.file and r.line >= 1 else None,
     )

@@ -103,7 +103,8 @@ class AggregateQuery:
 @dataclass(frozen=True, slots=True)
 class RecordFilter:
     """Filter for :meth:`LedgerStore.records`: UTC instants ``[since, until)`` and
-    exact-match attributes; ``None`` means no constraint."""
+    exact-match attributes (``source``: ``claude_code`` / ``sdk`` / ``batch`` /
+    ``response``; ``run_id``: the innermost tracked run); ``None`` means no constraint."""
 
     since: datetime | None = None
     until: datetime | None = None
@@ -111,6 +112,8 @@ class RecordFilter:
     model: str | None = None
     project: str | None = None
     limit: int | None = None
+    source: str | None = None
+    run_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

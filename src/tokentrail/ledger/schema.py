@@ -259,8 +259,34 @@ CREATE INDEX records_ts_ms ON records (ts_ms);
 #: Adds the records with ``id > ?`` to ``rollup_dims_q15`` (run with ROLLUP_INSERTED).
 DIMS_INSERTED = _dims_select(" WHERE id > ?")
 
+# -- 0003: sources, tags and runs ---------------------------------------------------------
+
+_SOURCES_TAGS_RUNS = """
+ALTER TABLE records ADD COLUMN tags TEXT;
+ALTER TABLE records ADD COLUMN run_id TEXT;
+CREATE INDEX records_run_id ON records (run_id);
+CREATE INDEX records_source ON records (source);
+
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent_id TEXT,
+    started_ms INTEGER NOT NULL,
+    ended_ms INTEGER,
+    budget_pico INTEGER,
+    tags TEXT,
+    status TEXT NOT NULL
+);
+CREATE INDEX runs_started ON runs (started_ms);
+"""
+"""Records of every source (live SDK calls, batch results, saved responses) carry their tags
+(a JSON object, sorted keys) and the innermost run they belong to; ``runs`` holds one row per
+:func:`tokentrail.track.run` (``budget_pico`` in picodollars, ``status`` ``running`` /
+``ok`` / ``error`` / ``budget_exceeded``)."""
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
     ("0002_rollup_dims", _DIMS),
+    ("0003_sources_tags_runs", _SOURCES_TAGS_RUNS),
 )

@@ -39,6 +39,7 @@ from tokentrail.ledger.protocol import (
     RecordFilter,
     RepriceResult,
 )
+from tokentrail.ledger.runs import RunRow, RunSummary, load_runs, save_runs, summarize_runs
 from tokentrail.ledger.schema import DIMS_INSERTED, MIGRATIONS, ROLLUP_INSERTED
 from tokentrail.ledger.timeline import (
     UsagePoint,
@@ -62,7 +63,7 @@ _COLS = (
     "agent_type, git_branch, client_version, is_sidechain, stop_reason, is_final, synthetic, "
     "input_tokens, cache_creation_tokens, cache_5m_tokens, cache_1h_tokens, ttl_known, "
     "cache_read_tokens, output_tokens, total_tokens, web_search_requests, web_fetch_requests, "
-    "usage_json, cost_pico, price_flags, file, line"
+    "usage_json, cost_pico, price_flags, file, line, tags, run_id"
 )
 _NCOLS = _COLS.count(",") + 1
 _RANK_NEW = (
@@ -101,7 +102,7 @@ def resolve_ledger_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def _row(r: CCRecord, cost: int | None, flags: str | None) -> tuple[object, ...]:
     return (
-        "claude_code",
+        r.source,
         r.key,
         r.message_id,
         r.request_id,
@@ -132,6 +133,8 @@ def _row(r: CCRecord, cost: int | None, flags: str | None) -> tuple[object, ...]
         flags,
         r.file,
         r.line,
+        r.tags_json,
+        r.run_id,
     )
 
 
@@ -168,6 +171,9 @@ def _record_from_row(row: sqlite3.Row) -> CCRecord:
         usage_json=raw,
         file=row["file"] or "",
         line=row["line"] or 0,
+        source=row["source"],
+        tags_json=row["tags"],
+        run_id=row["run_id"],
     )
 
 
@@ -369,6 +375,21 @@ class SQLiteLedger:
             )
         return BatchResult(inserted, incoming - inserted, new_problems)
 
+    def save_runs(self, runs: Iterable[RunRow]) -> None:
+        """Insert or replace tracked-run rows in one transaction."""
+        rows = list(runs)
+        if rows:
+            with self._tx() as db:
+                save_runs(db, rows)
+
+    def runs(self, name: str | None = None) -> list[RunRow]:
+        """Stored tracked runs (optionally only those named ``name``), oldest first."""
+        return load_runs(self._db, name)
+
+    def run_summaries(self, name: str | None = None) -> list[RunSummary]:
+        """Runs with request count, cost and tokens (descendant runs included)."""
+        return summarize_runs(self._db, name)
+
     def reprice(self) -> RepriceResult:
         """Recompute every cost with a fresh catalog; rollups follow via triggers."""
         coster = Coster()
@@ -430,6 +451,10 @@ class SQLiteLedger:
         if flt.project is not None:
             where.append("project = ?")
             args.append(flt.project)
+        for col, val in (("source", flt.source), ("run_id", flt.run_id)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
         sql = f"SELECT {_COLS} FROM records"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -1,0 +1,107 @@
+"""Message Batches results (``.jsonl``): one line per request of a batch.
+
+Each line is ``{"custom_id": ..., "result": {"type": ..., ...}}``. ``succeeded`` results
+become records of source ``"batch"``, priced at the batch tier (the stored usage gets
+``service_tier: "batch"``, whatever the line said, since every batch result is billed at
+that tier), with the ``custom_id`` kept as a tag. ``errored``, ``expired`` and
+``canceled`` results are counted, never priced (the API bills nothing for them).
+
+Bad lines (not JSON, not an object, missing ``custom_id`` or ``result``, unknown result
+type, malformed usage) become :class:`Problem` rows naming file, line and field; nothing
+is silently dropped. Records are keyed ``batch:<message id>`` (``batch:<file>:<line>``
+without an id), so ingesting the same results again adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import msgspec
+
+from tokentrail.ingest.api_files import display_name, file_ts_ms, open_source
+from tokentrail.ingest.api_records import message_record
+from tokentrail.ingest.records import CCRecord, Problem
+
+__all__ = ["RESULT_TYPES", "BatchTally", "read_batch_results"]
+
+#: Result types of the Message Batches API.
+RESULT_TYPES = ("succeeded", "errored", "expired", "canceled")
+SOURCE_BATCH = "batch"
+
+
+@dataclass
+class BatchTally:
+    """Lines seen per result type (``succeeded`` / ``errored`` / ``expired`` / ``canceled``)
+    and bad lines (``problems``)."""
+
+    results: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RESULT_TYPES, 0))
+    problems: int = 0
+
+
+_dec = msgspec.json.Decoder()
+
+
+def read_batch_results(
+    path: str, tally: BatchTally | None = None, tags: Mapping[str, str] | None = None
+) -> Iterator[CCRecord | Problem]:
+    """Records and problems of a results file (``-`` = stdin), in line order."""
+    tally = tally if tally is not None else BatchTally()
+    name = display_name(path)
+    ts = file_ts_ms(path)
+    with open_source(path) as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            out = _line(raw, name, lineno, ts, tally, tags)
+            if out is None:
+                continue
+            if isinstance(out, Problem):
+                tally.problems += 1
+            yield out
+
+
+def _line(
+    raw: bytes,
+    name: str,
+    lineno: int,
+    ts: int,
+    tally: BatchTally,
+    tags: Mapping[str, str] | None,
+) -> CCRecord | Problem | None:
+    try:
+        obj = _dec.decode(raw)
+    except msgspec.DecodeError as exc:
+        return Problem(name, lineno, None, "invalid_json", str(exc))
+    if not isinstance(obj, dict):
+        return Problem(name, lineno, None, "not_an_object", "a results line must be an object")
+    custom_id = obj.get("custom_id")
+    if not isinstance(custom_id, str):
+        kind = "missing_field" if custom_id is None else "wrong_type"
+        return Problem(name, lineno, "custom_id", kind, "custom_id must be a string")
+    result = obj.get("result")
+    if not isinstance(result, dict):
+        kind = "missing_field" if result is None else "wrong_type"
+        return Problem(name, lineno, "result", kind, "result must be an object")
+    rtype = result.get("type")
+    if rtype not in RESULT_TYPES:
+        return Problem(
+            name, lineno, "result.type", "invalid_value",
+            f"unknown result type {rtype!r} (expected one of {', '.join(RESULT_TYPES)})",
+        )  # fmt: skip
+    if rtype != "succeeded":
+        tally.results[str(rtype)] += 1
+        return None
+    rec = message_record(
+        result.get("message"),
+        source=SOURCE_BATCH,
+        where="result.message",
+        file=name,
+        line=lineno,
+        ts_ms=ts,
+        tags={**(tags or {}), "custom_id": custom_id},
+        usage_patch={"service_tier": "batch"},
+    )
+    if isinstance(rec, CCRecord):
+        tally.results["succeeded"] += 1
+    return rec

@@ -1,0 +1,200 @@
+"""Saved Messages API responses: a JSON response, a JSON array or JSONL of them, or an SSE
+capture of streamed responses.
+
+The format is detected from the content, not the file name:
+
+* the first non-blank line starts with ``event:``, ``data:``, ``id:`` or ``:`` → **SSE**:
+  events are fed through :class:`~tokentrail.types.UsageAccumulator` (deltas overwrite, as
+  the SDK does); each ``message_start`` … ``message_stop`` becomes one record; a stream cut
+  before ``message_stop`` is still recorded, without ``stop_reason`` (counted as incomplete);
+* the first line starts with ``[`` or is a lone ``{`` → one **JSON document**: a response
+  object (pretty-printed) or an array of them (problems then point at the document's first
+  line, ``field`` names the array index);
+* otherwise → **JSONL**: one response object per line.
+
+Records have source ``"response"``, keyed by message id (``response:<file>:<line>``
+without one), so re-ingesting is idempotent. Bad lines / events become :class:`Problem`
+rows (file, line, field); nothing is silently dropped. No content is kept, only usage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import IO
+
+import msgspec
+
+from tokentrail.errors import UsageError
+from tokentrail.ingest.api_files import display_name, file_ts_ms, open_source
+from tokentrail.ingest.api_records import api_record, message_record
+from tokentrail.ingest.records import CCRecord, Problem
+
+__all__ = ["read_responses"]
+
+SOURCE_RESPONSE = "response"
+_dec = msgspec.json.Decoder()
+_enc = msgspec.json.Encoder()
+_SSE_PREFIXES = (b"event:", b"data:", b"id:", b":", b"retry:")
+
+
+def read_responses(
+    path: str, tags: Mapping[str, str] | None = None
+) -> Iterator[CCRecord | Problem]:
+    """Records and problems of a saved-responses file (``-`` = stdin), in file order."""
+    name = display_name(path)
+    ts = file_ts_ms(path)
+    with open_source(path) as fh:
+        first = b""
+        first_no = 0
+        for lineno, raw in enumerate(fh, 1):
+            if raw.strip():
+                first, first_no = raw, lineno
+                break
+        if not first:
+            return
+        head = first.lstrip()
+        if head.startswith(_SSE_PREFIXES):
+            yield from _sse(first, first_no, fh, name, ts, tags)
+            return
+        if head.rstrip() in (b"{", b"[") or head.startswith(b"["):
+            yield from _document(first + fh.read(), first_no, name, ts, tags)
+            return
+        yield _json_line(first, first_no, name, ts, tags)
+        for lineno, raw in enumerate(fh, first_no + 1):
+            if raw.strip():
+                yield _json_line(raw, lineno, name, ts, tags)
+
+
+def _one(
+    obj: object, name: str, line: int, ts: int, tags: Mapping[str, str] | None, where: str = ""
+) -> CCRecord | Problem:
+    return message_record(
+        obj, source=SOURCE_RESPONSE, where=where, file=name, line=line, ts_ms=ts, tags=tags
+    )
+
+
+def _json_line(
+    raw: bytes, line: int, name: str, ts: int, tags: Mapping[str, str] | None
+) -> CCRecord | Problem:
+    try:
+        obj = _dec.decode(raw)
+    except msgspec.DecodeError as exc:
+        return Problem(name, line, None, "invalid_json", str(exc))
+    return _one(obj, name, line, ts, tags)
+
+
+def _document(
+    data: bytes, line: int, name: str, ts: int, tags: Mapping[str, str] | None
+) -> Iterator[CCRecord | Problem]:
+    try:
+        obj = _dec.decode(data)
+    except msgspec.DecodeError as exc:
+        yield Problem(name, line, None, "invalid_json", str(exc))
+        return
+    if isinstance(obj, list):
+        for i, item in enumerate(obj):
+            rec = _one(item, name, line, ts, tags, where=f"[{i}]")
+            if isinstance(rec, CCRecord):
+                rec.key = f"{rec.key}#{i}" if rec.message_id is None else rec.key
+            yield rec
+    else:
+        yield _one(obj, name, line, ts, tags)
+
+
+class _SSEMessage:
+    __slots__ = ("acc", "line")
+
+    def __init__(self, line: int) -> None:
+        from tokentrail.types import UsageAccumulator
+
+        self.acc = UsageAccumulator()
+        self.line = line
+
+
+def _sse(
+    first: bytes,
+    first_no: int,
+    fh: IO[bytes],
+    name: str,
+    ts: int,
+    tags: Mapping[str, str] | None,
+) -> Iterator[CCRecord | Problem]:
+    current: _SSEMessage | None = None
+    data: list[bytes] = []
+    data_line = 0
+
+    def lines() -> Iterator[tuple[int, bytes]]:
+        yield first_no, first
+        yield from enumerate(fh, first_no + 1)
+
+    def dispatch() -> Iterator[CCRecord | Problem]:
+        nonlocal current
+        payload = b"\n".join(data)
+        try:
+            event = _dec.decode(payload)
+        except msgspec.DecodeError as exc:
+            yield Problem(name, data_line, None, "invalid_json", str(exc))
+            return
+        if not isinstance(event, dict):
+            yield Problem(name, data_line, None, "not_an_object", "an event must be an object")
+            return
+        kind = event.get("type")
+        try:
+            if kind == "message_start":
+                if current is not None:  # the previous stream was cut short
+                    yield _finish(current, name, ts, tags)
+                current = _SSEMessage(data_line)
+                current.acc.feed(event)
+            elif kind == "message_delta":
+                if current is None:
+                    yield Problem(
+                        name, data_line, "type", "invalid_value",
+                        "message_delta before any message_start",
+                    )  # fmt: skip
+                    return
+                current.acc.feed(event)
+            elif kind == "message_stop" and current is not None:
+                yield _finish(current, name, ts, tags)
+                current = None
+        except UsageError as exc:
+            yield Problem(name, data_line, "usage", "invalid_value", str(exc))
+
+    for lineno, raw in lines():
+        text = raw.rstrip(b"\r\n")
+        if not text:
+            if data:
+                yield from dispatch()
+            data = []
+            continue
+        if text.startswith(b"data:"):
+            if not data:
+                data_line = lineno
+            chunk = text[5:]
+            data.append(chunk[1:] if chunk.startswith(b" ") else chunk)
+    if data:
+        yield from dispatch()
+    if current is not None:
+        yield _finish(current, name, ts, tags)
+
+
+def _finish(
+    m: _SSEMessage, name: str, ts: int, tags: Mapping[str, str] | None
+) -> CCRecord | Problem:
+    acc = m.acc
+    if acc.usage is None or not acc.model:
+        return Problem(name, m.line, "message.model", "missing_field", "stream without a model")
+    try:
+        return api_record(
+            _enc.encode(acc.usage.to_dict()),
+            source=SOURCE_RESPONSE,
+            model=acc.model,
+            ts_ms=ts,
+            message_id=acc.message_id,
+            stop_reason=acc.stop_reason,
+            tags=tags,
+            file=name,
+            line=m.line,
+            fallback_key=f"{name}:{m.line}",
+        )
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        return Problem(name, m.line, "message.usage", "invalid_value", str(exc))

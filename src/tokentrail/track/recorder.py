@@ -1,0 +1,341 @@
+"""Turns one completed API response into a ledger record, run figures and exports.
+
+:class:`Tracker` is what an instrumented client calls: :meth:`Tracker.before_request` (the
+budget check, the only thing allowed to raise into the user's call) and the ``record_*`` /
+``tap_*`` methods after a response. Everything after the request is wrapped so that a bug
+or a bad payload is logged on ``tokentrail.track`` and counted in :attr:`Tracker.errors`,
+never raised: the user's call returns exactly what the SDK returned.
+
+Streams are tapped, not replaced: the SDK stream's own iterator is wrapped in place, only
+``message_start`` / ``message_delta`` events are fed to :class:`~tokentrail.types.UsageAccumulator`,
+and the record is made at ``message_stop``. A stream the caller abandons after
+``message_start`` (``close()``, ``break``, garbage collection) is recorded when it is closed,
+as incomplete (``stop_reason`` unset): its input was billed. A stream that *fails* (an
+``error`` event, a lost connection) is not a completed request and records nothing; the
+SDK's exception reaches the caller unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any
+
+import msgspec
+
+from tokentrail.ingest.api_records import api_record
+from tokentrail.ledger.costing import Coster
+from tokentrail.track.runs import Run, current_run
+from tokentrail.track.writer import LedgerWriter
+from tokentrail.types import UsageAccumulator
+
+__all__ = ["CallInfo", "Listener", "Tracker"]
+
+log = logging.getLogger("tokentrail.track")
+
+_enc = msgspec.json.Encoder()
+_USAGE_EVENTS = frozenset({"message_start", "message_delta"})
+
+#: A callback receiving every record (e.g. the OpenTelemetry exporter): the ledger row
+#: (:class:`~tokentrail.ingest.records.CCRecord`), its cost in picodollars (``None`` =
+#: unpriced) and the :class:`CallInfo` of the request.
+Listener = Callable[[Any, "int | None", "CallInfo"], None]
+
+
+class CallInfo:
+    """What the tracker knows about a request besides its response: the ``request_model``
+    asked for, ``started_ns`` (``time.time_ns()`` when the call began) and ``ended_ns``
+    (set when the response completed), and whether it was streamed."""
+
+    __slots__ = ("ended_ns", "request_model", "started_ns", "stream")
+
+    def __init__(self, request_model: str | None = None, stream: bool = False) -> None:
+        self.request_model = request_model
+        self.started_ns = time.time_ns()
+        self.ended_ns = 0
+        self.stream = stream
+
+
+def _usage_bytes(usage: Any) -> bytes:
+    """The usage object as JSON bytes, fields as sent (SDK model, tokentrail model or dict)."""
+    if isinstance(usage, Mapping):
+        return _enc.encode(dict(usage))
+    to_dict = getattr(usage, "to_dict", None)
+    if callable(to_dict):
+        return _enc.encode(to_dict())
+    return _enc.encode(usage.model_dump(exclude_unset=True, by_alias=True))
+
+
+_COSTER: list[Coster] = []  # one shared, catalog-loaded pricer for every tracker
+_WARM_LOCK = threading.Lock()
+_PRICE_LOCK = threading.Lock()
+_WARMING: list[threading.Thread] = []
+
+
+def _warm_up() -> None:
+    """Load the price catalog once, off the caller's thread (it reads and validates a data
+    file), so the first priced record never blocks an event loop."""
+    with _WARM_LOCK:
+        if _COSTER or _WARMING:
+            return
+        t = threading.Thread(target=_warm, name="tokentrail-pricing-warmup", daemon=True)
+        _WARMING.append(t)
+    t.start()
+
+
+def _warm() -> None:
+    try:
+        from tokentrail.pricing import Pricer
+
+        coster = Coster(Pricer())
+        if not _COSTER:
+            _COSTER.append(coster)
+    except Exception as exc:  # pricing is retried (and reported) on first use
+        log.debug("tokentrail: price catalog warm-up failed: %r", exc)
+
+
+class Tracker:
+    """Records responses of one instrumented client into ``writer`` with ``tags``."""
+
+    def __init__(
+        self,
+        writer: LedgerWriter,
+        tags: Mapping[str, str] | None = None,
+        listeners: tuple[Listener, ...] = (),
+    ) -> None:
+        self.writer = writer
+        self.tags = {str(k): str(v) for k, v in (tags or {}).items()}
+        self.listeners = listeners
+        self.errors = 0
+        _warm_up()
+
+    @property
+    def _coster(self) -> Coster:
+        if not _COSTER:
+            _COSTER.append(Coster())  # the warm-up has not finished: load here
+        return _COSTER[0]
+
+    # -- before -----------------------------------------------------------------------
+
+    def before_request(self) -> None:
+        """Raise :class:`~tokentrail.errors.BudgetExceeded` if a current run is over budget."""
+        r = current_run()
+        while r is not None:
+            r._check()
+            r = r.parent
+
+    # -- after ------------------------------------------------------------------------
+
+    def record_message(
+        self, message: Any, request_id: str | None = None, call: CallInfo | None = None
+    ) -> None:
+        """Record a complete ``Message`` / ``BetaMessage`` (never raises)."""
+        try:
+            rid = request_id or getattr(message, "_request_id", None)
+            self._record(
+                _usage_bytes(message.usage),
+                model=str(message.model),
+                message_id=getattr(message, "id", None),
+                request_id=rid,
+                stop_reason=getattr(message, "stop_reason", None),
+                call=call,
+            )
+        except Exception as exc:
+            self._failed(exc)
+
+    def _record(
+        self,
+        usage_json: bytes,
+        *,
+        model: str,
+        message_id: str | None,
+        request_id: str | None,
+        stop_reason: str | None,
+        run: Run | None = None,
+        call: CallInfo | None = None,
+    ) -> None:
+        if run is None:
+            run = current_run()
+        call = call or CallInfo()
+        call.ended_ns = time.time_ns()
+        tags = dict(self.tags)
+        chain: list[Run] = run.chain() if run is not None else []
+        for r in reversed(chain):
+            tags.update(r.tags)
+        if run is not None:
+            tags.setdefault("run", run.name)
+        rec = api_record(
+            usage_json,
+            source="sdk",
+            model=model,
+            ts_ms=call.ended_ns // 1_000_000,
+            message_id=message_id,
+            request_id=request_id,
+            stop_reason=stop_reason,
+            tags=tags,
+            run_id=run.id if run is not None else None,
+            fallback_key=None if message_id else f"call:{uuid.uuid4().hex}",
+        )
+        cost: int | None = None
+        if chain or self.listeners:
+            coster = self._coster
+            with _PRICE_LOCK:  # the fast pricer caches plans in a dict: one thread at a time
+                cost = coster.cost(rec)[0]
+        for r in chain:
+            r._add(rec, cost)
+            if self.writer not in r._writers:
+                r._writers.append(self.writer)
+        self.writer.submit(rec, [r.row() for r in chain])
+        for listener in self.listeners:
+            try:
+                listener(rec, cost, call)
+            except Exception as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.errors += 1
+        log.warning("tokentrail: could not record a response: %r", exc, exc_info=exc)
+
+    # -- streams ----------------------------------------------------------------------
+
+    def tap_stream(
+        self, stream: Any, request_id: str | None = None, call: CallInfo | None = None
+    ) -> None:
+        """Wrap a sync SDK ``Stream``'s iterator in place (see the module docstring)."""
+        try:
+            inner: Iterator[Any] = stream._iterator
+            rid = request_id or _header(stream, "request-id")
+            state = _StreamState(self, rid, current_run(), call)
+            stream.__dict__["_iterator"] = self._tap(inner, state)
+        except Exception as exc:
+            self._failed(exc)
+
+    def tap_async_stream(
+        self, stream: Any, request_id: str | None = None, call: CallInfo | None = None
+    ) -> None:
+        """Wrap an ``AsyncStream``'s iterator in place."""
+        try:
+            inner: AsyncIterator[Any] = stream._iterator
+            rid = request_id or _header(stream, "request-id")
+            state = _StreamState(self, rid, current_run(), call)
+            stream.__dict__["_iterator"] = self._atap(inner, state)
+        except Exception as exc:
+            self._failed(exc)
+
+    def _tap(self, inner: Iterator[Any], state: _StreamState) -> Iterator[Any]:
+        try:
+            for event in inner:
+                state.see(event)
+                yield event
+        except Exception:
+            state.done = True  # the stream failed (API error event, lost connection)
+            raise
+        finally:
+            state.end()
+
+    async def _atap(self, inner: AsyncIterator[Any], state: _StreamState) -> AsyncIterator[Any]:
+        try:
+            async for event in inner:
+                state.see(event)
+                yield event
+        except Exception:
+            state.done = True
+            raise
+        finally:
+            state.end()
+
+
+class _StreamState:
+    __slots__ = ("acc", "call", "done", "rid", "run", "tracker")
+
+    def __init__(
+        self, tracker: Tracker, rid: str | None, run: Run | None, call: CallInfo | None
+    ) -> None:
+        self.tracker = tracker
+        self.call = call or CallInfo(stream=True)
+        self.rid = rid
+        self.run = run
+        self.acc: UsageAccumulator | None = None
+        self.done = False
+
+    def see(self, event: Any) -> None:
+        if self.done:
+            return
+        try:
+            kind = getattr(event, "type", None)
+            if kind in _USAGE_EVENTS:
+                if self.acc is None:
+                    # The beta flavour (a superset) also for GA streams, so the final usage
+                    # keeps ``iterations`` / ``fallback_credit`` when the API sends them.
+                    self.acc = UsageAccumulator(beta=True)
+                self.acc.feed(_slim(event, kind))
+            elif kind == "message_stop":
+                self.finish()
+        except Exception as exc:
+            self.done = True
+            self.tracker._failed(exc)
+
+    def end(self) -> None:
+        if not self.done:
+            try:
+                self.finish()
+            except Exception as exc:
+                self.tracker._failed(exc)
+
+    def finish(self) -> None:
+        self.done = True
+        acc = self.acc
+        if acc is None or acc.usage is None:
+            return
+        self.tracker._record(
+            _enc.encode(acc.usage.to_dict()),
+            model=acc.model or "<unknown>",
+            message_id=acc.message_id,
+            request_id=self.rid,
+            stop_reason=acc.stop_reason,
+            run=self.run,
+            call=self.call,
+        )
+
+
+def _dump(obj: Any) -> Any:
+    if obj is None or isinstance(obj, Mapping):
+        return obj
+    to_dict = getattr(obj, "to_dict", None)
+    return to_dict() if callable(to_dict) else obj
+
+
+def _slim(event: Any, kind: str) -> Any:
+    """Only what :class:`UsageAccumulator` reads from an SDK event (never content): dumping
+    the whole ``message_start`` (content blocks included) would cost far more."""
+    if isinstance(event, Mapping):
+        return event
+    if kind == "message_start":
+        m = event.message
+        return {
+            "type": kind,
+            "message": {
+                "id": getattr(m, "id", None),
+                "model": getattr(m, "model", None),
+                "stop_reason": getattr(m, "stop_reason", None),
+                "usage": _dump(m.usage),
+            },
+        }
+    delta = getattr(event, "delta", None)
+    return {
+        "type": kind,
+        "delta": {"stop_reason": getattr(delta, "stop_reason", None)},
+        "usage": _dump(getattr(event, "usage", None)),
+    }
+
+
+def _header(obj: Any, name: str) -> str | None:
+    response = getattr(obj, "response", None) or getattr(obj, "http_response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get(name)
+    return value if isinstance(value, str) else None

@@ -1,0 +1,64 @@
+"""Every usage sample of the shared SDK facts, served as JSON and as SSE through the real
+client: one record each, tokens as on the wire, priced like the engine prices the wire."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import pytest
+from _track_server import MODEL, ReplayServer, json_reply, sse_reply
+
+from tokentrail import price, usage_from
+from tokentrail.errors import TokentrailError
+from tokentrail.track import flush, track
+
+# The shared facts sit beside the checkout (../shared), as in CI.
+SAMPLES_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "sdk" / "samples.jsonl"
+SAMPLES = (
+    [json.loads(x) for x in SAMPLES_FILE.read_text().splitlines() if x]
+    if SAMPLES_FILE.exists()
+    else []
+)
+
+
+MSGS = [{"role": "user", "content": "x"}]
+
+
+@pytest.mark.skipif(not SAMPLES, reason="shared samples not found beside the checkout")
+def test_every_sample_over_json_and_sse(server: ReplayServer, ledger_path: Path) -> None:
+    client = track(anthropic.Anthropic(api_key="k", base_url=server.url), ledger=ledger_path)
+    beta = client.beta.messages
+    for i, sample in enumerate(SAMPLES):
+        wire = sample["wire"]
+        server.push(json_reply(f"msg_j{i}", wire), sse_reply(f"msg_s{i}", wire))
+        ask: dict[str, Any] = {"model": MODEL, "max_tokens": 1, "messages": MSGS}
+        beta.create(**ask)
+        with beta.stream(**ask) as s:
+            s.until_done()
+    assert flush(30)
+    db = sqlite3.connect(ledger_path)
+    db.row_factory = sqlite3.Row
+    rows = {r["message_id"]: dict(r) for r in db.execute("SELECT * FROM records")}
+    db.close()
+    assert len(rows) == 2 * len(SAMPLES)
+    for i, sample in enumerate(SAMPLES):
+        wire = sample["wire"]
+        j, s = rows[f"msg_j{i}"], rows[f"msg_s{i}"]
+        for row in (j, s):
+            assert row["input_tokens"] == (wire.get("input_tokens") or 0), sample["name"]
+            assert row["output_tokens"] == (wire.get("output_tokens") or 0), sample["name"]
+            assert row["cache_read_tokens"] == (wire.get("cache_read_input_tokens") or 0)
+        assert j["cost_pico"] == s["cost_pico"], sample["name"]
+        at = datetime.fromtimestamp(j["ts_ms"] / 1000, tz=timezone.utc)
+        try:
+            expected: Decimal | None = price(usage_from(json.dumps(wire)), model=MODEL, at=at).total
+        except TokentrailError:
+            expected = None
+        got = None if j["cost_pico"] is None else Decimal(j["cost_pico"]).scaleb(-12)
+        assert got == expected, sample["name"]
