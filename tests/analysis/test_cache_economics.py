@@ -163,3 +163,70 @@ def test_caches_are_per_model() -> None:
     t = cache_report(recs).total  # type: ignore[arg-type]
     assert t.unattributed_read_tokens == 1000
     assert t.unread_5m_tokens == 1000
+
+
+def _prefix_under_one_hour() -> list[object]:
+    return [
+        rec(usage(1000, 500, w5=20000), at=0),  # [0, 20000) written at 5m
+        # reads it and extends it with a 1h write: the API caches the prefix [0, 25000) for
+        # an hour, the 5m-written part included
+        rec(usage(2000, 700, read=20000, w1=5000), at=100),
+        rec(usage(300, 100, read=25000), at=3000),  # 48 min idle: still a hit on all 25,000
+    ]
+
+
+def test_a_one_hour_write_keeps_the_whole_prefix_for_an_hour() -> None:
+    t = cache_report(_prefix_under_one_hour()).total  # type: ignore[arg-type]
+    assert (t.unattributed_read_tokens, t.unread_5m_tokens, t.unread_1h_tokens) == (0, 0, 0)
+    actual = (
+        _usd(1000 + 2000 + 300, S_IN)
+        + _usd(20000, S_W5)
+        + _usd(5000, S_W1)
+        + _usd(20000 + 25000, S_RD)
+        + _usd(500 + 700 + 100, S_OUT)
+    )
+    assert t.actual_usd == actual
+    # all 5m: the 5,000 written at 5m; the read 2,900 s after the last touch would have
+    # missed, so all 25,000 are rewritten at 5m instead of read
+    assert t.all_5m_usd == (
+        actual + _usd(5000, S_W5) - _usd(5000, S_W1) + _usd(25000, S_W5) - _usd(25000, S_RD)
+    )
+    # all 1h: the 20,000 first written at 5m become 1h writes; nothing expired
+    assert t.all_1h_usd == actual + _usd(20000, S_W1) - _usd(20000, S_W5)
+
+
+def test_a_five_minute_extension_does_not_lengthen_the_prefix() -> None:
+    recs = [
+        rec(usage(0, 1, w1=1000), at=0),  # [0, 1000) kept an hour
+        rec(usage(0, 1, read=1000, w5=500), at=100),  # [1000, 1500) only 5 minutes
+        rec(usage(0, 1, read=1500), at=1000),  # 900 s idle: the 5m tail expired
+    ]
+    t = cache_report(recs).total  # type: ignore[arg-type]
+    assert t.unattributed_read_tokens == 1500 - 1000
+    assert t.unread_5m_tokens == 500
+
+
+def test_an_advisor_on_the_same_model_has_its_own_cache() -> None:
+    from _analysis_records import it
+
+    recs = [
+        rec(usage(10, 10, w5=50000), at=0),
+        rec(
+            usage(
+                10,
+                100,
+                read=51000,
+                w5=500,
+                iterations=[
+                    it("message", 10, 100, read=50000, w5=1000),  # conversation [0, 51000)
+                    it("advisor_message", 10, 300, w5=8000, model="claude-sonnet-4-6"),
+                    it("message", 10, 100, read=51000, w5=500),  # re-reads the conversation
+                ],
+            ),
+            at=60,
+        ),
+    ]
+    t = cache_report(recs).total  # type: ignore[arg-type]
+    assert t.unattributed_read_tokens == 0
+    # never read: the advisor's 8,000 and the last 500
+    assert t.unread_5m_tokens == 8000 + 500

@@ -68,3 +68,18 @@ def test_tally_prices_each_bucket_once() -> None:
     assert high.threshold == 100_000
     batch = book.rates("claude-sonnet-4-6", DAY, 0, service_tier="batch")
     assert batch.usd("input", 1000) == Decimal(1000) * Decimal(3) * Decimal("0.5") / 10**6
+
+
+def test_a_one_hour_write_keeps_the_prefix_below_it() -> None:
+    rates = RateBook().rates("claude-sonnet-4-6", DAY, 0)
+    th, seen = _cache()
+    th.call(0, 0, 20000, 0, rates, None)  # [0, 20000) 5m
+    th.call(100, 20000, 0, 5000, rates, None)  # reads it, writes [20000, 25000) 1h
+    assert [(lot.start, lot.end, lot.hour, lot.keep_hour) for lot in th.lots] == [
+        (0, 20000, False, True),
+        (20000, 25000, True, True),
+    ]
+    out = th.call(3000, 25000, 0, 0, rates, None)  # 2,900 s idle: under the hour
+    assert (out.unattributed, out.stale_1h) == (0, 25000)
+    th.finish(None)
+    assert seen == []  # everything was read

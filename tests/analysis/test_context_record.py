@@ -20,7 +20,7 @@ def _four_kinds() -> dict[str, object]:
             it("message", 5000, 800, read=150000, w5=1000),  # ctx 156,000
             it("message", 50000, 500, read=151000, w1=2000),  # ctx 203,000: crosses 200k
             it("advisor_message", 30000, 400, model=OPUS),  # advisor prompt, off the track
-            it("compaction", 210000, 3000),  # closes a 210,000-token context
+            it("compaction", 210000, 3000),  # the summarising call's own usage
             it("message", 4000, 600, w5=3000),  # ctx 7,000 after the compaction
             it("fallback_message", 9000, 700, model=OPUS),  # ctx 9,000: the final window
         ],
@@ -59,12 +59,15 @@ def test_iterations_of_every_kind() -> None:
     assert rc.steps[3].above == ("200k",)
     assert rc.steps[1].above == ("200k",)
     assert rc.steps[1].headroom == 1_000_000 - 203000
-    # compaction: before = its own prompt, after = next message's context
+    # compaction: before = the previous conversation call (iteration 1; the advisor step in
+    # between is off the track), after = the next message's context; its own counts only
+    # price it
     (comp,) = rc.compactions
     assert comp.index == 3
-    assert comp.context_before == 210000
+    assert comp.call_tokens == 210000
+    assert comp.context_before == 203000
     assert comp.context_after == 7000
-    assert comp.removed == 203000
+    assert comp.removed == 203000 - 7000
     assert comp.cost_usd == Decimal(210000) * S_IN / MTOK + Decimal(3000) * S_OUT / MTOK
     assert rc.notes == ()
 
@@ -120,10 +123,14 @@ def test_compaction_only_and_unknown_model() -> None:
     assert rc.window is None
     assert rc.headroom is None
     (comp,) = rc.compactions
-    assert comp.context_before == 180000
+    # no conversation call before it in one record: the closed context is unknown (its own
+    # 180,000 input is the summarising call, not the context size)
+    assert comp.context_before is None
+    assert comp.call_tokens == 180000
     assert comp.context_after is None
     assert comp.removed is None
     assert comp.cost_usd is None
+    assert any("context before unknown" in n for n in rc.notes)
     assert any("final window unknown" in n for n in rc.notes)
     assert any("not in the catalog" in n for n in rc.notes)
 
@@ -133,3 +140,86 @@ def test_to_dict_money_as_strings() -> None:
     assert d["compactions"][0]["cost_usd"] == "0.675"
     assert d["final_window"] == 9000
     assert d["steps"][5]["kind"] == "fallback_message"
+
+
+def test_compaction_before_is_the_previous_conversation_call() -> None:
+    # SDK: a compaction entry reports the summarising call (3,500 in / 2,500 out here), not the
+    # ~200k context it closed
+    u = usage(
+        5200,
+        812,
+        w5=4100,
+        iterations=[
+            it("message", 3000, 600, read=180000, w5=2000),  # 185,000
+            it("message", 6000, 450, read=185000, w5=12000),  # 203,000
+            it("compaction", 3500, 2500),
+            it("message", 5200, 812, w5=4100),  # 9,300
+        ],
+    )
+    rc = record_context(rec(u))
+    (comp,) = rc.compactions
+    assert comp.context_before == 6000 + 12000 + 185000
+    assert comp.context_after == 5200 + 4100
+    assert comp.removed == (6000 + 12000 + 185000) - (5200 + 4100)
+    assert comp.cost_usd == Decimal(3500) * S_IN / MTOK + Decimal(2500) * S_OUT / MTOK
+    assert rc.steps[3].after_compaction
+    assert rc.steps[3].growth == (5200 + 4100) - (6000 + 12000 + 185000)
+    assert rc.loop_growth == (6000 + 12000 + 185000) - (3000 + 2000 + 180000)
+    assert rc.to_dict()["compactions"][0]["removed"] == 193700
+
+
+def test_compaction_never_removes_a_negative_amount() -> None:
+    # the call after the compaction is larger than the one before it: removed clamps to 0
+    u = usage(
+        0,
+        0,
+        iterations=[
+            it("message", 5000, 10),
+            it("compaction", 900, 100),
+            it("message", 8000, 10),
+        ],
+    )
+    (comp,) = record_context(rec(u)).compactions
+    assert (comp.context_before, comp.context_after) == (5000, 8000)
+    assert comp.removed == 0
+
+
+def test_sonnet_4_5_had_a_1m_window_while_the_legacy_beta_ran() -> None:
+    big = usage(5000, 100, read=250000)
+    # 2026-01-10: the 1M beta (and its >200K premium row) was in force for claude-sonnet-4-5
+    rc = record_context(
+        rec(big, model="claude-sonnet-4-5", start=datetime(2026, 1, 10, tzinfo=timezone.utc))
+    )
+    assert rc.window == 1_000_000
+    assert rc.headroom == 1_000_000 - (5000 + 250000)
+    assert {t.name: t.tokens for t in rc.thresholds} == {
+        "200k": 200000,
+        "context_window": 1_000_000,
+        "price_tier": 200000,
+    }
+    assert [c.threshold for c in rc.crossings] == ["200k", "price_tier"]
+    # 2026-05-01: the beta was retired on 2026-04-30, the catalog's 200,000 window applies
+    rc = record_context(
+        rec(big, model="claude-sonnet-4-5", start=datetime(2026, 5, 1, tzinfo=timezone.utc))
+    )
+    assert rc.window == 200000
+    assert rc.headroom == 200000 - (5000 + 250000)
+
+
+def test_a_fallback_onto_a_smaller_window_already_above_it_is_a_crossing() -> None:
+    u = usage(
+        0,
+        0,
+        iterations=[
+            it("message", 10000, 10, read=240000),  # 250,000 on claude-sonnet-4-6 (1M)
+            # served by claude-sonnet-4-5 (200,000 window on this day): already over it
+            it("fallback_message", 11000, 10, read=240000, model="claude-sonnet-4-5"),
+        ],
+    )
+    rc = record_context(rec(u))
+    assert [(c.threshold, c.tokens, c.index, c.from_tokens, c.to_tokens) for c in rc.crossings] == [
+        ("200k", 200000, 0, None, 250000),
+        ("context_window", 200000, 1, 250000, 251000),
+    ]
+    assert rc.headroom == 1_000_000 - 251000  # the request's own model's window
+    assert rc.steps[1].headroom == 200000 - 251000

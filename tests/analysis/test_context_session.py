@@ -47,10 +47,15 @@ def test_session_curve_and_events() -> None:
     assert [(c.threshold, c.request_index, c.from_tokens) for c in sc.crossings] == [
         ("200k", 2, 105000)
     ]
-    # the compaction of r3 closes 230,000; its "after" is r4's first call (10,000)
+    # the compaction of r3 (its own call: 230,000 in) opens its request: "before" is r2's
+    # last conversation call (220,000), "after" is r4's first call (10,000)
     (comp,) = sc.compactions
-    assert (comp.request_index, comp.context_before, comp.context_after) == (3, 230000, 10000)
-    assert comp.removed == 220000
+    assert (comp.request_index, comp.context_before, comp.context_after) == (3, 220000, 10000)
+    assert comp.call_tokens == 230000
+    assert comp.removed == 220000 - 10000
+    # the "after compaction" mark carries over to the next request
+    assert sc.requests[4].steps[0].after_compaction
+    assert not sc.requests[2].steps[0].after_compaction
     peak = sc.peak
     assert peak is not None
     assert (peak.request_index, peak.context_tokens) == (2, 220000)

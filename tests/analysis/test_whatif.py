@@ -184,3 +184,48 @@ def test_the_ttl_already_used_is_a_zero_delta(rows: list[Any]) -> None:
         w = reprice(recs, ttl="1h" if hour else "5m")
         assert w.delta_usd == 0
         assert all(c.actual_tokens == c.whatif_tokens for c in w.components)
+
+
+def test_a_target_without_prompt_caching_bills_cached_tokens_as_input() -> None:
+    # claude-3-sonnet-20240229 ($3 in / $15 out) sold no prompt caching: the 2,000 + 500
+    # writes and the 4,000 reads would have been plain input
+    w = reprice(_one(), model="claude-3-sonnet-20240229")
+    by = {c.component: c for c in w.components}
+    assert by["input"].whatif_tokens == 1000 + 2000 + 500 + 4000
+    assert by["input"].whatif_usd == _usd(1000 + 2000 + 500 + 4000, Decimal(3))
+    for comp in ("cache_write_5m", "cache_write_1h", "cache_read"):
+        assert (by[comp].whatif_tokens, by[comp].whatif_usd) == (0, Decimal(0))
+    assert w.whatif_usd == _usd(7500, Decimal(3)) + _usd(300, Decimal(15))
+    assert w.unpriced_tokens == 0
+    assert any("no cache read price" in n and "4,000" in n for n in w.notes)
+    assert any("no 1-hour cache write price" in n and "500" in n for n in w.notes)
+
+
+def _advisor_on_the_same_model() -> list[Any]:
+    return [
+        rec(usage(10, 10, w1=50000), at=0),  # conversation prefix [0, 50000), 1h
+        rec(
+            usage(
+                10,
+                100,
+                read=50000,
+                iterations=[
+                    # the advisor's own prompt on the same model: its own cache
+                    it("advisor_message", 10, 300, w1=8000, model="claude-sonnet-4-6"),
+                    it("message", 10, 100, read=50000),  # 400 s after the conversation write
+                ],
+            ),
+            at=400,
+        ),
+    ]
+
+
+def test_ttl_replay_keeps_the_advisor_off_the_conversation_cache() -> None:
+    recs = _advisor_on_the_same_model()
+    w = reprice(recs, ttl="5m")
+    # all 5m: both 1h writes become 5m writes, and the conversation read 400 s after its
+    # write would have missed (rewritten at 5m) — not hidden by the advisor's write at 0
+    assert w.delta_usd == (
+        _usd(50000 + 8000 + 50000, S_W5) - _usd(50000 + 8000, S_W1) - _usd(50000, S_RD)
+    )
+    assert w.whatif_usd == cache_report(recs).total.all_5m_usd

@@ -109,12 +109,15 @@ def test_context_json_of_a_session_prefix(tree: Path, capsys: pytest.CaptureFixt
     assert (main_thread["agent_id"], sub["agent_id"]) == (None, "sub1")
     assert [p["context_tokens"] for p in main_thread["curve"]] == [100000, 220000, 10000]
     assert [c["threshold"] for c in main_thread["crossings"]] == ["200k"]
+    # before = the previous request's context (5,000 + 116,000 + 99,000), not the
+    # summarising call's own 230,000; after = the message that follows (8,000 + 2,000)
     (comp,) = main_thread["compactions"]
     assert (comp["context_before"], comp["context_after"], comp["removed"]) == (
-        230000,
-        10000,
-        220000,
+        5000 + 116000 + 99000,
+        8000 + 2000,
+        (5000 + 116000 + 99000) - (8000 + 2000),
     )
+    assert comp["call_tokens"] == 230000
     assert Decimal(comp["cost_usd"]) == _usd(230000, S_IN) + _usd(2000, S_OUT)
     above = {t["name"]: t for t in main_thread["time_above"]}
     assert above["200k"]["seconds"] == 800.0  # 09:01:40 -> 09:15:00
@@ -130,7 +133,8 @@ def test_context_text_defaults_to_the_last_session(
     code, out, _ = _run(["context", SA, "--no-ingest"], capsys)
     assert code == 0
     assert "▲200k" in out
-    assert "compaction" in out
+    assert "compaction in request 2: 220,000 → 10,000 tokens (removed 210,000)" in out
+    assert "−-" not in out  # no double sign on the compaction mark
     assert "sub1" in out  # the other thread is listed
     code, out, _ = _run(["context", SA, "--agent", "sub1", "--no-ingest"], capsys)
     assert code == 0
@@ -150,6 +154,8 @@ def test_context_text_defaults_to_the_last_session(
         (["context", SA, "--agent", "nope"], "no subagent thread"),
         (["whatif"], "nothing to compare"),
         (["whatif", "--model", "claude-nonexistent-9"], "claude-nonexistent-9"),
+        (["whatif", "--batch", "--session", "zzz"], "no session"),
+        (["whatif", "--batch", "--session", "aaaaaaaa"], "ambiguous"),
         (["cache", "--since", "2026-13-01"], "--since"),
     ],
 )
@@ -215,3 +221,21 @@ def test_sparkline() -> None:
     # more values than columns: the max of each bucket
     assert sparkline([1, 9, 2, 2, 9, 1], width=3) == "█▂█"  # 9, 2, 9; 2 * 8 // 10 = 1
     assert sparkline([1, 1, 1, 9], width=2) == "▁█"
+
+
+def test_whatif_session_prefix_and_a_model_without_caching(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SB by a unique prefix; claude-3-sonnet-20240229 ($3 / $15) sold no prompt caching: the
+    # 2,000 written and 2,000 read would have been plain input
+    args = ["whatif", "--model", "claude-3-sonnet-20240229", "--session", SB[:4]]
+    code, out, err = _run([*args, "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["requests"] == 2
+    assert Decimal(d["whatif_usd"]) == _usd(10 + 2000 + 10 + 2000, S_IN) + _usd(10, S_OUT)
+    assert d["unpriced_tokens"] == 0
+    code, out, _ = _run([*args, "--no-ingest"], capsys)
+    assert code == 0
+    assert "no cache read price" in out
+    assert "no 1-hour cache write price" in out

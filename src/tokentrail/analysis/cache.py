@@ -339,7 +339,7 @@ def cache_report(
     book = book or RateBook()
     key_of = _key_fn(by, tz)
     groups: dict[str | None, _Acc] = {}
-    threads: dict[tuple[str | None, str | None, str], ThreadCache] = {}
+    threads: dict[tuple[str | None, str | None, str, bool], ThreadCache] = {}
     seen: set[CallRates] = set()
     for row in sorted_rows(records):
         key = key_of(row)
@@ -378,13 +378,17 @@ def _row(
     row: RequestRow,
     acc: _Acc,
     book: RateBook,
-    threads: dict[tuple[str | None, str | None, str], ThreadCache],
+    threads: dict[tuple[str | None, str | None, str, bool], ThreadCache],
     seen: set[CallRates],
 ) -> None:
+    """Add one request's calls to ``acc``; each call replays on its cache thread
+    (session, agent, model, advisor?): an ``advisor_message`` iteration has its own prompt,
+    hence its own cache prefix, even on the conversation's model."""
     # Resolve every call first so an unknown model leaves no partial sums behind.
     priced = [
         (
             c.counts,
+            c.type == "advisor_message",
             book.rates(
                 c.model or row.model,
                 row.day,
@@ -396,7 +400,7 @@ def _row(
         )
         for c in row.calls
     ]
-    for (i, w5, w1, rd, o), rates in priced:
+    for (i, w5, w1, rd, o), advisor, rates in priced:
         act = acc.actual
         act.add(rates, _IN, i)
         act.add(rates, _W5, w5)
@@ -413,7 +417,7 @@ def _row(
         nc.add(rates, _W5, -w5)
         nc.add(rates, _W1, -w1)
         nc.add(rates, _RD, -rd)
-        tkey = (row.session_id, row.agent_id, rates.model)
+        tkey = (row.session_id, row.agent_id, rates.model, advisor)
         th = threads.get(tkey)
         if th is None:
             th = threads[tkey] = ThreadCache(_sink)

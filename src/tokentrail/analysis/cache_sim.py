@@ -1,19 +1,24 @@
 """Which cache writes were read: a replay of one thread's prompt cache (inferred, not observed).
 
 Usage records never say *which* cached tokens a read hit, so this module infers it with one
-rule, applied per thread = (session id, agent id, model) — caches are per model, and a
-subagent's conversation is not its parent's:
+rule, applied per thread = (session id, agent id, model, track) — caches are per model, a
+subagent's conversation is not its parent's, and ``advisor_message`` iterations (the advisor's
+own prompt) are a track of their own, apart from the conversation, even on the same model:
 
 **Prefix model.** A call's prompt is a prefix: ``cache_read`` tokens ``[0, r)`` come from the
 cache, its writes cover the next positions ``[r, r + w)`` (1-hour writes first, then 5-minute
 ones: the API requires longer TTLs before shorter ones), then the uncached input. A write is
 a *lot* with a position range, a TTL and a last-touch time.
 
-* A lot is **live** at time ``t`` while ``t - last_touch <= TTL`` (300 s or 3,600 s).
+* The API caches whole prefixes: a write with a 1-hour part creates a 1-hour entry for the
+  prefix ``[0, r + write_1h)``, so every lot below it is **kept** for an hour from then on,
+  whatever TTL it was written (and billed) at. A lot's **keep TTL** is 3,600 s once it lies
+  under a 1-hour entry, else its own TTL (300 s or 3,600 s).
+* A lot is **live** at time ``t`` while ``t - last_touch <= keep TTL``.
 * A later call of the thread (same timestamp for the iterations of one request) reading
   ``r`` tokens **reads** every live lot starting below ``r``: ``min(end, r) - start`` of its
   tokens count as read (a lot's read count is the largest such cover), and the read
-  **refreshes** the lot (``last_touch = t``), as the API does.
+  **refreshes** the lot (``last_touch = t``, keep TTL unchanged), as the API does.
 * A call that writes at position ``r`` replaces the content from ``r`` on: live lots starting
   at or after ``r`` end there, a lot straddling ``r`` is cut at ``r``; their unread tokens are
   final.
@@ -27,9 +32,10 @@ racing a live copy (parallel requests) counts both as read.
 
 The same replay drives the TTL what-if (counterfactual):
 
-* **all 5-minute**: tokens read from a 1-hour lot untouched for more than 300 s would have
-  expired: they become 5-minute writes of the reading call (``stale_1h``);
-* **all 1-hour**: a 5-minute lot that expired less than 3,600 s after its last touch is kept
+* **all 5-minute**: tokens read from a lot kept for an hour (a 1-hour write, or a prefix under
+  one) untouched for more than 300 s would have expired: they become 5-minute writes of the
+  reading call (``stale_1h``);
+* **all 1-hour**: a lot kept 5 minutes that expired less than 3,600 s after its last touch is kept
   as a *ghost*; when a later call rewrites its positions (and its prefix reaches the ghost's
   end, i.e. the conversation was not shortened, e.g. by compaction) those written tokens
   would have been reads (``recovered``).
@@ -49,18 +55,28 @@ ONE_HOUR = 3600.0
 
 
 class Lot:
-    """Cache-written tokens ``[start, end)`` of one call: ``hour`` (1-hour TTL, else 5-minute),
-    ``touched`` (POSIX s of the write or last read), ``read`` (tokens read so far), the writing
-    call's ``rates`` and an opaque ``group`` (who to report unread tokens to)."""
+    """Cache-written tokens ``[start, end)`` of one call: ``hour`` (written, and billed, at the
+    1-hour TTL, else 5-minute), ``keep_hour`` (kept an hour: a 1-hour write, or under a 1-hour
+    prefix entry; defaults to ``hour``), ``touched`` (POSIX s of the write or last read),
+    ``read`` (tokens read so far), the writing call's ``rates`` and an opaque ``group`` (who
+    to report unread tokens to)."""
 
-    __slots__ = ("end", "group", "hour", "rates", "read", "start", "touched")
+    __slots__ = ("end", "group", "hour", "keep_hour", "rates", "read", "start", "touched")
 
     def __init__(
-        self, start: int, end: int, hour: bool, touched: float, rates: CallRates, group: object
+        self,
+        start: int,
+        end: int,
+        hour: bool,
+        touched: float,
+        rates: CallRates,
+        group: object,
+        keep_hour: bool | None = None,
     ) -> None:
         self.start = start
         self.end = end
         self.hour = hour
+        self.keep_hour = hour if keep_hour is None else keep_hour
         self.touched = touched
         self.read = 0
         self.rates = rates
@@ -68,8 +84,8 @@ class Lot:
 
     @property
     def ttl(self) -> float:
-        """TTL in seconds."""
-        return ONE_HOUR if self.hour else FIVE_MINUTES
+        """Keep TTL in seconds (how long the lot stays live after its last touch)."""
+        return ONE_HOUR if self.keep_hour else FIVE_MINUTES
 
 
 Sink = Callable[[Lot, int, bool], None]
@@ -120,7 +136,7 @@ class ThreadCache:
             for lot in lots:
                 if t - lot.touched > lot.ttl:
                     self._drop(lot)
-                    if not lot.hour:
+                    if not lot.keep_hour:
                         self._ghost(lot)
                 else:
                     kept.append(lot)
@@ -135,7 +151,7 @@ class ThreadCache:
                     attributed += c
                     if c > lot.read:
                         lot.read = c
-                    if lot.hour and t - lot.touched > FIVE_MINUTES:
+                    if lot.keep_hour and t - lot.touched > FIVE_MINUTES:
                         stale += c
                     lot.touched = t
         recovered = 0
@@ -149,6 +165,10 @@ class ThreadCache:
                 self.ghosts = _cut(self.ghosts, read, None)
             self.lots = lots = _cut(lots, read, self._drop)
             if write_1h:
+                # a 1-hour entry for the prefix [0, read + write_1h): every lot below it (all
+                # remaining lots end at or before `read`) is kept for an hour from now
+                for lot in lots:
+                    lot.keep_hour = True
                 lots.append(Lot(read, read + write_1h, True, t, rates, group))
             if write_5m:
                 lots.append(Lot(read + write_1h, end, False, t, rates, group))
@@ -185,7 +205,7 @@ def _cut(
                 drop(lot)
         elif lot.start < at:
             if drop is not None:
-                tail = Lot(at, lot.end, lot.hour, lot.touched, lot.rates, lot.group)
+                tail = Lot(at, lot.end, lot.hour, lot.touched, lot.rates, lot.group, lot.keep_hour)
                 tail.read = max(0, lot.read - (at - lot.start))
                 drop(tail)
             lot.end = at

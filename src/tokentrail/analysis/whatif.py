@@ -25,6 +25,14 @@ Scenario rules:
   become 5-minute writes; rewrites of a 5-minute lot expired less than an hour earlier
   become reads). ``None``: as recorded.
 
+* **no caching on the scenario's model**: cache tokens whose component the target has no
+  price for are re-billed (noted, with their count): a 1-hour write as a 5-minute write when
+  the model sells those, else as plain input at the target's input rate (e.g.
+  claude-3-sonnet-20240229 sold no prompt caching: every cache write and read is input).
+
+The TTL replay runs per (session, agent, model, track): ``advisor_message`` iterations have
+their own prompt, so their own cache, apart from the conversation's.
+
 Records of a model the catalog does not know are skipped and counted in
 ``unpriced_requests``; ``<synthetic>`` rows are skipped.
 """
@@ -159,7 +167,8 @@ def reprice(
     target = spec.id if spec is not None else None
     early = 0  # requests dated before the target model's release
     actual, whatif = Tally(), Tally()
-    threads: dict[tuple[str | None, str | None, str], ThreadCache] = {}
+    moved: dict[tuple[str, str, str], int] = {}  # (model, from, to) -> tokens re-billed
+    threads: dict[tuple[str | None, str | None, str, bool], ThreadCache] = {}
     requests = unpriced = 0
     for row in sorted_rows(records):
         try:
@@ -170,12 +179,12 @@ def reprice(
         requests += 1
         if spec is not None and row.day < spec.released:
             early += 1
-        for counts, rates, alt in pairs:
+        for counts, advisor, rates, alt in pairs:
             i, w5, w1, rd, o = counts
             for k, n in enumerate(counts):
                 actual.add(rates, k, n)
             if ttl is not None and (w5 or w1 or rd):
-                key = (row.session_id, row.agent_id, rates.model)
+                key = (row.session_id, row.agent_id, rates.model, advisor)
                 th = threads.get(key)
                 if th is None:
                     th = threads[key] = ThreadCache(_noop)
@@ -184,7 +193,10 @@ def reprice(
                     w5, w1, rd = w5 + w1 + out.stale_1h, 0, rd - out.stale_1h
                 else:
                     w5, w1, rd = 0, w1 + w5 - out.recovered, rd + out.recovered
-            for k, n in enumerate((i, w5, w1, rd, o)):
+            scenario = [i, w5, w1, rd, o]
+            if w5 or w1 or rd:
+                _uncached(alt, scenario, moved)
+            for k, n in enumerate(scenario):
                 whatif.add(alt, k, n)
     a_usd, w_usd = actual.by_component(), whatif.by_component()
     a_tok, w_tok = actual.tokens(), whatif.tokens()
@@ -198,6 +210,7 @@ def reprice(
         unpriced_requests=unpriced,
         unpriced_tokens=actual.unpriced_tokens + whatif.unpriced_tokens,
         notes=_notes(target, batch, ttl)
+        + _moved_notes(moved)
         + (
             ()
             if spec is None or not early
@@ -209,10 +222,45 @@ def reprice(
     )
 
 
+def _uncached(alt: CallRates, counts: list[int], moved: dict[tuple[str, str, str], int]) -> None:
+    """Re-bill, in place, scenario cache tokens that ``alt`` has no rate for: a 1-hour write
+    with no 1-hour price becomes a 5-minute write when the model sells those, else (and for
+    5-minute writes and reads) plain input — without that kind of caching the tokens would
+    have been uncached prompt. ``moved`` counts what was re-billed, per model."""
+    r = alt.rates
+    for k in (_W1, _W5, _RD):
+        n = counts[k]
+        if not n or r[k] is not None:
+            continue
+        dest = _W5 if k == _W1 and r[_W5] is not None else _IN
+        if r[dest] is None:
+            continue  # no input price either: left unpriced (counted, reported)
+        counts[k] = 0
+        counts[dest] += n
+        key = (alt.model, COMPONENTS[k], COMPONENTS[dest])
+        moved[key] = moved.get(key, 0) + n
+
+
+_KIND = {
+    "cache_write_5m": "5-minute cache write",
+    "cache_write_1h": "1-hour cache write",
+    "cache_read": "cache read",
+    "input": "uncached input",
+}
+
+
+def _moved_notes(moved: dict[tuple[str, str, str], int]) -> tuple[str, ...]:
+    return tuple(
+        f"{model} has no {_KIND[src]} price (it offered no such caching): {n:,} "
+        f"{_KIND[src]} tokens billed as {_KIND[dest]} at its rate"
+        for (model, src, dest), n in sorted(moved.items())
+    )
+
+
 def _price_row(
     row: RequestRow, book: RateBook, target: str | None, batch: bool | None
-) -> list[tuple[tuple[int, int, int, int, int], CallRates, CallRates]]:
-    """(counts, recorded rates, scenario rates) per call; resolves every model
+) -> list[tuple[tuple[int, int, int, int, int], bool, CallRates, CallRates]]:
+    """(counts, advisor?, recorded rates, scenario rates) per call; resolves every model
     first so an unknown one leaves no partial sums."""
     tier = row.service_tier
     speed = row.speed
@@ -237,7 +285,7 @@ def _price_row(
         alt = book.rates(
             alt_model, row.day, prompt, speed=speed, service_tier=tier, inference_geo=geo
         )
-        out.append((c.counts, rates, alt))
+        out.append((c.counts, c.type == "advisor_message", rates, alt))
     return out
 
 

@@ -9,6 +9,7 @@ Text output escapes terminal control characters and rich markup from the logs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -148,7 +149,7 @@ def load_rows(
     """Rows of the ledger (after ingesting unless ``no_ingest``), oldest first.
 
     ``session``: called with the open ledger to choose one session id (the rows are then
-    that session's); returns the rows and that id.
+    that session's, within ``flt``'s other constraints); returns the rows and that id.
     """
     with _open(ledger_path, no_ingest) as ledger:
         sid = None
@@ -156,5 +157,5 @@ def load_rows(
             sid = session(ledger)
             if sid is None:
                 return [], None
-            flt = RecordFilter(session_id=sid)
+            flt = RecordFilter(session_id=sid) if flt is None else replace(flt, session_id=sid)
         return list(request_rows(ledger, flt)), sid

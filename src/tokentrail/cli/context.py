@@ -84,7 +84,7 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
                     None,
                 )
                 removed = None if ev is None else ev.removed
-                marks.append("✂ compaction" + (f" −{removed:,}" if removed is not None else ""))
+                marks.append("✂ compaction" + (f" −{removed:,}" if removed else ""))
             elif not s.conversation:
                 marks.append("(off track)")
             if s.after_compaction:
@@ -114,12 +114,13 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
             + f"; {len(sc.requests)} requests over {sc.span_seconds / 60:.1f} min"
         )
     for ev in sc.compactions:
+        before = "unknown" if ev.context_before is None else f"{ev.context_before:,}"
         after = "unknown" if ev.context_after is None else f"{ev.context_after:,}"
         cost = "unpriced" if ev.cost_usd is None else dollars(ev.cost_usd)
         console.print(
-            f"compaction in request {ev.request_index}: {ev.context_before:,} → {after} tokens"
+            f"compaction in request {ev.request_index}: {before} → {after} tokens"
             + ("" if ev.removed is None else f" (removed {ev.removed:,})")
-            + f", cost {cost}"
+            + f", cost {cost} ({ev.call_tokens:,} in / {ev.output_tokens:,} out)"
         )
     for t in sc.time_above:
         if t.requests:

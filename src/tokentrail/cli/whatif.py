@@ -3,7 +3,8 @@
 Prices the selected records as recorded and under the scenario and prints the delta per
 component. Always an **estimate**: token counts are kept as recorded, though tokenizers
 differ between model generations. Options combine (``--model claude-haiku-5-5 --batch``).
-``--no-batch`` removes the batch discount from batch records. ``--json`` prints money as
+``--no-batch`` removes the batch discount from batch records. ``--session`` takes an id or a
+unique prefix (an unknown or ambiguous one is an error). ``--json`` prints money as
 exact decimal strings. Rules: :mod:`tokentrail.analysis.whatif`.
 """
 
@@ -27,7 +28,8 @@ from tokentrail.cli._analysis_common import (
     console as make_console,
 )
 from tokentrail.errors import UserInputError
-from tokentrail.ledger import RecordFilter
+from tokentrail.ledger import RecordFilter, SQLiteLedger
+from tokentrail.ledger.analysis_rows import resolve_session_id
 
 __all__ = ["whatif_cmd"]
 
@@ -81,6 +83,11 @@ def _render(w: WhatIf) -> None:
     console.print(f"{w.requests:,} requests; delta {dollars(w.delta_usd)}{pct}")
     for n in w.notes:
         console.print(f"note: {plain(n)}")
+    if w.unpriced_tokens:
+        console.print(
+            f"warning: {w.unpriced_tokens:,} tokens have no price on one side and are "
+            "counted as $0 (a lower bound)"
+        )
     if w.unpriced_requests:
         console.print(f"{w.unpriced_requests} requests of unknown models were left out.")
 
@@ -93,7 +100,9 @@ def _render(w: WhatIf) -> None:
     help="Bill every request as a Message Batches request (or none of them).",
 )
 @click.option("--ttl", type=click.Choice(["5m", "1h"]), default=None, help="One TTL for writes.")
-@click.option("--session", "session_id", default=None, help="Only this session id.")
+@click.option(
+    "--session", "session_id", default=None, help="Only this session (id or unique prefix)."
+)
 @click.option("--since", default=None, help="First day, YYYY-MM-DD (inclusive).")
 @click.option("--until", default=None, help="Last day, YYYY-MM-DD (inclusive).")
 @click.option("--timezone", "tz_name", default=None, help="IANA zone for days (default: local).")
@@ -114,8 +123,16 @@ def whatif_cmd(
     if model is None and batch is None and ttl is None:
         raise UserInputError("nothing to compare: give --model M, --batch/--no-batch or --ttl")
     start, end = time_filter(since, until, parse_tz(tz_name))
-    flt = RecordFilter(since=start, until=end, session_id=session_id)
-    rows, _ = load_rows(ledger_path, no_ingest, flt)
+    flt = RecordFilter(since=start, until=end)
+    if session_id is None:
+        rows, _ = load_rows(ledger_path, no_ingest, flt)
+    else:
+        given = session_id
+
+        def choose(ledger: SQLiteLedger) -> str:
+            return resolve_session_id(ledger, given)
+
+        rows, _ = load_rows(ledger_path, no_ingest, flt, session=choose)
     w = reprice(rows, model=model, batch=batch, ttl="5m" if ttl == "5m" else "1h" if ttl else None)
     if as_json:
         click.echo(json.dumps(w.to_dict(), indent=2))

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from tokentrail.analysis.context.record import (
+    LEGACY_LONG_CONTEXT_WINDOW,
     LONG_CONTEXT_TOKENS,
     CompactionEvent,
     Crossing,
@@ -26,6 +27,7 @@ from tokentrail.analysis.context.session import (
 )
 
 __all__ = [
+    "LEGACY_LONG_CONTEXT_WINDOW",
     "LONG_CONTEXT_TOKENS",
     "TIME_ABOVE_RULE",
     "CompactionEvent",

@@ -15,24 +15,34 @@ Definitions (all counts are tokens):
   long-context line), ``context_window`` (the model's own window from the catalog) and
   ``price_tier`` (the tier row in force for that model, day and speed, e.g. Claude Haiku 5.5
   above 100,000 or the legacy >200K premium). Each step is judged against its own model.
-  A **crossing** is a conversation call above a threshold whose previous conversation call
-  (in this request, or the previous request of the thread) was at or below it.
+  A **crossing** is a conversation call above a threshold of its model whose previous
+  conversation call (in this request, or the previous request of the thread) was not above
+  the threshold of that name of *its* model — so a fallback onto a smaller window that the
+  context already exceeds is a crossing of that window.
+* **window** of a model = its catalog context window, except while its ``long_context_legacy``
+  rate row applies (Claude Sonnet 4 / 4.5 until 2026-04-30: the 1M beta): then
+  :data:`LEGACY_LONG_CONTEXT_WINDOW`, since requests above 200K were served then.
 * **growth** of a conversation call = its context − the previous conversation call's context;
   across a compaction it is marked ``after_compaction``. ``loop_growth`` of a request = the
   sum of the growth of its conversation calls after its first one, compaction drops
   excluded: what a tool loop piled up within the request.
-* **compaction**: the compaction call reads the context it closes, so ``context_before`` =
-  that call's own context; ``context_after`` = context of the next conversation call (the
-  summary plus what followed it); ``removed`` = before − after. ``cost_usd`` is what the
-  compaction call cost (priced like the engine does). With no conversation call after it
-  (in the request, or in the thread for a session) ``context_after`` and ``removed`` are None.
+* **compaction**: a ``compaction`` entry reports the usage of the summarising call itself,
+  not the size of the context it closed (SDK: "do not derive the context window size from a
+  compaction entry"), so its counts only give its ``cost_usd`` (priced like the engine
+  does). ``context_before`` = context of the previous conversation call (earlier in the
+  request, else the last one of the previous requests of the thread): a lower bound of the
+  closed context, which also held that call's output and tool results. ``context_after`` =
+  context of the next conversation call (the summary plus what followed it). ``removed`` =
+  max(0, before − after), never negative. With no conversation call before it
+  ``context_before`` and ``removed`` are None (a note says so); with none after it (in the
+  request, or in the thread for a session) ``context_after`` and ``removed`` are None.
 * **headroom** = the model's context window − final window (negative = over).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -45,6 +55,7 @@ from tokentrail.pricing.breakdown import usd_str
 from tokentrail.types import UsageRecord
 
 __all__ = [
+    "LEGACY_LONG_CONTEXT_WINDOW",
     "LONG_CONTEXT_TOKENS",
     "CompactionEvent",
     "Crossing",
@@ -56,6 +67,11 @@ __all__ = [
 
 #: The classic long-context line (tokens): requests above it paid the legacy premium.
 LONG_CONTEXT_TOKENS = 200_000
+
+#: The window (tokens) of the legacy 1M long-context beta (``context-1m-2025-08-07``), used
+#: while a model's ``long_context_legacy`` rate row is in force and its catalog window is
+#: smaller (Claude Sonnet 4 / 4.5 until 2026-04-30).
+LEGACY_LONG_CONTEXT_WINDOW = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -128,10 +144,12 @@ class StepContext:
 class CompactionEvent:
     """One ``compaction`` iteration (see the module doc for the before/after rule).
 
-    ``context_before``: the compaction call's own context (the context it closed), tokens;
-    ``context_after``: the next conversation call's context, None when there is none;
-    ``cost_usd``: the compaction call's own cost (None when its model is unknown);
-    ``request_index``: the request's position in a session (None for one record).
+    ``input_tokens`` … ``output_tokens``: the summarising call's own usage (what it cost, not
+    the size of the context it closed); ``cost_usd``: that call's cost (None when its model
+    is unknown); ``context_before``: the previous conversation call's context, tokens (None
+    when there is none); ``context_after``: the next conversation call's context (None when
+    there is none); ``request_index``: the request's position in a session (None for one
+    record).
     """
 
     request_index: int | None
@@ -141,30 +159,27 @@ class CompactionEvent:
     cache_read_tokens: int
     output_tokens: int
     cost_usd: Decimal | None
+    context_before: int | None
     context_after: int | None
 
     @property
-    def context_before(self) -> int:
-        """Input + cache writes + cache reads of the compaction call (tokens)."""
+    def call_tokens(self) -> int:
+        """Input + cache writes + cache reads of the summarising call itself (tokens)."""
         return self.input_tokens + self.cache_write_tokens + self.cache_read_tokens
 
     @property
     def removed(self) -> int | None:
-        """``context_before - context_after`` (tokens), None when there is no after."""
-        return None if self.context_after is None else self.context_before - self.context_after
+        """``max(0, context_before - context_after)`` (tokens), None when either is unknown.
+
+        Never negative: a next call larger than the call before the compaction means the
+        compaction removed nothing that the figures can show."""
+        if self.context_before is None or self.context_after is None:
+            return None
+        return max(0, self.context_before - self.context_after)
 
     def with_after(self, context_after: int) -> CompactionEvent:
         """A copy whose ``context_after`` is ``context_after`` (found in a later request)."""
-        return CompactionEvent(
-            self.request_index,
-            self.index,
-            self.input_tokens,
-            self.cache_write_tokens,
-            self.cache_read_tokens,
-            self.output_tokens,
-            self.cost_usd,
-            context_after,
-        )
+        return replace(self, context_after=context_after)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +189,7 @@ class CompactionEvent:
             "cache_write_tokens": self.cache_write_tokens,
             "cache_read_tokens": self.cache_read_tokens,
             "output_tokens": self.output_tokens,
+            "call_tokens": self.call_tokens,
             "cost_usd": None if self.cost_usd is None else usd_str(self.cost_usd),
             "context_before": self.context_before,
             "context_after": self.context_after,
@@ -277,15 +293,13 @@ class _Models:
         except UnknownModelError:
             out: tuple[int | None, tuple[Threshold, ...], str] = (None, (base,), model)
         else:
-            found = [
-                base,
-                Threshold(
-                    "context_window",
-                    spec.context_window,
-                    f"the {spec.context_window:,}-token context window of {spec.id}",
-                ),
-            ]
             base_rates, tier, limit = self.book.plan(model, row.day, speed=row.speed)
+            window = spec.context_window
+            note = f"the {window:,}-token context window of {spec.id}"
+            if tier.row == "long_context_legacy" and window < LEGACY_LONG_CONTEXT_WINDOW:
+                window = LEGACY_LONG_CONTEXT_WINDOW
+                note = f"the {window:,}-token window of the {spec.id} 1M beta on {row.day}"
+            found = [base, Threshold("context_window", window, note)]
             if tier is not base_rates:
                 found.append(
                     Threshold(
@@ -294,7 +308,7 @@ class _Models:
                         f"{spec.id} {tier.row} rates above {limit:,} prompt tokens on {row.day}",
                     )
                 )
-            out = (spec.context_window, tuple(found), spec.id)
+            out = (window, tuple(found), spec.id)
         self.memo[key] = out
         return out
 
@@ -323,16 +337,21 @@ def _analyse(
     models: _Models,
     request_index: int | None,
     prev: int | None,
+    pending: bool = False,
+    prev_above: tuple[str, ...] = (),
 ) -> RecordContext:
     """``prev``: context of the previous conversation call of the thread (an earlier
-    request), or None."""
+    request), or None; ``prev_above``: the thresholds that call was above (of its model);
+    ``pending``: the thread's last step so far was a compaction (the first conversation
+    call of this request comes after it)."""
     steps: list[StepContext] = []
     crossings: list[Crossing] = []
-    compactions: list[int] = []  # positions in steps
+    compactions: list[tuple[int, int | None]] = []  # (position in steps, context before)
     notes: list[str] = []
     window, thresholds, model_id = models.of(row.model, row)
     last = prev
-    pending_compaction = False
+    last_above = prev_above
+    pending_compaction = pending
     for call in row.calls:
         kind = call.type if call.index is not None else None
         cwin, cthr, cid = (
@@ -343,12 +362,17 @@ def _analyse(
         conversation = kind in CONVERSATION_KINDS
         if conversation:
             for t in cthr:
-                if ctx > t.tokens and (last is None or last <= t.tokens):
+                if ctx > t.tokens and t.name not in last_above:
                     crossings.append(
                         Crossing(t.name, t.tokens, request_index, call.index, last, ctx)
                     )
         elif kind == "compaction":
-            compactions.append(len(steps))
+            compactions.append((len(steps), last))
+            if last is None:
+                notes.append(
+                    f"iteration {call.index}: compaction with no conversation call before it: "
+                    "context before unknown"
+                )
         elif kind != "advisor_message":
             notes.append(f"iteration {call.index}: unknown kind {kind!r}, not on the track")
         steps.append(
@@ -369,11 +393,12 @@ def _analyse(
         )
         if conversation:
             last = ctx
+            last_above = steps[-1].above
             pending_compaction = False
         elif kind == "compaction":
             pending_compaction = True
     events = []
-    for pos in compactions:
+    for pos, before in compactions:
         call = row.calls[pos]
         after = next((s.context_tokens for s in steps[pos + 1 :] if s.conversation), None)
         c = call.counts
@@ -386,6 +411,7 @@ def _analyse(
                 cache_read_tokens=c[3],
                 output_tokens=c[4],
                 cost_usd=_cost(models.book, row, call.model or row.model, c),
+                context_before=before,
                 context_after=after,
             )
         )

@@ -5,7 +5,9 @@ the thread adds: the **curve** (every conversation call in time order: per reque
 iteration where the usage has ``iterations``), growth between requests, crossings judged
 against the previous request's last conversation call, compactions (a compaction whose
 request ends without a conversation call takes its ``context_after`` from the next
-conversation call of the thread), the peak, and the **time above** each threshold (see
+conversation call of the thread, and that call is marked ``after_compaction``; one opening
+a request takes its ``context_before`` from the previous request's last conversation call),
+the peak, and the **time above** each threshold (see
 :data:`TIME_ABOVE_RULE`). Tokens are ints, times POSIX seconds (UTC), money exact USD.
 """
 
@@ -147,8 +149,10 @@ def session_context(
     open_compactions: list[int] = []  # indexes in `compactions` still without an after
     prev: int | None = None
     prev_final: int | None = None
+    prev_above: tuple[str, ...] = ()
+    pending = False  # a compaction came after the thread's last conversation call
     for i, row in enumerate(rows):
-        rc = _analyse(row, models, i, prev)
+        rc = _analyse(row, models, i, prev, pending, prev_above)
         out.append(rc)
         growth.append(
             None if prev_final is None or rc.final_window is None else rc.final_window - prev_final
@@ -168,6 +172,10 @@ def session_context(
                     CurvePoint(i, s.index, s.kind, row.ts, s.context_tokens, s.growth, s.above)
                 )
                 prev = s.context_tokens
+                prev_above = s.above
+                pending = False
+            elif s.kind == "compaction":
+                pending = True
         if rc.final_window is not None:
             prev_final = rc.final_window
     return SessionContext(
