@@ -87,3 +87,27 @@ def test_overlong_lines_are_skipped_not_held(tmp_path: Path) -> None:
     assert blocks[-1].end_offset == f.stat().st_size
     firsts = {b.first_line for b in blocks if b.data.startswith(b"fine")}
     assert firsts == {3}
+
+
+def test_tail_hash_and_newline_guard_a_resume(tmp_path: Path) -> None:
+    from tokentrail.ingest.reader import FileCheckpoint, content_hashes
+
+    f = tmp_path / "x.jsonl"
+    body = b"".join(b"%05d" % i + b"y" * 200 + b"\n" for i in range(40))  # > 4 KiB
+    f.write_bytes(body)
+    st = os.stat(f)
+    off = len(body) - 206  # after line 39
+    head, tail, last = content_hashes(str(f), off)
+    assert last == b"\n"
+    cp = FileCheckpoint(str(f), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, off, 39,
+                        head, tail)  # fmt: skip
+    with open(f, "ab") as fh:
+        fh.write(b"more\n")
+    assert plan_read(str(f), os.stat(f), cp) == ReadStart(off, 39, "appended")
+    # same head, same length up to the offset, a line in the middle changed: replaced
+    f.write_bytes(body[:3000] + b"Z" + body[3001:] + b"more\n")
+    assert plan_read(str(f), os.stat(f), cp) == ReadStart(0, 0, "replaced")
+    # a checkpoint without a tail hash (older ledgers) still refuses a mid-line offset
+    old = FileCheckpoint(str(f), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, off - 1, 39,
+                         head)  # fmt: skip
+    assert plan_read(str(f), os.stat(f), old) == ReadStart(0, 0, "replaced")

@@ -184,3 +184,22 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path: Path) -> None
             assert ledger.count_records() == clean.count_records()
             assert _snapshot(ledger) == _snapshot(clean)
             assert ledger.problems() == clean.problems()
+
+
+def test_rewrite_in_place_with_the_same_head_is_read_again(tmp_path: Path) -> None:
+    # 10 lines (> 4 KiB, so the head hash alone cannot see the change), then the file is
+    # rewritten without line 8 and with two new lines: read again, never resumed mid-line.
+    f = tmp_path / "projects" / PROJ / f"{SESSION}.jsonl"
+    pad = "x" * 600
+    lines = [dict(_line(i), cwd=f"/w/{pad}") for i in range(1, 11)]
+    write(f, lines)
+    assert f.stat().st_size > 4096 + 2000
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        ingest_claude_code(ledger, [tmp_path / "projects"])
+        write(f, [*lines[:7], *lines[8:], *(dict(_line(i), cwd=f"/w/{pad}") for i in (11, 12))])
+        s = ingest_claude_code(ledger, [tmp_path / "projects"])
+        assert s.reread == 1
+        assert ledger.problems() == []
+        assert ledger.count_records() == 12  # line 8's record stays: records are kept
+        (row,) = ledger.aggregate(AggregateQuery("day", timezone.utc))
+        assert (row.totals.requests, row.totals.output_tokens) == (12, 120)

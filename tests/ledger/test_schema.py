@@ -14,7 +14,12 @@ from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
 from tokentrail.ledger.schema import MIGRATIONS
 
 # Append here when a migration is added; never edit or reorder released entries.
-RELEASED = ["0001_initial", "0002_rollup_dims", "0003_sources_tags_runs"]
+RELEASED = [
+    "0001_initial",
+    "0002_rollup_dims",
+    "0003_sources_tags_runs",
+    "0004_checkpoint_tail_requestless",
+]
 
 SCHEMA = {
     "records": [
@@ -33,7 +38,7 @@ SCHEMA = {
     ],
     "checkpoints": [
         "path", "dev", "ino", "size", "mtime_ns", "byte_offset", "lines", "head_hash",
-        "updated_ms",
+        "updated_ms", "tail_hash",
     ],
     "problems": ["id", "file", "line", "field", "kind", "message", "seen_ms"],
     "rollup_dims_q15": [
@@ -59,6 +64,7 @@ INDEXES = {
     "records_run_id",
     "records_source",
     "runs_started",
+    "records_requestless",
 }
 
 
@@ -112,3 +118,37 @@ def test_unusable_ledger_is_a_ledger_error(tmp_path: Path) -> None:
         SQLiteLedger(bad)
     with pytest.raises(LedgerError):
         SQLiteLedger(tmp_path)  # a directory
+
+
+def test_opening_a_current_ledger_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    SQLiteLedger(path).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # e.g. an ingest holding the write lock
+    try:
+        with SQLiteLedger(path, timeout=0.2) as ledger:  # a report opening it
+            assert ledger.count_records() == 0
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_an_older_ledger_is_migrated_on_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tokentrail.ledger.sqlite as sqlite_mod
+    from tokentrail.ingest.reader import FileCheckpoint
+
+    path = tmp_path / "l.sqlite3"
+    monkeypatch.setattr(sqlite_mod, "MIGRATIONS", MIGRATIONS[:3])
+    old = sqlite3.connect(path, isolation_level=None)
+    SQLiteLedger(path).close()
+    old.execute(
+        "INSERT INTO checkpoints (path, dev, ino, size, mtime_ns, byte_offset, lines, "
+        "head_hash, updated_ms) VALUES ('/f', 1, 2, 3, 4, 5, 6, 'h', 0)"
+    )
+    old.close()
+    monkeypatch.setattr(sqlite_mod, "MIGRATIONS", MIGRATIONS)
+    with SQLiteLedger(path) as ledger:
+        assert ledger.applied_migrations() == [n for n, _ in MIGRATIONS]
+        assert ledger.checkpoints() == {"/f": FileCheckpoint("/f", 1, 2, 3, 4, 5, 6, "h", "")}

@@ -10,6 +10,13 @@ Hot path, per block of complete lines (bytes ending in ``\\n``):
 3. the usage object is kept as raw JSON bytes (every field the API sent: TTL split,
    server tools, speed, geo, tier, iterations) and also decoded into typed counts.
 
+Counts are ints in ``[0, MAX_TOKENS]``; a count outside it is an ``invalid_value`` problem
+naming the field, so no stored integer can overflow. A count
+written as ``null`` (or left out) is 0, as in the SDK's loose parsing. A line that is valid
+JSON but holds a lone UTF-16 surrogate escape (``"\\udc00"``, which msgspec rejects) is
+decoded again by a tolerant fallback (error path only) that spells such surrogates as
+backslash escapes, so the record is kept.
+
 Only ``assistant`` lines with a ``message.usage`` object produce records. Unknown line
 types are ignored. Blank lines are skipped silently. Content blocks (prompt, response,
 tool text) are never decoded, let alone kept.
@@ -18,6 +25,7 @@ tool text) are never decoded, let alone kept.
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -26,11 +34,16 @@ from typing import Annotated
 import msgspec
 
 from tokentrail.ingest.discover import SourceFile
-from tokentrail.ingest.records import CCRecord, Problem
+from tokentrail.ingest.records import CCRecord, Problem, storable
 
-__all__ = ["UsageCounts", "decode_usage", "parse_block"]
+__all__ = ["MAX_TOKENS", "UsageCounts", "decode_usage", "parse_block"]
 
-_NonNeg = Annotated[int, msgspec.Meta(ge=0)]
+#: Largest accepted token count of one field (top level, one iteration, or an iteration
+#: sum); also bounds server-tool request counts. A storage bound: far above any real
+#: request and above the pricing engine's plausibility limits (a count between those and
+#: this is stored but unpriced), far below SQLite's 2**63 - 1 even summed over a record.
+MAX_TOKENS = 1_000_000_000
+_NonNeg = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 
@@ -45,6 +58,14 @@ class _ServerToolUse(msgspec.Struct):
     web_fetch_requests: _NonNeg | None = None
 
 
+class _Iteration(msgspec.Struct):
+    input_tokens: _NonNeg | None = None
+    cache_creation_input_tokens: _NonNeg | None = None
+    cache_read_input_tokens: _NonNeg | None = None
+    output_tokens: _NonNeg | None = None
+    cache_creation: _CacheCreation | None = None
+
+
 class _Usage(msgspec.Struct):
     input_tokens: _NonNeg | None = None
     cache_creation_input_tokens: _NonNeg | None = None
@@ -55,16 +76,23 @@ class _Usage(msgspec.Struct):
     service_tier: str | None = None
     speed: str | None = None
     inference_geo: str | None = None
-    iterations: list[msgspec.Raw] | None = None
+    iterations: list[_Iteration] | None = None
 
 
 class UsageCounts(msgspec.Struct, frozen=True, gc=False):
     """What pricing and the rollups need from one usage object (tokens, request counts).
 
-    Cache writes follow :func:`tokentrail.types.cache_writes_by_ttl`: without a
-    ``cache_creation`` split all writes count as 5-minute (``ttl_known`` false); with both
+    Token counts are the *billed* tokens, the ones the pricing engine prices: the top-level
+    fields, or, when ``iterations`` is a non-empty list, the sums over every iteration
+    (the top level leaves compaction iterations out, so top level + compaction entries
+    when the log is consistent); ``has_iterations`` says which. Cache writes follow
+    :func:`tokentrail.types.cache_writes_by_ttl`: without a ``cache_creation`` split all
+    writes count as 5-minute (``ttl_known`` false); with both
     the flat total is authoritative and the 1-hour part is capped at it, so
-    ``cache_5m + cache_1h == cache_creation`` always.
+    ``cache_5m + cache_1h == cache_creation`` always. With iterations the rule applies per
+    iteration, an iteration without a split may take the top-level one (as pricing does,
+    see :func:`_iteration_writes`), and ``ttl_known`` is false when some iteration's writes
+    still have no split.
     """
 
     input_tokens: int
@@ -85,8 +113,9 @@ class UsageCounts(msgspec.Struct, frozen=True, gc=False):
 def decode_usage(raw: bytes | memoryview) -> UsageCounts:
     """Typed counts of a usage object given as JSON bytes.
 
-    Raises :class:`msgspec.ValidationError` (wrong type, negative count) or
-    :class:`msgspec.DecodeError` (not JSON); the message names the JSON path.
+    Raises :class:`msgspec.ValidationError` (wrong type, negative count, a count or an
+    iteration sum above :data:`MAX_TOKENS`) or :class:`msgspec.DecodeError` (not JSON);
+    the message names the JSON path.
     """
     u = _usage_dec.decode(raw)
     flat = u.cache_creation_input_tokens
@@ -102,15 +131,28 @@ def decode_usage(raw: bytes | memoryview) -> UsageCounts:
             c1 = min(hour, flat)
             c5 = flat - c1
         known = True
+    inp, read, out = u.input_tokens or 0, u.cache_read_input_tokens or 0, u.output_tokens or 0
+    if u.iterations:  # rare: priced per iteration, so counted per iteration too
+        inp = read = out = 0
+        c5, c1, known = _iteration_writes(u.iterations, (c5, c1) if cc is not None else None)
+        for it in u.iterations:
+            inp += it.input_tokens or 0
+            read += it.cache_read_input_tokens or 0
+            out += it.output_tokens or 0
+        if max(inp, read, out, c5 + c1) > MAX_TOKENS:
+            raise msgspec.ValidationError(
+                f"Expected iteration sums <= {MAX_TOKENS}, got input {inp}, cache writes "
+                f"{c5 + c1}, cache reads {read}, output {out} - at `$.iterations`"
+            )
     stu = u.server_tool_use
     return UsageCounts(
-        input_tokens=u.input_tokens or 0,
+        input_tokens=inp,
         cache_creation=c5 + c1,
         cache_5m=c5,
         cache_1h=c1,
         ttl_known=known,
-        cache_read=u.cache_read_input_tokens or 0,
-        output_tokens=u.output_tokens or 0,
+        cache_read=read,
+        output_tokens=out,
         web_search_requests=(stu.web_search_requests or 0) if stu is not None else 0,
         web_fetch_requests=(stu.web_fetch_requests or 0) if stu is not None else 0,
         service_tier=u.service_tier,
@@ -118,6 +160,46 @@ def decode_usage(raw: bytes | memoryview) -> UsageCounts:
         inference_geo=u.inference_geo,
         has_iterations=bool(u.iterations),
     )
+
+
+def _writes(flat: int | None, cc: _CacheCreation | None) -> tuple[int, int, bool]:
+    """(5m writes, 1h writes, split known) by :func:`tokentrail.types.cache_writes_by_ttl`."""
+    if cc is None:
+        return flat or 0, 0, False
+    five = cc.ephemeral_5m_input_tokens or 0
+    hour = cc.ephemeral_1h_input_tokens or 0
+    if flat is None:
+        return five, hour, True
+    hour = min(hour, flat)
+    return flat - hour, hour, True
+
+
+def _iteration_writes(
+    items: list[_Iteration], top: tuple[int, int] | None
+) -> tuple[int, int, bool]:
+    """(5m, 1h, split known) of cache writes summed over ``items``, as pricing counts them
+    (``tokentrail.pricing.extract``): each iteration by :func:`_writes`; iterations that
+    wrote cache without a split get the top-level split ``top`` where that is unambiguous
+    (what the iterations with a split leave: all 5-minute when no 1-hour is left, all
+    1-hour when no 5-minute is left, or the whole rest for a single such iteration)."""
+    per = [_writes(it.cache_creation_input_tokens, it.cache_creation) for it in items]
+    missing = [i for i, (w5, _, known) in enumerate(per) if not known and w5 > 0]
+    if missing and top is not None:
+        r5 = top[0] - sum(w5 for w5, _, known in per if known or w5 == 0)
+        r1 = top[1] - sum(w1 for _, w1, known in per if known or w1 == 0)
+        if r5 >= 0 and r1 >= 0:
+            if r1 == 0:
+                fixed = {i: (per[i][0], 0) for i in missing}
+            elif r5 == 0:
+                fixed = {i: (0, per[i][0]) for i in missing}
+            elif len(missing) == 1 and per[missing[0]][0] == r5 + r1:
+                fixed = {missing[0]: (r5, r1)}
+            else:
+                fixed = {}
+            for i, (w5, w1) in fixed.items():
+                per[i] = (w5, w1, True)
+            missing = [i for i in missing if i not in fixed]
+    return sum(p[0] for p in per), sum(p[1] for p in per), not missing
 
 
 _usage_dec = msgspec.json.Decoder(_Usage)
@@ -245,8 +327,29 @@ def _bad_utf8_lines(buf: bytes) -> set[int]:
     return bad
 
 
+def _clean(obj: object) -> object:
+    """``obj`` (decoded by :mod:`json`) with every string made storable (no lone surrogates)."""
+    if isinstance(obj, str):
+        return storable(obj)
+    if isinstance(obj, dict):
+        return {storable(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def _without_surrogates(line: bytes) -> bytes | None:
+    """``line`` re-encoded with its lone surrogate escapes spelled out, or ``None`` when it
+    is not JSON for :mod:`json` either. Error path only (msgspec rejected the line)."""
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return msgspec.json.encode(_clean(obj))
+
+
 def _decode_line(
-    view: memoryview, sf: SourceFile, fname: str, lineno: int
+    view: memoryview, sf: SourceFile, fname: str, lineno: int, retry: bool = True
 ) -> CCRecord | Problem | None:
     try:
         ln = _line_dec.decode(view)
@@ -254,6 +357,11 @@ def _decode_line(
         if not bytes(view).strip():
             return None
         field, kind, text = _describe(exc)
+        if retry and kind == "invalid_json" and "surrogate" in text:
+            # RFC 8259 allows a lone "\udc00" escape; msgspec does not.
+            fixed = _without_surrogates(bytes(view))
+            if fixed is not None:
+                return _decode_line(memoryview(fixed), sf, fname, lineno, retry=False)
         if kind == "wrong_type" and field and field.startswith("message"):
             # A non-assistant line whose `message` has an odd shape is not our business.
             try:
@@ -288,7 +396,7 @@ def parse_block(
     ``first_line`` is the 1-based number of the first line in ``buf``. Records and
     problems are passed to the callbacks in line order. Returns the number of lines.
     """
-    fname = str(sf.path)
+    fname = storable(str(sf.path))
     try:
         codecs.utf_8_decode(buf, "strict", True)
         bad_utf8: set[int] = set()

@@ -23,6 +23,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from tokentrail.ingest.records import storable
+
 __all__ = [
     "SourceFile",
     "claude_roots",
@@ -46,7 +48,9 @@ class SourceFile:
     ``session_hint`` is the session id implied by the path (the file stem for a main
     transcript, the parent directory for subagents); lines carrying ``sessionId`` win over
     it. ``agent_id`` comes from an ``agent-<id>.jsonl`` name; ``agent_type`` from the
-    sidecar ``.meta.json`` (``None`` when absent or unreadable).
+    sidecar ``.meta.json`` (``None`` when absent or unreadable). These three strings are
+    :func:`~tokentrail.ingest.records.storable` (a name that is not valid UTF-8 keeps its
+    odd bytes as ``\\xNN`` escapes); ``path`` is the real path, for opening the file.
     """
 
     path: Path
@@ -119,7 +123,7 @@ def read_agent_type(meta_path: Path) -> str | None:
     if isinstance(data, dict):
         value = data.get("agentType")
         if isinstance(value, str) and value:
-            return value
+            return storable(value)
     return None
 
 
@@ -127,7 +131,7 @@ def _classify(rel: list[str], path: Path, with_agent_types: bool = True) -> Sour
     """What ``path`` (parts ``rel`` below the ``projects/`` root) is, from its layout."""
     name = rel[-1]
     stem = name[: -len(".jsonl")]
-    agent_id = stem[len("agent-") :] if stem.startswith("agent-") else None
+    agent_id = storable(stem[len("agent-") :]) if stem.startswith("agent-") else None
     agent_type = None
     if agent_id is not None and with_agent_types:
         agent_type = read_agent_type(path.with_name(stem + ".meta.json"))
@@ -135,12 +139,12 @@ def _classify(rel: list[str], path: Path, with_agent_types: bool = True) -> Sour
     #     | (project, session, "subagents", "workflows", run, agent.jsonl) | deeper/odd ones
     if "subagents" in rel[:-1]:
         i = rel.index("subagents")
-        session = rel[i - 1] if i >= 1 else None
+        session = storable(rel[i - 1]) if i >= 1 else None
         kind = WORKFLOW if "workflows" in rel[i + 1 : -1] else SUBAGENT
         return SourceFile(path, kind, session, agent_id, agent_type)
     if agent_id is not None:
         return SourceFile(path, LEGACY_AGENT, None, agent_id, agent_type)
-    return SourceFile(path, MAIN, stem, None, None)
+    return SourceFile(path, MAIN, storable(stem), None, None)
 
 
 def _walk(directory: str) -> Iterator[tuple[str, bool]]:
@@ -181,7 +185,7 @@ def discover_claude_files(
             p = root.resolve()
             if str(p) not in seen:
                 seen.add(str(p))
-                out.append(SourceFile(p, MAIN, p.stem, None, None))
+                out.append(SourceFile(p, MAIN, storable(p.stem), None, None))
             continue
         if not root.is_dir():
             continue

@@ -2,15 +2,19 @@
 
 A :class:`FileCheckpoint` remembers a file's identity (device + inode), its size and
 mtime when last seen, the byte offset just after the last *complete* line consumed, the
-number of lines consumed, and a SHA-256 of the first ``min(offset, 4096)`` bytes.
+number of lines consumed, a SHA-256 of the first ``min(offset, 4096)`` bytes (the head) and
+one of the ``min(offset, 4096)`` bytes just before the offset (the tail).
 
 :func:`plan_read` compares the checkpoint with the file on disk:
 
 * unchanged (same identity, size, mtime) → nothing to read;
-* grown, same head → read only the appended bytes;
-* shorter than the offset (truncated) or a different head (replaced, rotated, rewritten)
-  → read again from byte 0. Records are deduplicated by key in the ledger, so a re-read
-  never double counts. A rewrite that keeps the size, mtime *and* inode is not detected.
+* grown, same head and tail (so the byte before the offset is still the ``\n`` ending the
+  last line consumed) → read only the appended bytes;
+* shorter than the offset (truncated) or a different head or tail (replaced, rotated,
+  rewritten in place) → read again from byte 0. Records are deduplicated by key in the
+  ledger, so a re-read never double counts. Not detected: a rewrite that keeps the size,
+  mtime *and* inode, or one that changes only bytes between the head and the tail.
+  A checkpoint from before tail hashes (``tail_hash == ""``) checks the ``\n`` only.
 
 :func:`iter_blocks` yields blocks of complete lines. A last line without a trailing
 newline (Claude Code is still writing it) is left unread for the next run. Lines longer
@@ -29,6 +33,7 @@ __all__ = [
     "Block",
     "FileCheckpoint",
     "ReadStart",
+    "content_hashes",
     "head_hash",
     "iter_blocks",
     "plan_read",
@@ -43,7 +48,9 @@ _MAX_LINE = 64 << 20
 @dataclass(frozen=True, slots=True)
 class FileCheckpoint:
     """How far a file has been ingested. Offsets and sizes in bytes; ``lines`` counts
-    complete lines consumed (so the next line is ``lines + 1``, 1-based)."""
+    complete lines consumed (so the next line is ``lines + 1``, 1-based). ``path`` is
+    :func:`~tokentrail.ingest.records.storable` (the ledger's key for the file);
+    ``head_hash`` / ``tail_hash`` as in :func:`content_hashes` (``""``: not recorded)."""
 
     path: str
     dev: int
@@ -53,6 +60,7 @@ class FileCheckpoint:
     offset: int
     lines: int
     head_hash: str
+    tail_hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +100,27 @@ def head_hash(path: str, length: int) -> str:
         return hashlib.sha256(fh.read(n)).hexdigest()
 
 
+def content_hashes(path: str, offset: int) -> tuple[str, str, bytes]:
+    """``(head, tail, last byte)`` of ``path`` for a checkpoint at byte ``offset``: SHA-256
+    hex of the first ``min(offset, HEAD_BYTES)`` bytes and of the ``min(offset, HEAD_BYTES)``
+    bytes ending at ``offset``, and the byte at ``offset - 1`` (``b""`` at offset 0)."""
+    n = min(offset, HEAD_BYTES)
+    with open(path, "rb") as fh:
+        head = fh.read(n)
+        if offset <= HEAD_BYTES:
+            tail = head
+        else:
+            fh.seek(offset - n)
+            tail = fh.read(n)
+    head_sha = hashlib.sha256(head).hexdigest()
+    tail_sha = head_sha if tail is head else hashlib.sha256(tail).hexdigest()
+    return head_sha, tail_sha, tail[-1:]
+
+
 def plan_read(path: str, st: os.stat_result, cp: FileCheckpoint | None) -> ReadStart | None:
     """Where to start reading ``path`` (stat ``st``) given its checkpoint, or ``None``
-    when the file is unchanged since the checkpoint. May read the first 4 KiB."""
+    when the file is unchanged since the checkpoint (or cannot be read now). May read
+    4 KiB at the start and 4 KiB before the checkpoint's offset."""
     if cp is None:
         return ReadStart(0, 0, "new")
     if (
@@ -107,10 +133,12 @@ def plan_read(path: str, st: os.stat_result, cp: FileCheckpoint | None) -> ReadS
     if st.st_size < cp.offset:
         return ReadStart(0, 0, "truncated")
     try:
-        same_head = head_hash(path, cp.offset) == cp.head_hash
+        head, tail, last = content_hashes(path, cp.offset)
     except OSError:
         return None
-    if not same_head:
+    if head != cp.head_hash:
+        return ReadStart(0, 0, "replaced")
+    if cp.offset > 0 and (last != b"\n" or (cp.tail_hash and tail != cp.tail_hash)):
         return ReadStart(0, 0, "replaced")
     return ReadStart(cp.offset, cp.lines, "appended")
 

@@ -27,6 +27,8 @@ __all__ = [
     "CCRecord",
     "Problem",
     "is_better",
+    "merge_requestless",
+    "storable",
     "to_usage_record",
 ]
 
@@ -36,6 +38,24 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 SOURCE_CLAUDE_CODE = "claude_code"
 #: The model id Claude Code writes on locally made-up messages (errors, limits): never priced.
 SYNTHETIC_MODEL = "<synthetic>"
+
+
+def storable(text: str) -> str:
+    """``text`` unchanged when it is valid Unicode, else with its lone surrogates spelled as
+    backslash escapes, so SQLite (UTF-8) can store it and the same input always gives the
+    same string. A file name's undecodable bytes (``os.fsdecode``'s surrogateescape) become
+    ``\\xNN``, as in ``os.fsencode(p).decode("utf-8", "backslashreplace")``; any other lone
+    surrogate (a JSON ``"\\udc00"`` escape) becomes ``\\udc00``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 class CCRecord(msgspec.Struct, gc=False):
@@ -142,22 +162,59 @@ def rank(r: CCRecord) -> tuple[bool, int, int, bool]:
 def is_better(new: CCRecord, old: CCRecord) -> bool:
     """Whether ``new`` should replace ``old`` (same dedup key). Never sums copies.
 
-    After :func:`rank`, ties are broken so that within one session the later line wins
-    (the last copy of a streamed response is the authoritative one and dates it; equal
-    timestamps: the later line of the same file), while across sessions (a resumed or
-    forked session copies history into a new file) the earlier timestamp wins and an exact
-    tie keeps the incumbent, i.e. the copy ingested first; files are ingested
-    oldest-modified first, so that is the original session. The ledger applies the same
-    rule in SQL (``tokentrail.ledger.sqlite``).
+    A total order, so the copy kept never depends on the order copies arrive in (file
+    mtimes, batches, runs): the better :func:`rank`; then the earlier timestamp (a resumed
+    or forked session copies history, timestamps included, into a new file, and the
+    earliest session gets the credit; within one session, rank-tied copies carry the same
+    counts and the first dates the request); then the smaller session id (``None`` counts
+    as ``""``); then the smaller file path; then the later line. Fully equal: keep ``old``.
+    The ledger applies the same rule in SQL (``tokentrail.ledger.sqlite``).
     """
     rn, ro = rank(new), rank(old)
     if rn != ro:
         return rn > ro
-    if new.session_id == old.session_id:
-        if new.ts_ms != old.ts_ms:
-            return new.ts_ms > old.ts_ms
-        return new.file == old.file and new.line > old.line
-    return new.ts_ms < old.ts_ms
+    return (new.ts_ms, new.session_id or "", new.file, -new.line) < (
+        old.ts_ms,
+        old.session_id or "",
+        old.file,
+        -old.line,
+    )
+
+
+def merge_requestless(best: dict[str, CCRecord]) -> None:
+    """Merge, in place, Claude Code copies of one response logged with and without a
+    ``requestId`` (an early streaming line may lack it).
+
+    ``best`` maps dedup keys to records. A record without request id (key
+    ``"<message.id>"``) whose message id also has a record with a request id and the same
+    ``is_sidechain`` (``/btw`` replays are the sidechain rule's business) is one request
+    with it: the better copy by :func:`is_better` is kept under the key and request id of
+    the one with a request id (the smallest such key if several). Cheap when there is
+    nothing to merge (one pass over ``best``).
+    """
+    lone = [
+        r
+        for r in best.values()
+        if r.request_id is None and r.message_id is not None and r.source == SOURCE_CLAUDE_CODE
+    ]
+    if not lone:
+        return
+    wanted = {(r.message_id, r.is_sidechain) for r in lone}
+    target: dict[tuple[str | None, bool], CCRecord] = {}
+    for r in best.values():
+        k = (r.message_id, r.is_sidechain)
+        if r.request_id is not None and k in wanted and r.source == SOURCE_CLAUDE_CODE:
+            t = target.get(k)
+            if t is None or r.key < t.key:
+                target[k] = r
+    for r in lone:
+        t = target.get((r.message_id, r.is_sidechain))
+        if t is None:
+            continue
+        del best[r.key]
+        moved = msgspec.structs.replace(r, key=t.key, request_id=t.request_id)
+        if is_better(moved, best[t.key]):
+            best[t.key] = moved
 
 
 def to_usage_record(r: CCRecord, tags: Mapping[str, str] | None = None) -> UsageRecord:

@@ -284,9 +284,22 @@ CREATE INDEX runs_started ON runs (started_ms);
 :func:`tokentrail.track.run` (``budget_pico`` in picodollars, ``status`` ``running`` /
 ``ok`` / ``error`` / ``budget_exceeded``)."""
 
+# -- 0004: checkpoint tail hashes, request-less records ----------------------------------
+
+_TAIL_REQUESTLESS = """
+ALTER TABLE checkpoints ADD COLUMN tail_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX records_requestless ON records (message_id)
+    WHERE request_id IS NULL AND message_id IS NOT NULL;
+"""
+"""``checkpoints.tail_hash``: SHA-256 of the 4 KiB before ``byte_offset`` (``''`` for
+checkpoints written before it), so a file rewritten in place is read again instead of
+resumed mid-line. ``records_requestless`` finds the Claude Code records logged without a
+``requestId`` (usually none) that a later copy of the same message with one merges into."""
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
     ("0002_rollup_dims", _DIMS),
     ("0003_sources_tags_runs", _SOURCES_TAGS_RUNS),
+    ("0004_checkpoint_tail_requestless", _TAIL_REQUESTLESS),
 )

@@ -11,8 +11,11 @@
   when it is better by :func:`tokentrail.ingest.records.is_better` (the same rule in
   SQL below). A sidechain record whose ``message_id`` also belongs to a main-transcript
   record under another request id is a ``/btw`` replay and is dropped (or removed when
-  the main copy arrives later). Rollups follow every insert (set-based, same
-  transaction), replacement and delete (triggers), so they never double count.
+  the main copy arrives later). A Claude Code copy logged without ``requestId`` merges
+  with a copy of the same ``message_id`` (and sidechain-ness) that has one, whichever
+  arrives first, in one batch or across runs (``ingest.records.merge_requestless``).
+  Rollups follow every insert (set-based, same transaction), replacement and delete
+  (triggers), so they never double count.
 * Records are never deleted because their log file disappeared.
 """
 
@@ -26,10 +29,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from tokentrail.errors import LedgerError, LedgerLockedError
 from tokentrail.ingest.claude_code import decode_usage
 from tokentrail.ingest.reader import FileCheckpoint
-from tokentrail.ingest.records import SYNTHETIC_MODEL, CCRecord, Problem, is_better, to_usage_record
+from tokentrail.ingest.records import (
+    SOURCE_CLAUDE_CODE,
+    SYNTHETIC_MODEL,
+    CCRecord,
+    Problem,
+    is_better,
+    merge_requestless,
+    to_usage_record,
+)
 from tokentrail.ledger.aggregate import aggregate_rollups
 from tokentrail.ledger.costing import Coster
 from tokentrail.ledger.protocol import (
@@ -74,11 +87,9 @@ _UPSERT = (
     f"INSERT INTO records ({_COLS}) VALUES ({', '.join('?' * _NCOLS)}) "
     f"ON CONFLICT (dedup_key) DO UPDATE SET "
     + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _COLS.split(",")[2:])
-    + f" WHERE {_RANK_NEW} > {_RANK_OLD} OR ({_RANK_NEW} = {_RANK_OLD} AND ("
-    "(excluded.session_id = records.session_id AND (excluded.ts_ms > records.ts_ms"
-    " OR (excluded.ts_ms = records.ts_ms AND excluded.file = records.file"
-    " AND excluded.line > records.line)))"
-    " OR (excluded.session_id != records.session_id AND excluded.ts_ms < records.ts_ms)))"
+    + f" WHERE {_RANK_NEW} > {_RANK_OLD} OR ({_RANK_NEW} = {_RANK_OLD} AND "
+    "(excluded.ts_ms, excluded.session_id, excluded.file, -excluded.line)"
+    " < (records.ts_ms, records.session_id, records.file, -records.line))"
 )
 _CHUNK = 500
 
@@ -177,6 +188,79 @@ def _record_from_row(row: sqlite3.Row) -> CCRecord:
     )
 
 
+def _cp_row(c: FileCheckpoint) -> tuple[object, ...]:
+    return (c.path, c.dev, c.ino, c.size, c.mtime_ns, c.offset, c.lines, c.head_hash, c.tail_hash)
+
+
+_Priced = tuple[CCRecord, int | None, str | None]
+
+
+def _in_chunks(db: sqlite3.Connection, sql: str, args: Sequence[object]) -> Iterator[sqlite3.Row]:
+    """Rows of ``sql`` (holding one ``{}`` for a ``?`` list) over ``args`` in chunks."""
+    for i in range(0, len(args), _CHUNK):
+        chunk = args[i : i + _CHUNK]
+        yield from db.execute(sql.format(", ".join("?" * len(chunk))), chunk)
+
+
+def _merge_stored(db: sqlite3.Connection, priced: list[_Priced]) -> tuple[list[_Priced], int]:
+    """Merge incoming Claude Code records with *stored* copies of the same response under
+    the other key form (with / without ``requestId``), as :func:`merge_requestless` does
+    within a batch. Returns the records to upsert and how many stored rows were re-keyed
+    (deleted here; their better copy is inserted under the request-id key)."""
+    lone = [
+        i
+        for i, (r, _, _) in enumerate(priced)
+        if r.request_id is None and r.message_id is not None and r.source == SOURCE_CLAUDE_CODE
+    ]
+    out = list(priced)
+    if lone:  # incoming copy without request id, a stored copy with one: take its key
+        mids = list({priced[i][0].message_id for i in lone})
+        keys: dict[tuple[str, bool], tuple[str, str]] = {}
+        for row in _in_chunks(
+            db,
+            "SELECT message_id, is_sidechain, min(dedup_key), request_id FROM records "
+            "WHERE source = 'claude_code' AND request_id IS NOT NULL AND message_id IN ({}) "
+            "GROUP BY message_id, is_sidechain",
+            mids,
+        ):
+            keys[(row[0], bool(row[1]))] = (row[2], row[3])
+        for i in lone:
+            r, c, f = priced[i]
+            hit = keys.get((r.message_id or "", r.is_sidechain))
+            if hit is not None:
+                out[i] = (msgspec.structs.replace(r, key=hit[0], request_id=hit[1]), c, f)
+    merged = 0
+    if db.execute(
+        "SELECT 1 FROM records WHERE request_id IS NULL AND message_id IS NOT NULL LIMIT 1"
+    ).fetchone():  # stored copies without request id (usually none)
+        withrid: dict[tuple[str, bool], int] = {}
+        for i, (r, _, _) in enumerate(out):
+            if r.request_id is not None and r.message_id and r.source == SOURCE_CLAUDE_CODE:
+                k = (r.message_id, r.is_sidechain)
+                j = withrid.get(k)
+                if j is None or r.key < out[j][0].key:
+                    withrid[k] = i
+        mids = list({k[0] for k in withrid})
+        for row in _in_chunks(
+            db,
+            f"SELECT id, cost_pico, price_flags, {_COLS} FROM records WHERE request_id IS NULL"
+            " AND message_id IS NOT NULL AND source = 'claude_code' AND message_id IN ({})",
+            mids,
+        ):
+            j = withrid.get((row["message_id"], bool(row["is_sidechain"])))
+            if j is None:
+                continue
+            new = out[j][0]
+            old = msgspec.structs.replace(
+                _record_from_row(row), key=new.key, request_id=new.request_id
+            )
+            if is_better(old, new):
+                out[j] = (old, row["cost_pico"], row["price_flags"])
+            db.execute("DELETE FROM records WHERE id = ?", (row["id"],))
+            merged += 1
+    return out, merged
+
+
 def _split_sql(script: str) -> list[str]:
     out: list[str] = []
     buf = ""
@@ -262,9 +346,23 @@ class SQLiteLedger:
                 db.execute("ROLLBACK")
             raise LedgerLockedError(f"ledger {self.path}: commit failed: {exc}") from exc
 
+    def _pending(self) -> bool:
+        """Whether a migration is pending, read without the write lock (WAL lets this read
+        run while another process holds it, e.g. an ingest)."""
+        try:
+            done = {r[0] for r in self._db.execute("SELECT name FROM _migrations")}
+        except sqlite3.OperationalError:  # no such table yet
+            return True
+        return any(name not in done for name, _ in MIGRATIONS)
+
     def migrate(self) -> list[str]:
-        """Apply pending named migrations, each with its record, in one transaction."""
+        """Apply pending named migrations, each with its record, in one transaction.
+
+        The write lock is taken only when a migration is pending, so opening a current
+        ledger (e.g. for a report) never waits for a running ingest."""
         applied: list[str] = []
+        if not self._pending():
+            return applied
         with self._tx() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS _migrations "
@@ -310,6 +408,7 @@ class SQLiteLedger:
             old = best.get(r.key)
             if old is None or is_better(r, old):
                 best[r.key] = r
+        merge_requestless(best)
         cands = list(best.values())
         main_ids = {r.message_id: r.key for r in cands if not r.is_sidechain and r.message_id}
         cands = [
@@ -327,6 +426,7 @@ class SQLiteLedger:
         with self._tx() as db:
             for path in reset_files:
                 db.execute("DELETE FROM problems WHERE file = ?", (path,))
+            priced, merged = _merge_stored(db, priced)
             side_ids = [r.message_id for r, _, _ in priced if r.is_sidechain and r.message_id]
             replayed: set[str] = set()
             for i in range(0, len(side_ids), _CHUNK):
@@ -354,6 +454,7 @@ class SQLiteLedger:
             if inserted:
                 db.execute(ROLLUP_INSERTED, (top,))
                 db.execute(DIMS_INSERTED, (top,))
+            inserted -= merged  # re-keyed stored records are not new ones
             before = db.total_changes
             db.executemany(
                 "INSERT OR IGNORE INTO problems (file, line, field, kind, message, seen_ms) "
@@ -363,15 +464,13 @@ class SQLiteLedger:
             new_problems = db.total_changes - before
             db.executemany(
                 "INSERT INTO checkpoints (path, dev, ino, size, mtime_ns, byte_offset, lines, "
-                "head_hash, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "head_hash, tail_hash, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, "
                 "size = excluded.size, mtime_ns = excluded.mtime_ns, "
                 "byte_offset = excluded.byte_offset, lines = excluded.lines, "
-                "head_hash = excluded.head_hash, updated_ms = excluded.updated_ms",
-                [
-                    (c.path, c.dev, c.ino, c.size, c.mtime_ns, c.offset, c.lines, c.head_hash, now)
-                    for c in cps
-                ],
+                "head_hash = excluded.head_hash, tail_hash = excluded.tail_hash, "
+                "updated_ms = excluded.updated_ms",
+                [(*_cp_row(c), now) for c in cps],
             )
         return BatchResult(inserted, incoming - inserted, new_problems)
 
@@ -417,10 +516,10 @@ class SQLiteLedger:
     def checkpoints(self) -> dict[str, FileCheckpoint]:
         """Every file checkpoint, by absolute path."""
         return {
-            r[0]: FileCheckpoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+            r[0]: FileCheckpoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
             for r in self._db.execute(
-                "SELECT path, dev, ino, size, mtime_ns, byte_offset, lines, head_hash "
-                "FROM checkpoints"
+                "SELECT path, dev, ino, size, mtime_ns, byte_offset, lines, head_hash, "
+                "tail_hash FROM checkpoints"
             )
         }
 

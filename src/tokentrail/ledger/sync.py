@@ -5,8 +5,11 @@ read only new bytes (or everything again for a truncated / replaced file), decod
 commit in batches. Each batch — records, problems and the checkpoints of the files it
 covers — is one transaction, so a crash (even ``kill -9``) loses and duplicates nothing:
 the next run resumes from the last committed checkpoint, and dedup keys absorb any
-overlap. Files are processed oldest-modified first (the original of a resumed session
-before its copy). Memory is bounded by the block size plus one batch of records.
+overlap. Files are processed oldest-modified first; the dedup rule does not depend on
+that order. Memory is bounded by the block size plus one batch of records. Files are
+keyed in the ledger (checkpoints, problems, records) by their
+:func:`~tokentrail.ingest.records.storable` path, so a name that is not valid UTF-8 is
+stored (with ``\\xNN`` escapes) and matched again on the next run.
 """
 
 from __future__ import annotations
@@ -24,8 +27,14 @@ from tokentrail.ingest.discover import (
     discover_claude_files,
     with_agent_type,
 )
-from tokentrail.ingest.reader import FileCheckpoint, ReadStart, head_hash, iter_blocks, plan_read
-from tokentrail.ingest.records import CCRecord, Problem, is_better
+from tokentrail.ingest.reader import (
+    FileCheckpoint,
+    ReadStart,
+    content_hashes,
+    iter_blocks,
+    plan_read,
+)
+from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.protocol import LedgerStore
 
 __all__ = ["IngestSummary", "ingest_claude_code"]
@@ -101,10 +110,12 @@ def _flush(store: LedgerStore, batch: _Batch, summary: IngestSummary) -> _Batch:
 def _checkpoint(
     path: str, st: os.stat_result, offset: int, lines: int, size: int | None = None
 ) -> FileCheckpoint:
-    """Checkpoint at ``offset``; ``size`` is the stat size unless the file is unfinished."""
+    """Checkpoint of ``path`` (the real path) at ``offset``, keyed by its storable path;
+    ``size`` is the stat size unless the file is unfinished."""
+    head, tail, _ = content_hashes(path, offset)
     return FileCheckpoint(
-        path, st.st_dev, st.st_ino, st.st_size if size is None else size, st.st_mtime_ns,
-        offset, lines, head_hash(path, offset),
+        storable(path), st.st_dev, st.st_ino, st.st_size if size is None else size,
+        st.st_mtime_ns, offset, lines, head, tail,
     )  # fmt: skip
 
 
@@ -136,7 +147,7 @@ def ingest_claude_code(
             st = os.stat(path)
         except OSError:
             continue
-        cp = known.get(path)
+        cp = known.get(storable(path))
         start = plan_read(path, st, cp)
         if start is None:
             continue
@@ -163,15 +174,16 @@ def ingest_claude_code(
 
     for _, sf, st, start in todo:
         path = str(sf.path)
+        key = storable(path)
         summary.files_read += 1
         if start.reset:
             summary.reread += 1
-            batch.resets.append(path)
+            batch.resets.append(key)
         last = start.offset
         try:
             for block in iter_blocks(path, start, block_size=block_size):
                 for ln in block.too_long:
-                    on_problem(Problem(path, ln, None, "line_too_long", "line over the size cap"))
+                    on_problem(Problem(key, ln, None, "line_too_long", "line over the size cap"))
                 if block.data:
                     parse_block(block.data, sf, block.first_line, on_record, on_problem)
                 batch.bytes += block.end_offset - last
@@ -179,7 +191,7 @@ def ingest_claude_code(
                 last = block.end_offset
                 # Mid-file: record the size as the offset, so a crash before the file's
                 # end never looks "unchanged" to the next run.
-                batch.checkpoints[path] = _checkpoint(
+                batch.checkpoints[key] = _checkpoint(
                     path, st, block.end_offset, block.end_lines, size=block.end_offset
                 )
                 if progress is not None:
@@ -187,17 +199,17 @@ def ingest_claude_code(
                 if batch.count >= batch_records or batch.bytes >= batch_bytes:
                     batch = _flush(store, batch, summary)
         except OSError as exc:
-            on_problem(Problem(path, 0, None, "unreadable", f"cannot read file: {exc}"))
+            on_problem(Problem(key, 0, None, "unreadable", f"cannot read file: {exc}"))
             continue
-        done_cp = batch.checkpoints.get(path)
+        done_cp = batch.checkpoints.get(key)
         if done_cp is not None and done_cp.offset == last:
-            batch.checkpoints[path] = _checkpoint(path, st, last, done_cp.lines)
+            batch.checkpoints[key] = _checkpoint(path, st, last, done_cp.lines)
         elif last == start.offset:
-            batch.checkpoints[path] = _checkpoint(path, st, start.offset, start.lines)
+            batch.checkpoints[key] = _checkpoint(path, st, start.offset, start.lines)
         else:  # the file's last batch was already committed mid-loop
-            cps = store.checkpoints().get(path)
+            cps = store.checkpoints().get(key)
             if cps is not None and cps.offset == last:
-                batch.checkpoints[path] = _checkpoint(path, st, last, cps.lines)
+                batch.checkpoints[key] = _checkpoint(path, st, last, cps.lines)
     batch = _flush(store, batch, summary)
     summary.bytes = done
     summary.problems = problems_seen
