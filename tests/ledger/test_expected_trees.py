@@ -80,3 +80,48 @@ def test_small_batches_and_blocks_give_the_same_totals(tmp_path: Path) -> None:
             ledger, [tree / "projects"], batch_records=7, batch_bytes=10_000, block_size=5000
         )
         _check(tree, expected, ledger)
+
+
+def _ledger_state(ledger: SQLiteLedger) -> tuple[object, ...]:
+    db = ledger._db
+    records = db.execute(
+        "SELECT dedup_key, session_id, ts_ms, input_tokens, output_tokens, cache_5m_tokens, "
+        "cache_1h_tokens, cache_read_tokens, cost_pico, price_flags, file, line FROM records "
+        "ORDER BY dedup_key"
+    ).fetchall()
+    rollup = db.execute("SELECT * FROM rollup_q15 ORDER BY 1, 2, 3, 4").fetchall()
+    checkpoints = db.execute(
+        "SELECT path, size, byte_offset, lines, head_hash, tail_hash FROM checkpoints ORDER BY 1"
+    ).fetchall()
+    return tuple(map(tuple, records)), tuple(map(tuple, rollup)), tuple(map(tuple, checkpoints))
+
+
+@pytest.mark.parametrize(("task_bytes", "block_size"), [(64 << 20, 4 << 20), (3000, 1500)])
+def test_worker_processes_give_the_serial_ledger(
+    tmp_path: Path, task_bytes: int, block_size: int
+) -> None:
+    """Two worker processes (files split into many parts with a tiny ``task_bytes``) store
+    exactly what one in-process pass stores, problems included."""
+    tree = tmp_path / "tree"
+    expected = generate(tree, "900KB", 5, 0.02)
+    with SQLiteLedger(tmp_path / "serial.sqlite3") as serial:
+        one = ingest_claude_code(serial, [tree / "projects"], workers=1)
+        want = _ledger_state(serial)
+        want_problems = serial.problems()
+    with SQLiteLedger(tmp_path / "parallel.sqlite3") as parallel:
+        two = ingest_claude_code(
+            parallel,
+            [tree / "projects"],
+            workers=2,
+            task_bytes=task_bytes,
+            block_size=block_size,
+            batch_records=50,
+        )
+        assert _ledger_state(parallel) == want
+        assert parallel.problems() == want_problems
+        _check(tree, expected, parallel)
+        again = ingest_claude_code(parallel, [tree / "projects"], workers=2)
+        assert (again.files_read, again.added, again.bytes) == (0, 0, 0)
+    assert (two.files_read, two.records, two.added, two.problems, two.bytes) == (
+        one.files_read, one.records, one.added, one.problems, one.bytes,
+    )  # fmt: skip

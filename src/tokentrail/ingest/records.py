@@ -73,7 +73,9 @@ class CCRecord(msgspec.Struct, gc=False):
     ``source`` is the :attr:`UsageRecord.source <tokentrail.types.UsageRecord.source>`
     (``claude_code``, ``sdk``, ``batch``, ``response``); ``tags_json`` the record's tags as a
     JSON object of str to str with sorted keys (``None`` = no tags); ``run_id`` the innermost
-    :func:`tokentrail.track.run` the request belongs to, if any. Records of other sources than
+    :func:`tokentrail.track.run` the request belongs to, if any. ``priced`` is the
+    ``(picodollars or None if unpriced, price flags)`` already computed for it (by an
+    ingest worker), ``None`` until then; it follows the record's tokens, not its key. Records of other sources than
     Claude Code use ``file``/``line`` for their origin (``""``/``0`` for live SDK calls).
     """
 
@@ -109,6 +111,7 @@ class CCRecord(msgspec.Struct, gc=False):
     source: str = "claude_code"
     tags_json: str | None = None
     run_id: str | None = None
+    priced: tuple[int | None, str | None] | None = None
 
     @property
     def synthetic(self) -> bool:

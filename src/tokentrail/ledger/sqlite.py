@@ -416,10 +416,14 @@ class SQLiteLedger:
             for r in cands
             if not (r.is_sidechain and main_ids.get(r.message_id or "", r.key) != r.key)
         ]
-        coster = self._coster
-        if coster is None:
-            coster = self._coster = Coster()
-        priced = [(r, c, f) for r, (c, f) in zip(cands, coster.cost_many(cands), strict=True)]
+        todo = [r for r in cands if r.priced is None]
+        if todo:
+            coster = self._coster
+            if coster is None:
+                coster = self._coster = Coster()
+            for r, cost in zip(todo, coster.cost_many(todo), strict=True):
+                r.priced = cost
+        priced = [(r, *r.priced) for r in cands if r.priced is not None]
         now = int(time.time() * 1000)
         probs = list(problems)
         cps = list(checkpoints)

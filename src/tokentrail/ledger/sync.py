@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokentrail.ingest.claude_code import parse_block
+import msgspec
+
 from tokentrail.ingest.discover import (
     SourceFile,
     claude_roots,
@@ -31,11 +33,11 @@ from tokentrail.ingest.reader import (
     FileCheckpoint,
     ReadStart,
     content_hashes,
-    iter_blocks,
     plan_read,
 )
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.protocol import LedgerStore
+from tokentrail.ledger.workers import PARALLEL_MIN_BYTES, FilePool, FileTask
 
 __all__ = ["IngestSummary", "ingest_claude_code"]
 
@@ -89,8 +91,9 @@ class _Batch:
         self.resets: list[str] = []
         self.bytes = 0
 
-    def add_record(self, r: CCRecord) -> None:
-        self.count += 1
+    def merge(self, r: CCRecord) -> None:
+        """Keep ``r`` if it is the best copy of its key so far (``count`` is kept by the
+        caller: a file's result carries one record per key and the number of lines)."""
         old = self.records.get(r.key)
         if old is None or is_better(r, old):
             self.records[r.key] = r
@@ -127,11 +130,18 @@ def ingest_claude_code(
     batch_records: int = 20_000,
     batch_bytes: int = 128 << 20,
     block_size: int = 4 << 20,
+    task_bytes: int = 64 << 20,
+    workers: int | None = None,
 ) -> IngestSummary:
     """Ingest every transcript under ``roots`` (default: :func:`claude_roots`) into ``store``.
 
     ``batch_records`` (usage lines) and ``batch_bytes`` (bytes read) bound one
-    transaction. ``progress`` is called with bytes read so far and bytes to read.
+    transaction (a batch closes after the file or file part that reaches them).
+    ``progress`` is called with bytes read so far and bytes to read. Files are read in
+    worker processes when there is enough to read (``workers=None``: one per core, above
+    :data:`~tokentrail.ledger.workers.PARALLEL_MIN_BYTES`), or always with ``workers`` > 1,
+    never with ``workers=1`` (see :class:`~tokentrail.ledger.workers.FilePool`); ``task_bytes`` at a time per file
+    (so memory stays bounded on a huge transcript) in blocks of ``block_size`` bytes.
     """
     t0 = time.perf_counter()
     roots = list(roots) if roots is not None else claude_roots()
@@ -168,48 +178,53 @@ def ingest_claude_code(
         problems_seen += 1
         batch.problems.append(p)
 
-    def on_record(r: CCRecord) -> None:
-        summary.records += 1
-        batch.add_record(r)
-
+    tasks: deque[tuple[FileTask, int]] = deque()
+    plans: dict[str, tuple[SourceFile, os.stat_result, ReadStart]] = {}
     for _, sf, st, start in todo:
         path = str(sf.path)
-        key = storable(path)
-        summary.files_read += 1
-        if start.reset:
-            summary.reread += 1
-            batch.resets.append(key)
-        last = start.offset
-        try:
-            for block in iter_blocks(path, start, block_size=block_size):
-                for ln in block.too_long:
-                    on_problem(Problem(key, ln, None, "line_too_long", "line over the size cap"))
-                if block.data:
-                    parse_block(block.data, sf, block.first_line, on_record, on_problem)
-                batch.bytes += block.end_offset - last
-                done += block.end_offset - last
-                last = block.end_offset
-                # Mid-file: record the size as the offset, so a crash before the file's
-                # end never looks "unchanged" to the next run.
+        plans[path] = (sf, st, start)
+        task = FileTask(
+            path, sf.kind, sf.session_hint, sf.agent_id, sf.agent_type,
+            start.offset, start.lines, start.reason, task_bytes, block_size,
+        )  # fmt: skip
+        tasks.append((task, st.st_size - start.offset))
+    with FilePool(workers, min_bytes=PARALLEL_MIN_BYTES if workers is None else 0) as pool:
+        for task, res in pool.results(tasks, total):
+            sf, st, start = plans[task.path]
+            key = res.path
+            if task.offset == start.offset:  # the file's first task
+                summary.files_read += 1
+                if start.reset:
+                    summary.reread += 1
+                    batch.resets.append(key)
+            for p in res.problems:
+                on_problem(p)
+            summary.records += res.usage_lines
+            batch.count += res.usage_lines
+            for r in res.records:
+                batch.merge(r)
+            read = res.end_offset - task.offset
+            batch.bytes += read
+            done += read
+            if res.error is not None:
+                on_problem(Problem(key, 0, None, "unreadable", res.error))
+            if res.complete:
+                batch.checkpoints[key] = _checkpoint(task.path, st, res.end_offset, res.end_lines)
+            elif read:
+                # Unfinished: the offset as the size, so a crash before the file's end
+                # never looks "unchanged" to the next run; the rest is the next task.
                 batch.checkpoints[key] = _checkpoint(
-                    path, st, block.end_offset, block.end_lines, size=block.end_offset
+                    task.path, st, res.end_offset, res.end_lines, size=res.end_offset
                 )
-                if progress is not None:
-                    progress(done, total)
-                if batch.count >= batch_records or batch.bytes >= batch_bytes:
-                    batch = _flush(store, batch, summary)
-        except OSError as exc:
-            on_problem(Problem(key, 0, None, "unreadable", f"cannot read file: {exc}"))
-            continue
-        done_cp = batch.checkpoints.get(key)
-        if done_cp is not None and done_cp.offset == last:
-            batch.checkpoints[key] = _checkpoint(path, st, last, done_cp.lines)
-        elif last == start.offset:
-            batch.checkpoints[key] = _checkpoint(path, st, start.offset, start.lines)
-        else:  # the file's last batch was already committed mid-loop
-            cps = store.checkpoints().get(key)
-            if cps is not None and cps.offset == last:
-                batch.checkpoints[key] = _checkpoint(path, st, last, cps.lines)
+                if res.error is None:
+                    rest = msgspec.structs.replace(
+                        task, offset=res.end_offset, lines=res.end_lines, reason="appended"
+                    )
+                    tasks.append((rest, st.st_size - res.end_offset))
+            if progress is not None:
+                progress(done, total)
+            if batch.count >= batch_records or batch.bytes >= batch_bytes:
+                batch = _flush(store, batch, summary)
     batch = _flush(store, batch, summary)
     summary.bytes = done
     summary.problems = problems_seen

@@ -1,0 +1,217 @@
+"""Reading transcript files in worker processes: decode, dedup within the file, price.
+
+A cold ingest is CPU-bound: every line of every file is validated as JSON (a broken line
+is a problem to report, never silently skipped) and every usage line becomes a priced
+record. :class:`FilePool` spreads that work over the machine's cores with ``fork``-ed
+worker processes; the parent only merges results and writes the ledger, so parsing and
+SQLite writes overlap.
+
+One task is one file (from its checkpoint to its last complete line). A worker returns a
+:class:`FileResult` encoded with msgpack (compact, and decoding it costs far less than
+pickling records): the file's records deduplicated within the file (the rule of
+:func:`tokentrail.ingest.records.is_better`, a total order, so deduplicating per file and
+then across files gives the result of one serial pass), each priced (``CCRecord.priced``),
+its problems, and where the read stopped.
+
+Small ingests (an append of a few lines, a warm run) never start a pool: below
+:data:`PARALLEL_MIN_BYTES` the same function runs in the calling process. Without
+``fork`` (macOS, Windows default) the work also runs in process. Results are taken in
+order with at most a few tasks in flight per worker, so memory stays bounded when the
+ledger writes slower than the workers read.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tokentrail.ingest.claude_code import parse_block
+from tokentrail.ingest.discover import SourceFile
+from tokentrail.ingest.reader import ReadStart, iter_blocks
+from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
+from tokentrail.ledger.costing import Coster
+
+__all__ = ["PARALLEL_MIN_BYTES", "FilePool", "FileResult", "FileTask", "read_file"]
+
+#: Below this many bytes to read, files are read in the calling process (a pool costs
+#: more to start than it saves).
+PARALLEL_MIN_BYTES = 24 << 20
+
+
+class FileTask(msgspec.Struct, array_like=True, gc=False):
+    """One file to read: where from (``offset`` bytes, ``lines`` already consumed) and what
+    its location says (:class:`~tokentrail.ingest.discover.SourceFile` fields)."""
+
+    path: str
+    kind: str
+    session_hint: str | None
+    agent_id: str | None
+    agent_type: str | None
+    offset: int
+    lines: int
+    reason: str
+    limit: int = 0
+    block_size: int = 4 << 20
+
+
+class FileResult(msgspec.Struct, array_like=True, gc=False):
+    """What reading one file gave. ``path`` is the file's storable path (its ledger key);
+    ``records`` are the best copy per dedup key within the file, priced (``priced`` set);
+    ``usage_lines`` counts every usage line decoded (copies included); ``end_offset`` /
+    ``end_lines`` are just after the last complete line; ``error`` is set (and the rest
+    describes what was read before it) when the file could not be read to the end;
+    ``complete`` is false when the task's byte ``limit`` stopped the read before the file's
+    last complete line (the caller continues from ``end_offset``)."""
+
+    path: str
+    records: list[CCRecord]
+    problems: list[Problem]
+    usage_lines: int
+    end_offset: int
+    end_lines: int
+    complete: bool
+    error: str | None = None
+
+
+_enc = msgspec.msgpack.Encoder()
+_dec = msgspec.msgpack.Decoder(list[FileResult])
+#: Bytes of files handed to a worker at once.
+CHUNK_BYTES = 8 << 20
+
+_COSTER: list[Coster] = []
+
+
+def _coster() -> Coster:
+    if not _COSTER:
+        _COSTER.append(Coster())
+    return _COSTER[0]
+
+
+def read_file(task: FileTask) -> FileResult:
+    """Read ``task``'s file from its offset to its last complete line, or to the first
+    block boundary past ``task.limit`` bytes when that is set (see the module)."""
+    sf = SourceFile(Path(task.path), task.kind, task.session_hint, task.agent_id, task.agent_type)
+    key = storable(task.path)
+    best: dict[str, CCRecord] = {}
+    problems: list[Problem] = []
+    usage_lines = 0
+
+    def on_record(r: CCRecord) -> None:
+        nonlocal usage_lines
+        usage_lines += 1
+        old = best.get(r.key)
+        if old is None or is_better(r, old):
+            best[r.key] = r
+
+    end_offset, end_lines = task.offset, task.lines
+    error: str | None = None
+    complete = True
+    try:
+        start = ReadStart(task.offset, task.lines, task.reason)
+        for block in iter_blocks(task.path, start, block_size=task.block_size):
+            if task.limit and end_offset - task.offset >= task.limit:
+                complete = False  # the rest is another task's
+                break
+            for ln in block.too_long:
+                problems.append(Problem(key, ln, None, "line_too_long", "line over the size cap"))
+            if block.data:
+                parse_block(block.data, sf, block.first_line, on_record, problems.append)
+            end_offset, end_lines = block.end_offset, block.end_lines
+    except OSError as exc:
+        error = f"cannot read file: {exc}"
+    records = list(best.values())
+    if records:
+        for r, cost in zip(records, _coster().cost_many(records), strict=True):
+            r.priced = cost
+    return FileResult(
+        key, records, problems, usage_lines, end_offset, end_lines, complete and not error, error
+    )
+
+
+def _work(tasks: list[FileTask]) -> bytes:
+    return _enc.encode([read_file(t) for t in tasks])
+
+
+def _take(tasks: deque[tuple[FileTask, int]], target: int) -> list[FileTask]:
+    """Tasks from the left of ``tasks`` until about ``target`` bytes to read (one IPC)."""
+    group: list[FileTask] = []
+    size = 0
+    while tasks and size < target:
+        task, nbytes = tasks.popleft()
+        group.append(task)
+        size += nbytes
+    return group
+
+
+def _workers() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, n)
+
+
+class FilePool:
+    """Reads many files, in worker processes when it pays (see the module docstring).
+
+    ``results(tasks, total_bytes)`` yields one :class:`FileResult` per task, in task order.
+    Use as a context manager so the workers are always stopped.
+    """
+
+    def __init__(self, workers: int | None = None, min_bytes: int = PARALLEL_MIN_BYTES) -> None:
+        self.workers = workers if workers is not None else _workers()
+        self.min_bytes = min_bytes
+        self._pool: Any = None
+
+    def __enter__(self) -> FilePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (idempotent)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def _start(self) -> Any:
+        ctx = multiprocessing.get_context("fork")
+        _coster()._load()  # load the catalog once, before forking: workers inherit it
+        return ctx.Pool(self.workers)
+
+    def results(
+        self, tasks: deque[tuple[FileTask, int]], total_bytes: int
+    ) -> Iterator[tuple[FileTask, FileResult]]:
+        """``(task, result)`` per ``(task, bytes to read)`` taken from the left of ``tasks``,
+        in order; the caller may append tasks (continuations) while iterating. Parallel
+        when ``total_bytes`` reaches ``min_bytes``."""
+        parallel = (
+            self.workers > 1
+            and total_bytes >= self.min_bytes
+            and "fork" in multiprocessing.get_all_start_methods()
+        )
+        if not parallel:
+            while tasks:
+                t, _ = tasks.popleft()
+                yield t, read_file(t)
+            return
+        if self._pool is None:
+            self._pool = self._start()
+        window: deque[tuple[list[FileTask], Any]] = deque()
+        limit = self.workers * 3
+        submit: Callable[..., Any] = self._pool.apply_async
+        target = max(1 << 20, min(CHUNK_BYTES, total_bytes // (self.workers * 8)))
+        while tasks or window:
+            while tasks and len(window) < limit:
+                group = _take(tasks, target)
+                window.append((group, submit(_work, (group,))))
+            group, pending = window.popleft()
+            yield from zip(group, _dec.decode(pending.get()), strict=True)
