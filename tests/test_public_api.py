@@ -33,6 +33,7 @@ EXPECTED = {
     "cache_writes_by_ttl",
     "context_size",
     "context_sizes",
+    "flush",
     "ingest_claude_code",
     "last_context_window",
     "open_ledger",
@@ -58,6 +59,13 @@ def test_all_names_resolve() -> None:
 def test_all_is_sorted_and_unique() -> None:
     assert len(set(tokentrail.__all__)) == len(tokentrail.__all__)
     assert list(tokentrail.__all__) == sorted(tokentrail.__all__, key=str)
+
+
+def test_flush_is_the_tracking_flush() -> None:
+    import tokentrail.track
+
+    assert tokentrail.flush is tokentrail.track.flush
+    assert tokentrail.flush(1) is True
 
 
 def test_errors_share_one_root() -> None:

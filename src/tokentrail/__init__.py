@@ -49,6 +49,7 @@ _LAZY: dict[str, str] = {
     "ingest_claude_code": "tokentrail.ledger",
     "open_ledger": "tokentrail.ledger",
     "Ledger": "tokentrail.ledger.reader",
+    "flush": "tokentrail.track",
     "run": "tokentrail.track",
     "track": "tokentrail.track",
 }
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from tokentrail.ledger import LedgerStore, SQLiteLedger, ingest_claude_code, open_ledger
     from tokentrail.ledger.reader import Ledger
     from tokentrail.pricing import CostBreakdown, Pricer, price
-    from tokentrail.track import run, track
+    from tokentrail.track import flush, run, track
     from tokentrail.types import (
         AgentRef,
         BetaUsage,
@@ -129,6 +130,7 @@ __all__ = [
     "cache_writes_by_ttl",
     "context_size",
     "context_sizes",
+    "flush",
     "ingest_claude_code",
     "last_context_window",
     "open_ledger",

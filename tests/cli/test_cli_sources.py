@@ -75,6 +75,22 @@ def test_responses_from_stdin_and_bad_lines(tmp_path: Path) -> None:
     assert "<stdin>:2: invalid_json" in probs.stdout
 
 
+def test_idless_stdin_responses_never_replace_each_other(tmp_path: Path) -> None:
+    ledger = tmp_path / "l.sqlite3"
+
+    def line(inp: int) -> str:
+        return json.dumps({"model": MODEL, "usage": {"input_tokens": inp, "output_tokens": 1}})
+
+    first = _run(["ingest", "--source", "responses", "-"], ledger, line(10) + "\n")
+    second = _run(["ingest", "--source", "responses", "-"], ledger, line(99999) + "\n")
+    again = _run(["ingest", "--source", "responses", "-"], ledger, line(10) + "\n")
+    assert "1 added, 0 duplicates" in first.stdout
+    assert "1 added, 0 duplicates" in second.stdout
+    assert "0 added, 1 duplicates" in again.stdout
+    with SQLiteLedger(ledger) as led:
+        assert sorted(r.usage.input_tokens for r in led.records()) == [10, 99999]
+
+
 def test_source_user_errors(tmp_path: Path) -> None:
     ledger = tmp_path / "l.sqlite3"
     missing = _run(["ingest", "--source", "batch", str(tmp_path / "nope.jsonl")], ledger)
@@ -105,6 +121,16 @@ def test_report_run(tmp_path: Path) -> None:
     table = _run(["report", "run"], ledger)
     assert "nightly" in table.stdout
     assert "team=eval" in table.stdout
+
+
+def test_report_run_never_creates_a_ledger(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    res = _run(["report", "run", "--ledger", str(missing)], tmp_path / "other.db")
+    assert res.returncode == 2
+    assert f"no ledger at {missing}" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not missing.exists()
+    assert not (tmp_path / "other.db").exists()
 
 
 def test_tags_option(tmp_path: Path) -> None:

@@ -74,3 +74,19 @@ def test_results_file(tmp_path: Path) -> None:
     assert (r2.cache_5m_tokens, r2.cache_1h_tokens, r2.cache_read_tokens) == (100, 200, 40)
     assert r1.key == "batch:msg_1"
     assert b"secret" not in r1.usage_json
+
+
+def test_idless_results_are_keyed_by_content(tmp_path: Path) -> None:
+    def idless(custom_id: str, inp: int) -> str:
+        line = json.loads(_ok(custom_id, "", {"input_tokens": inp, "output_tokens": 1}))
+        del line["result"]["message"]["id"]
+        return json.dumps(line)
+
+    path = tmp_path / "results.jsonl"
+    path.write_text("\n".join([idless("a", 5), idless("b", 5), idless("a", 6)]) + "\n")
+    recs = [o for o in read_batch_results(str(path)) if isinstance(o, CCRecord)]
+    # Same usage, other custom_id; same custom_id, other usage: three distinct records.
+    assert len({r.key for r in recs}) == 3
+    path.write_text("\n".join(["", idless("a", 6), idless("a", 5)]) + "\n")
+    again = [o for o in read_batch_results(str(path)) if isinstance(o, CCRecord)]
+    assert {r.key for r in again} == {recs[0].key, recs[2].key}

@@ -119,3 +119,72 @@ def test_empty_file(tmp_path: Path) -> None:
     p = tmp_path / "e.json"
     p.write_text("\n\n")
     assert _read(p) == ([], [])
+
+
+def _idless(inp: int, out: int = 1) -> str:
+    return json.dumps({"model": MODEL, "usage": {"input_tokens": inp, "output_tokens": out}})
+
+
+def test_idless_records_are_keyed_by_content_not_line(tmp_path: Path) -> None:
+    a = tmp_path / "a.jsonl"
+    a.write_text(_idless(10) + "\n")
+    b = tmp_path / "b.jsonl"
+    b.write_text(_idless(99999) + "\n")
+    (ra,), _ = _read(a)
+    b.rename(a)  # same file name and line, other content: another key
+    (rb,), _ = _read(a)
+    assert rb.key != ra.key
+    # Re-reading the same content gives the same key (idempotent); a line shifted down by
+    # an inserted line keeps its key; identical lines in one file stay two records.
+    a.write_text("\n".join([_idless(5), _idless(10), _idless(10)]) + "\n")
+    recs, probs = _read(a)
+    assert probs == []
+    assert len({r.key for r in recs}) == 3
+    assert recs[1].key == ra.key
+    assert [r.input_tokens for r in recs] == [5, 10, 10]
+    assert [r.key for r in _read(a)[0]] == [r.key for r in recs]
+
+
+def test_idless_array_items_and_streams_get_distinct_keys(tmp_path: Path) -> None:
+    p = tmp_path / "arr.json"
+    p.write_text("[" + ",".join([_idless(1), _idless(2), _idless(1)]) + "]")
+    recs, _ = _read(p)
+    assert len({r.key for r in recs}) == 3
+    start = json.loads(json.dumps(START))
+    del start["message"]["id"]
+    q = tmp_path / "s.sse"
+    other = json.loads(json.dumps(start))
+    other["message"]["usage"]["input_tokens"] = 7
+    q.write_text(_sse([start, DELTA, {"type": "message_stop"}]) + _sse([other]))
+    (s1, s2), probs = _read(q)
+    assert probs == []
+    assert s1.key != s2.key
+
+
+def test_sse_error_event_is_a_problem_and_not_a_record(tmp_path: Path) -> None:
+    error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    p = tmp_path / "err.sse"
+    second = json.loads(json.dumps(START))
+    second["message"]["id"] = "msg_ok"
+    p.write_text(
+        _sse([START, {"type": "ping"}, error]) + _sse([second, DELTA, {"type": "message_stop"}])
+    )
+    recs, probs = _read(p)
+    assert [r.message_id for r in recs] == ["msg_ok"]
+    assert [(x.line, x.field, x.kind) for x in probs] == [(8, "error", "stream_error")]
+    assert "overloaded_error" in probs[0].message
+    assert probs[0].file == str(p)
+
+
+def test_sse_bad_usage_value_is_a_problem_without_warnings(tmp_path: Path) -> None:
+    import warnings
+
+    start = json.loads(json.dumps(START))
+    start["message"]["usage"]["input_tokens"] = "x"
+    p = tmp_path / "bad.sse"
+    p.write_text(_sse([start]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        recs, probs = _read(p)
+    assert recs == []
+    assert [(x.line, x.field) for x in probs] == [(2, "message.usage")]

@@ -78,3 +78,43 @@ def test_spans_and_metrics(server: ReplayServer, ledger_path: Path) -> None:
     assert by_type["input"].count == 2
     (cost_point,) = metrics["tokentrail.cost"].data.data_points
     assert abs(Decimal(str(cost_point.value)) - 2 * COST) < Decimal("1e-9")
+
+
+def test_compaction_iterations_count_in_run_usage_and_spans(
+    server: ReplayServer, ledger_path: Path
+) -> None:
+    """The top level of a usage with a compaction iteration leaves that iteration out; the
+    run's usage and the span's gen_ai.usage.* follow the record (the billed tokens)."""
+    from tokentrail.track import run
+
+    usage = {
+        "input_tokens": 23000, "output_tokens": 1000,
+        "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+        "iterations": [
+            {"type": "compaction", "input_tokens": 180000, "output_tokens": 3500,
+             "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0},
+            {"type": "message", "input_tokens": 23000, "output_tokens": 1000,
+             "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0},
+        ],
+    }  # fmt: skip
+    spans = InMemorySpanExporter()
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(spans))
+    client = track(
+        anthropic.Anthropic(api_key="k", base_url=server.url),
+        ledger=ledger_path,
+        listeners=(OTelExporter(tp, metrics=False),),
+    )
+    server.push(json_reply("msg_cp", usage))
+    with run("compact") as r:
+        client.beta.messages.create(
+            model=MODEL, max_tokens=5, messages=[{"role": "user", "content": "x"}]
+        )
+    flush()
+    (span,) = spans.get_finished_spans()
+    a = dict(span.attributes or {})
+    assert len(r.records) == 1
+    assert (r.usage.input_tokens, r.usage.output_tokens) == (180000 + 23000, 3500 + 1000)
+    assert (a["gen_ai.usage.input_tokens"], a["gen_ai.usage.output_tokens"]) == (203000, 4500)
+    # $3 / MTok input, $15 / MTok output over both iterations.
+    assert r.cost == (Decimal(203000) * 3 + Decimal(4500) * 15) / Decimal(10**6)

@@ -1,7 +1,9 @@
 """``tokentrail report run``: tracked runs with their requests, cost and budget.
 
 A run's figures include its nested runs. ``--name`` keeps runs of one name; ``--json``
-prints money as decimal strings and times as ISO-8601 UTC. The ``report`` group is shared:
+prints money as decimal strings and times as ISO-8601 UTC. A read command: a ledger file
+that does not exist is a user error (exit 2, naming the path), never created. The
+``report`` group is shared:
 this module adds ``run`` to an existing ``report`` group or creates the group.
 """
 
@@ -15,7 +17,8 @@ import click
 
 from tokentrail.cli import cli
 from tokentrail.cli.ingest import safe
-from tokentrail.ledger import open_ledger
+from tokentrail.errors import UserInputError
+from tokentrail.ledger import open_ledger, resolve_ledger_path
 from tokentrail.ledger.runs import RunSummary
 
 __all__ = ["report_group", "run_report_cmd"]
@@ -82,7 +85,13 @@ def _to_dict(s: RunSummary) -> dict[str, object]:
 )
 def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> None:
     """List tracked runs: name, start, requests, cost, budget and tags."""
-    with open_ledger(ledger_path) as ledger:
+    path = resolve_ledger_path(ledger_path)
+    if not path.exists():
+        raise UserInputError(
+            f"no ledger at {path} (nothing was ingested or tracked into it yet; "
+            "check --ledger / $TOKENTRAIL_LEDGER)"
+        )
+    with open_ledger(path) as ledger:
         rows = ledger.run_summaries(name)
     if as_json:
         click.echo(json.dumps({"runs": [_to_dict(s) for s in rows]}, indent=2))

@@ -5,13 +5,18 @@ responses (``"response"``). The usage is kept as JSON bytes exactly as the API s
 (TTL split, server tools, iterations, tier) and decoded into typed counts for pricing.
 
 Dedup key: ``"<source>:<message id>|<request id>"`` (or without ``|<request id>`` when the
-request id is unknown); a record with no message id falls back to ``"<source>:<fallback>"``
-(e.g. file and line), so re-ingesting the same file is idempotent. Token counts are ints;
-timestamps are milliseconds since the Unix epoch, UTC.
+request id is unknown). A record with no message id falls back to ``"<source>:<fallback>"``;
+for files that is :meth:`ContentKeys.key`: the file name, a hash of the record's *content*
+(model, stop reason, usage as sent, plus e.g. the batch ``custom_id``) and the occurrence
+number of that content in the file. So re-ingesting the same file (or the same stdin
+text) adds nothing, while a different id-less response never shares a key with another
+one and so never replaces it; identical id-less lines in one file stay separate records.
+Token counts are ints; timestamps are milliseconds since the Unix epoch, UTC.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import msgspec
@@ -19,7 +24,7 @@ import msgspec
 from tokentrail.ingest.claude_code import _describe, decode_usage
 from tokentrail.ingest.records import CCRecord, Problem
 
-__all__ = ["api_record", "dedup_key", "message_record", "tags_json"]
+__all__ = ["ContentKeys", "api_record", "dedup_key", "message_record", "tags_json"]
 
 _enc = msgspec.json.Encoder(order="sorted")
 _plain = msgspec.json.Encoder()
@@ -37,6 +42,33 @@ def dedup_key(source: str, message_id: str | None, request_id: str | None, fallb
     if message_id:
         return f"{source}:{message_id}|{request_id}" if request_id else f"{source}:{message_id}"
     return f"{source}:{fallback}"
+
+
+class ContentKeys:
+    """Fallback dedup keys for id-less records of one file, made from their content.
+
+    ``key(file, model, stop_reason, usage_json, extra)`` is ``"<file>:<hash>"`` for the
+    first record with that content in the file, ``"<file>:<hash>#<n>"`` for the n-th
+    (so two identical lines are two records, and re-reading the file gives the same keys).
+    ``hash``: the first 16 hex digits of the SHA-256 of the content fields.
+    """
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def key(
+        self, file: str, model: str, stop_reason: str | None, usage_json: bytes, extra: str = ""
+    ) -> str:
+        h = hashlib.sha256()
+        for part in (model.encode(), (stop_reason or "").encode(), usage_json, extra.encode()):
+            h.update(len(part).to_bytes(8, "big"))
+            h.update(part)
+        base = f"{file}:{h.hexdigest()[:16]}"
+        n = self._seen.get(base, 0) + 1
+        self._seen[base] = n
+        return base if n == 1 else f"{base}#{n}"
 
 
 def api_record(
@@ -109,11 +141,15 @@ def message_record(
     ts_ms: int,
     tags: Mapping[str, str] | None = None,
     usage_patch: Mapping[str, object] | None = None,
+    keys: ContentKeys | None = None,
+    key_extra: str = "",
 ) -> CCRecord | Problem:
     """A record for one Messages API response object (a dict decoded from JSON), or the
     :class:`Problem` explaining why it cannot be one. ``where`` is the JSON path of ``msg``
     inside the line (``""`` for the line itself, ``"result.message"`` in batch results);
-    ``usage_patch`` overrides usage fields before storing (e.g. the batch service tier)."""
+    ``usage_patch`` overrides usage fields before storing (e.g. the batch service tier).
+    Without a message id the key comes from ``keys`` (one :class:`ContentKeys` per file;
+    ``key_extra`` is extra content such as the batch ``custom_id``)."""
     prefix = f"{where}." if where else ""
     if msg is None and where:
         return Problem(file, line, where, "missing_field", "no message object")
@@ -134,19 +170,25 @@ def message_record(
     stop = msg.get("stop_reason")
     if usage_patch:
         usage = {**usage, **usage_patch}
+    usage_json = _plain.encode(usage)
+    stop_reason = stop if isinstance(stop, str) else None
+    fallback = None
+    if not mid:
+        keys = keys if keys is not None else ContentKeys()
+        fallback = keys.key(file, model, stop_reason, usage_json, key_extra)
     try:
         return api_record(
-            _plain.encode(usage),
+            usage_json,
             source=source,
             model=model,
             ts_ms=ts_ms,
             message_id=mid or None,
             request_id=None,
-            stop_reason=stop if isinstance(stop, str) else None,
+            stop_reason=stop_reason,
             tags=tags,
             file=file,
             line=line,
-            fallback_key=f"{file}:{line}",
+            fallback_key=fallback,
         )
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         field, kind, text = _describe(exc, f"{prefix}usage")

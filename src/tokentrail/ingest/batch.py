@@ -8,8 +8,10 @@ that tier), with the ``custom_id`` kept as a tag. ``errored``, ``expired`` and
 
 Bad lines (not JSON, not an object, missing ``custom_id`` or ``result``, unknown result
 type, malformed usage) become :class:`Problem` rows naming file, line and field; nothing
-is silently dropped. Records are keyed ``batch:<message id>`` (``batch:<file>:<line>``
-without an id), so ingesting the same results again adds nothing.
+is silently dropped. Records are keyed ``batch:<message id>`` (without an id: by file and a
+hash of the line's content, ``custom_id`` included, see
+:class:`~tokentrail.ingest.api_records.ContentKeys`), so ingesting the same results again
+adds nothing and two different id-less results are never merged.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from tokentrail.ingest.api_files import display_name, file_ts_ms, open_source
-from tokentrail.ingest.api_records import message_record
+from tokentrail.ingest.api_records import ContentKeys, message_record
 from tokentrail.ingest.records import CCRecord, Problem
 
 __all__ = ["RESULT_TYPES", "BatchTally", "read_batch_results"]
@@ -49,11 +51,12 @@ def read_batch_results(
     tally = tally if tally is not None else BatchTally()
     name = display_name(path)
     ts = file_ts_ms(path)
+    keys = ContentKeys()
     with open_source(path) as fh:
         for lineno, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
-            out = _line(raw, name, lineno, ts, tally, tags)
+            out = _line(raw, name, lineno, ts, tally, tags, keys)
             if out is None:
                 continue
             if isinstance(out, Problem):
@@ -68,6 +71,7 @@ def _line(
     ts: int,
     tally: BatchTally,
     tags: Mapping[str, str] | None,
+    keys: ContentKeys,
 ) -> CCRecord | Problem | None:
     try:
         obj = _dec.decode(raw)
@@ -101,6 +105,8 @@ def _line(
         ts_ms=ts,
         tags={**(tags or {}), "custom_id": custom_id},
         usage_patch={"service_tier": "batch"},
+        keys=keys,
+        key_extra=custom_id,
     )
     if isinstance(rec, CCRecord):
         tally.results["succeeded"] += 1

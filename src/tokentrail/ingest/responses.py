@@ -7,18 +7,24 @@ The format is detected from the content, not the file name:
   events are fed through :class:`~tokentrail.types.UsageAccumulator` (deltas overwrite, as
   the SDK does); each ``message_start`` … ``message_stop`` becomes one record; a stream cut
   before ``message_stop`` is still recorded, without ``stop_reason`` (counted as incomplete);
+  a stream that fails with an ``error`` event is not a completed request: it records
+  nothing and is a ``stream_error`` problem at the error event's line (the rule of live
+  tracking, where the SDK raises);
 * the first line starts with ``[`` or is a lone ``{`` → one **JSON document**: a response
   object (pretty-printed) or an array of them (problems then point at the document's first
   line, ``field`` names the array index);
 * otherwise → **JSONL**: one response object per line.
 
-Records have source ``"response"``, keyed by message id (``response:<file>:<line>``
-without one), so re-ingesting is idempotent. Bad lines / events become :class:`Problem`
-rows (file, line, field); nothing is silently dropped. No content is kept, only usage.
+Records have source ``"response"``, keyed by message id (without one, by file and a hash
+of the response's content: see :class:`~tokentrail.ingest.api_records.ContentKeys`), so
+re-ingesting is idempotent and two different id-less responses are never merged. Bad lines
+/ events become :class:`Problem` rows (file, line, field); nothing is silently dropped.
+No content is kept, only usage.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import IO
 
@@ -26,7 +32,7 @@ import msgspec
 
 from tokentrail.errors import UsageError
 from tokentrail.ingest.api_files import display_name, file_ts_ms, open_source
-from tokentrail.ingest.api_records import api_record, message_record
+from tokentrail.ingest.api_records import ContentKeys, api_record, message_record
 from tokentrail.ingest.records import CCRecord, Problem
 
 __all__ = ["read_responses"]
@@ -43,6 +49,7 @@ def read_responses(
     """Records and problems of a saved-responses file (``-`` = stdin), in file order."""
     name = display_name(path)
     ts = file_ts_ms(path)
+    keys = ContentKeys()
     with open_source(path) as fh:
         first = b""
         first_no = 0
@@ -54,37 +61,55 @@ def read_responses(
             return
         head = first.lstrip()
         if head.startswith(_SSE_PREFIXES):
-            yield from _sse(first, first_no, fh, name, ts, tags)
+            yield from _sse(first, first_no, fh, name, ts, tags, keys)
             return
         if head.rstrip() in (b"{", b"[") or head.startswith(b"["):
-            yield from _document(first + fh.read(), first_no, name, ts, tags)
+            yield from _document(first + fh.read(), first_no, name, ts, tags, keys)
             return
-        yield _json_line(first, first_no, name, ts, tags)
+        yield _json_line(first, first_no, name, ts, tags, keys)
         for lineno, raw in enumerate(fh, first_no + 1):
             if raw.strip():
-                yield _json_line(raw, lineno, name, ts, tags)
+                yield _json_line(raw, lineno, name, ts, tags, keys)
 
 
 def _one(
-    obj: object, name: str, line: int, ts: int, tags: Mapping[str, str] | None, where: str = ""
+    obj: object,
+    name: str,
+    line: int,
+    ts: int,
+    tags: Mapping[str, str] | None,
+    keys: ContentKeys,
+    where: str = "",
 ) -> CCRecord | Problem:
     return message_record(
-        obj, source=SOURCE_RESPONSE, where=where, file=name, line=line, ts_ms=ts, tags=tags
+        obj,
+        source=SOURCE_RESPONSE,
+        where=where,
+        file=name,
+        line=line,
+        ts_ms=ts,
+        tags=tags,
+        keys=keys,
     )
 
 
 def _json_line(
-    raw: bytes, line: int, name: str, ts: int, tags: Mapping[str, str] | None
+    raw: bytes, line: int, name: str, ts: int, tags: Mapping[str, str] | None, keys: ContentKeys
 ) -> CCRecord | Problem:
     try:
         obj = _dec.decode(raw)
     except msgspec.DecodeError as exc:
         return Problem(name, line, None, "invalid_json", str(exc))
-    return _one(obj, name, line, ts, tags)
+    return _one(obj, name, line, ts, tags, keys)
 
 
 def _document(
-    data: bytes, line: int, name: str, ts: int, tags: Mapping[str, str] | None
+    data: bytes,
+    line: int,
+    name: str,
+    ts: int,
+    tags: Mapping[str, str] | None,
+    keys: ContentKeys,
 ) -> Iterator[CCRecord | Problem]:
     try:
         obj = _dec.decode(data)
@@ -93,12 +118,9 @@ def _document(
         return
     if isinstance(obj, list):
         for i, item in enumerate(obj):
-            rec = _one(item, name, line, ts, tags, where=f"[{i}]")
-            if isinstance(rec, CCRecord):
-                rec.key = f"{rec.key}#{i}" if rec.message_id is None else rec.key
-            yield rec
+            yield _one(item, name, line, ts, tags, keys, where=f"[{i}]")
     else:
-        yield _one(obj, name, line, ts, tags)
+        yield _one(obj, name, line, ts, tags, keys)
 
 
 class _SSEMessage:
@@ -118,6 +140,7 @@ def _sse(
     name: str,
     ts: int,
     tags: Mapping[str, str] | None,
+    keys: ContentKeys,
 ) -> Iterator[CCRecord | Problem]:
     current: _SSEMessage | None = None
     data: list[bytes] = []
@@ -142,9 +165,9 @@ def _sse(
         try:
             if kind == "message_start":
                 if current is not None:  # the previous stream was cut short
-                    yield _finish(current, name, ts, tags)
+                    yield _finish(current, name, ts, tags, keys)
                 current = _SSEMessage(data_line)
-                current.acc.feed(event)
+                _feed(current, event)
             elif kind == "message_delta":
                 if current is None:
                     yield Problem(
@@ -152,10 +175,20 @@ def _sse(
                         "message_delta before any message_start",
                     )  # fmt: skip
                     return
-                current.acc.feed(event)
+                _feed(current, event)
             elif kind == "message_stop" and current is not None:
-                yield _finish(current, name, ts, tags)
+                yield _finish(current, name, ts, tags, keys)
                 current = None
+            elif kind == "error":
+                current = None  # a failed stream is not a completed request: no record
+                err = event.get("error")
+                detail = err.get("message") if isinstance(err, dict) else None
+                etype = err.get("type") if isinstance(err, dict) else None
+                yield Problem(
+                    name, data_line, "error", "stream_error",
+                    f"the stream failed with an error event ({etype or 'unknown'}: "
+                    f"{detail or 'no message'}); it is not recorded",
+                )  # fmt: skip
         except UsageError as exc:
             yield Problem(name, data_line, "usage", "invalid_value", str(exc))
 
@@ -174,18 +207,32 @@ def _sse(
     if data:
         yield from dispatch()
     if current is not None:
-        yield _finish(current, name, ts, tags)
+        yield _finish(current, name, ts, tags, keys)
+
+
+def _feed(m: _SSEMessage, event: dict[str, object]) -> None:
+    with warnings.catch_warnings():
+        # A bad value (e.g. a string token count) makes pydantic warn while the accumulator
+        # dumps the usage; it becomes a problem when the record is built instead.
+        warnings.simplefilter("ignore")
+        m.acc.feed(event)
 
 
 def _finish(
-    m: _SSEMessage, name: str, ts: int, tags: Mapping[str, str] | None
+    m: _SSEMessage, name: str, ts: int, tags: Mapping[str, str] | None, keys: ContentKeys
 ) -> CCRecord | Problem:
     acc = m.acc
     if acc.usage is None or not acc.model:
         return Problem(name, m.line, "message.model", "missing_field", "stream without a model")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as in _feed
+        usage_json = _enc.encode(acc.usage.to_dict())
+    fallback = None
+    if not acc.message_id:
+        fallback = keys.key(name, acc.model, acc.stop_reason, usage_json)
     try:
         return api_record(
-            _enc.encode(acc.usage.to_dict()),
+            usage_json,
             source=SOURCE_RESPONSE,
             model=acc.model,
             ts_ms=ts,
@@ -194,7 +241,7 @@ def _finish(
             tags=tags,
             file=name,
             line=m.line,
-            fallback_key=f"{name}:{m.line}",
+            fallback_key=fallback,
         )
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         return Problem(name, m.line, "message.usage", "invalid_value", str(exc))

@@ -19,6 +19,7 @@ from typing import Any
 
 from tokentrail.errors import BudgetExceeded
 from tokentrail.track.client import track
+from tokentrail.track.recorder import _warm_up
 from tokentrail.track.runs import BudgetWarning, Run, current_run, run
 from tokentrail.track.writer import LedgerWriter, WriterStats, flush, get_writer
 
@@ -45,3 +46,7 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+
+# Load the price catalog in the background now, while the program is still setting up, so
+# the first tracked call never waits for (or competes with) it.
+_warm_up()

@@ -12,7 +12,10 @@ Works on ``Anthropic`` / ``AsyncAnthropic`` and any client with the same resourc
 * ``client.with_options(...)`` / ``client.copy(...)`` — the new client is tracked too;
 * ``with_raw_response.create`` — the raw response is parsed for the record (the SDK caches
   the parse, so the caller's ``.parse()`` returns the same object);
-  ``with_streaming_response.create`` is recorded when the caller calls ``.parse()``.
+* ``with_streaming_response.create`` — the HTTP body is tapped as the caller reads it,
+  whichever reader (``parse``, ``read``, ``json``, ``text``, ``iter_bytes`` / ``iter_text``
+  / ``iter_lines``), streamed or not; a body left unread is read at close (see
+  :mod:`tokentrail.track.body`).
 
 The SDK's retries happen inside ``create``, so a call that succeeds after retries is one
 record; a call that fails (4xx, 5xx after retries, connection error) records nothing and the
@@ -29,6 +32,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from tokentrail.track.body import tap_body
 from tokentrail.track.recorder import CallInfo, Listener, Tracker
 from tokentrail.track.writer import get_writer
 
@@ -62,7 +66,9 @@ def track(
             f"cannot track a {type(client).__name__}: it has no messages resource "
             "(expected an anthropic client)"
         )
-    tracker = Tracker(get_writer(ledger), tags, listeners)
+    writer = get_writer(ledger)
+    writer.warm()
+    tracker = Tracker(writer, tags, listeners)
     _instrument_client(client, tracker)
     return client
 
@@ -210,8 +216,8 @@ def _observe(
         if _is_api_response(result):
             if mode == "raw" and not inspect.iscoroutinefunction(result.parse):
                 _observe(tracker, result.parse(), None, _header(result), call)
-            else:
-                _patch_parse(tracker, result, call)
+            else:  # with_streaming_response: the body is unread, whatever reads it is tapped
+                tap_body(tracker, result, call)
         elif hasattr(type(result), "__stream__") and hasattr(result, "response"):
             if hasattr(type(result), "__anext__"):
                 tracker.tap_async_stream(result, rid, call)
@@ -221,33 +227,6 @@ def _observe(
             tracker.record_message(result, rid, call)
     except Exception as exc:
         tracker._failed(exc)
-
-
-def _patch_parse(tracker: Tracker, resp: Any, call: CallInfo | None) -> None:
-    """Record when the caller parses a streamed raw response (once per response)."""
-    parse = resp.parse
-    done: list[bool] = []
-
-    if inspect.iscoroutinefunction(parse):
-
-        async def aparse(*args: Any, **kwargs: Any) -> Any:
-            parsed = await parse(*args, **kwargs)
-            if not done and not args and not kwargs:
-                done.append(True)
-                _observe(tracker, parsed, None, _header(resp), call)
-            return parsed
-
-        resp.parse = aparse
-    else:
-
-        def sparse(*args: Any, **kwargs: Any) -> Any:
-            parsed = parse(*args, **kwargs)
-            if not done and not args and not kwargs:
-                done.append(True)
-                _observe(tracker, parsed, None, _header(resp), call)
-            return parsed
-
-        resp.parse = sparse
 
 
 def _stream(res: Any, stream: Any) -> Any:

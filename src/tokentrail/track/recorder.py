@@ -10,7 +10,9 @@ Streams are tapped, not replaced: the SDK stream's own iterator is wrapped in pl
 ``message_start`` / ``message_delta`` events are fed to :class:`~tokentrail.types.UsageAccumulator`,
 and the record is made at ``message_stop``. A stream the caller abandons after
 ``message_start`` (``close()``, ``break``, garbage collection) is recorded when it is closed,
-as incomplete (``stop_reason`` unset): its input was billed. A stream that *fails* (an
+as incomplete (``stop_reason`` unset): its input was billed. A stream closed before any
+event was read (``with client.messages.stream(...) as s: pass``) is read at close up to its
+``message_start`` and recorded the same way. A stream that *fails* (an
 ``error`` event, a lost connection) is not a completed request and records nothing; the
 SDK's exception reaches the caller unchanged.
 """
@@ -18,10 +20,11 @@ SDK's exception reaches the caller unchanged.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from typing import Any
 
 import msgspec
@@ -38,6 +41,8 @@ log = logging.getLogger("tokentrail.track")
 
 _enc = msgspec.json.Encoder()
 _USAGE_EVENTS = frozenset({"message_start", "message_delta"})
+#: Events read, at most, to find the ``message_start`` of a stream closed before reading.
+_START_EVENTS = 8
 
 #: A callback receiving every record (e.g. the OpenTelemetry exporter): the ledger row
 #: (:class:`~tokentrail.ingest.records.CCRecord`), its cost in picodollars (``None`` =
@@ -70,31 +75,44 @@ def _usage_bytes(usage: Any) -> bytes:
 
 
 _COSTER: list[Coster] = []  # one shared, catalog-loaded pricer for every tracker
-_WARM_LOCK = threading.Lock()
 _PRICE_LOCK = threading.Lock()
-_WARMING: list[threading.Thread] = []
+_READY = threading.Event()  # set once the pricing thread has loaded the catalog (or failed)
+_JOBS: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+_START_LOCK = threading.Lock()
+_THREAD: list[threading.Thread] = []
 
 
 def _warm_up() -> None:
-    """Load the price catalog once, off the caller's thread (it reads and validates a data
-    file), so the first priced record never blocks an event loop."""
-    with _WARM_LOCK:
-        if _COSTER or _WARMING:
+    """Start the pricing thread once: it loads the price catalog (reading and validating a
+    data file, tens of ms of CPU) off the caller's thread, then prices the records that
+    completed before it was ready. The caller's thread or event loop never loads it."""
+    with _START_LOCK:
+        if _READY.is_set() or (_THREAD and _THREAD[0].is_alive()):
             return
-        t = threading.Thread(target=_warm, name="tokentrail-pricing-warmup", daemon=True)
-        _WARMING.append(t)
+        t = threading.Thread(target=_pricing_loop, name="tokentrail-pricing", daemon=True)
+        _THREAD[:] = [t]
     t.start()
 
 
-def _warm() -> None:
+def _pricing_loop() -> None:
     try:
         from tokentrail.pricing import Pricer
 
         coster = Coster(Pricer())
         if not _COSTER:
             _COSTER.append(coster)
-    except Exception as exc:  # pricing is retried (and reported) on first use
+    except Exception as exc:  # retried (and reported) by the first job
         log.debug("tokentrail: price catalog warm-up failed: %r", exc)
+    _READY.set()
+    while True:
+        _JOBS.get()()  # jobs never raise (see Tracker._price_later)
+
+
+def _cost_of(rec: Any) -> int | None:
+    if not _COSTER:
+        _COSTER.append(Coster())
+    with _PRICE_LOCK:  # the fast pricer caches plans in a dict: one thread at a time
+        return _COSTER[0].cost(rec)[0]
 
 
 class Tracker:
@@ -111,12 +129,6 @@ class Tracker:
         self.listeners = listeners
         self.errors = 0
         _warm_up()
-
-    @property
-    def _coster(self) -> Coster:
-        if not _COSTER:
-            _COSTER.append(Coster())  # the warm-up has not finished: load here
-        return _COSTER[0]
 
     # -- before -----------------------------------------------------------------------
 
@@ -141,6 +153,27 @@ class Tracker:
                 message_id=getattr(message, "id", None),
                 request_id=rid,
                 stop_reason=getattr(message, "stop_reason", None),
+                call=call,
+            )
+        except Exception as exc:
+            self._failed(exc)
+
+    def record_json(
+        self, obj: object, request_id: str | None = None, call: CallInfo | None = None
+    ) -> None:
+        """Record a ``Message`` decoded from a JSON body (a dict; never raises)."""
+        try:
+            if not isinstance(obj, Mapping) or not isinstance(obj.get("usage"), Mapping):
+                raise ValueError("the response body is not a message with a usage object")
+            model = obj.get("model")
+            mid = obj.get("id")
+            stop = obj.get("stop_reason")
+            self._record(
+                _usage_bytes(obj["usage"]),
+                model=model if isinstance(model, str) and model else "<unknown>",
+                message_id=mid if isinstance(mid, str) and mid else None,
+                request_id=request_id,
+                stop_reason=stop if isinstance(stop, str) else None,
                 call=call,
             )
         except Exception as exc:
@@ -179,16 +212,44 @@ class Tracker:
             run_id=run.id if run is not None else None,
             fallback_key=None if message_id else f"call:{uuid.uuid4().hex}",
         )
-        cost: int | None = None
-        if chain or self.listeners:
-            coster = self._coster
-            with _PRICE_LOCK:  # the fast pricer caches plans in a dict: one thread at a time
-                cost = coster.cost(rec)[0]
         for r in chain:
-            r._add(rec, cost)
             if self.writer not in r._writers:
                 r._writers.append(self.writer)
         self.writer.submit(rec, [r.row() for r in chain])
+        if not chain and not self.listeners:
+            return  # the ledger prices the record itself, in the writer thread
+        if _READY.is_set():
+            self._account(rec, chain, call, _cost_of(rec))
+            return
+        # The catalog is still loading: price in the pricing thread, never here (an event
+        # loop would stall). The runs count the request as pending until then, and their
+        # figures (and the budget check) wait for it.
+        for r in chain:
+            r._defer()
+        _warm_up()  # (re)start the thread if needed, e.g. in a forked child
+        _JOBS.put(lambda: self._price_later(rec, chain, call))
+
+    def _price_later(self, rec: Any, chain: list[Run], call: CallInfo) -> None:
+        try:
+            cost = _cost_of(rec)
+        except Exception as exc:
+            cost = None
+            self._failed(exc)
+        try:
+            self._account(rec, chain, call, cost, deferred=True)
+        except Exception as exc:
+            self._failed(exc)
+
+    def _account(
+        self,
+        rec: Any,
+        chain: list[Run],
+        call: CallInfo,
+        cost: int | None,
+        deferred: bool = False,
+    ) -> None:
+        for r in chain:
+            r._add(rec, cost, deferred=deferred)
         for listener in self.listeners:
             try:
                 listener(rec, cost, call)
@@ -209,7 +270,26 @@ class Tracker:
             inner: Iterator[Any] = stream._iterator
             rid = request_id or _header(stream, "request-id")
             state = _StreamState(self, rid, current_run(), call)
-            stream.__dict__["_iterator"] = self._tap(inner, state)
+            gen = self._tap(inner, state)
+            stream.__dict__["_iterator"] = gen
+            close = stream.close
+
+            def closing() -> None:
+                if state.acc is None and not state.done:
+                    # Closed before any event was read (``with client.messages.stream(...)
+                    # as s: pass``): the request was sent and its input billed, so read up to
+                    # ``message_start`` and record the stream as incomplete.
+                    try:
+                        for _ in range(_START_EVENTS):
+                            next(gen)
+                            if state.acc is not None or state.done:
+                                break
+                    except Exception as exc:
+                        log.debug("tokentrail: reading a closed stream's start: %r", exc)
+                gen.close()  # records an unfinished stream now (incomplete), not at GC
+                close()
+
+            stream.__dict__["close"] = closing
         except Exception as exc:
             self._failed(exc)
 
@@ -221,11 +301,27 @@ class Tracker:
             inner: AsyncIterator[Any] = stream._iterator
             rid = request_id or _header(stream, "request-id")
             state = _StreamState(self, rid, current_run(), call)
-            stream.__dict__["_iterator"] = self._atap(inner, state)
+            gen = self._atap(inner, state)
+            stream.__dict__["_iterator"] = gen
+            close = stream.close
+
+            async def closing() -> None:
+                if state.acc is None and not state.done:  # see tap_stream
+                    try:
+                        for _ in range(_START_EVENTS):
+                            await gen.__anext__()
+                            if state.acc is not None or state.done:
+                                break
+                    except Exception as exc:
+                        log.debug("tokentrail: reading a closed stream's start: %r", exc)
+                await gen.aclose()
+                await close()
+
+            stream.__dict__["close"] = closing
         except Exception as exc:
             self._failed(exc)
 
-    def _tap(self, inner: Iterator[Any], state: _StreamState) -> Iterator[Any]:
+    def _tap(self, inner: Iterator[Any], state: _StreamState) -> Generator[Any, None, None]:
         try:
             for event in inner:
                 state.see(event)
@@ -236,7 +332,9 @@ class Tracker:
         finally:
             state.end()
 
-    async def _atap(self, inner: AsyncIterator[Any], state: _StreamState) -> AsyncIterator[Any]:
+    async def _atap(
+        self, inner: AsyncIterator[Any], state: _StreamState
+    ) -> AsyncGenerator[Any, None]:
         try:
             async for event in inner:
                 state.see(event)
@@ -265,7 +363,7 @@ class _StreamState:
         if self.done:
             return
         try:
-            kind = getattr(event, "type", None)
+            kind = event.get("type") if isinstance(event, Mapping) else getattr(event, "type", None)
             if kind in _USAGE_EVENTS:
                 if self.acc is None:
                     # The beta flavour (a superset) also for GA streams, so the final usage

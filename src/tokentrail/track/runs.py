@@ -107,6 +107,8 @@ class Run:
         self.ended_ms: int | None = None
         self.status = "created"
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
+        self._pending = 0  # requests completed but not priced yet (catalog still loading)
         self._cost_pico = 0
         self._unpriced = 0
         self._counts = TokenCounts()
@@ -122,24 +124,28 @@ class Run:
     def cost(self) -> Decimal:
         """USD spent so far by completed requests (nested runs included)."""
         with self._lock:
+            self._settle()
             return pico_to_usd(self._cost_pico)
 
     @property
     def usage(self) -> TokenCounts:
         """Summed token counts of completed requests (nested runs included)."""
         with self._lock:
+            self._settle()
             return self._counts
 
     @property
     def requests(self) -> int:
         """Completed requests (nested runs included)."""
         with self._lock:
+            self._settle()
             return self._requests
 
     @property
     def unpriced(self) -> int:
         """Completed requests whose model has no price (not in ``cost``)."""
         with self._lock:
+            self._settle()
             return self._unpriced
 
     @property
@@ -147,6 +153,7 @@ class Run:
         """The usage records of completed requests (nested runs included), oldest first;
         empty when the run was made with ``keep_records=False``."""
         with self._lock:
+            self._settle()
             rows = list(self._rows)
         return [to_usage_record(r) for r in rows]
 
@@ -174,7 +181,19 @@ class Run:
 
     # -- accounting (called by the tracker) ----------------------------------------------
 
-    def _add(self, record: CCRecord, cost_pico: int | None) -> None:
+    def _settle(self) -> None:
+        # Called holding the lock. Only the first requests of a process can be pending (while
+        # the price catalog loads in the background, tens of ms); wait for them so figures
+        # and budget checks are exact.
+        if self._pending:
+            self._settled.wait_for(lambda: not self._pending, timeout=30)
+
+    def _defer(self) -> None:
+        """A completed request whose cost is computed in the background (see ``_add``)."""
+        with self._lock:
+            self._pending += 1
+
+    def _add(self, record: CCRecord, cost_pico: int | None, deferred: bool = False) -> None:
         counts = TokenCounts(
             input_tokens=record.input_tokens,
             cache_write_5m_tokens=record.cache_5m_tokens,
@@ -191,6 +210,9 @@ class Run:
                 self._unpriced += 1
             else:
                 self._cost_pico += cost_pico
+            if deferred:
+                self._pending -= 1
+                self._settled.notify_all()
 
     def _check(self) -> None:
         """Refuse (or warn) if this run's cost has reached its budget."""

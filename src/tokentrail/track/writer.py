@@ -52,6 +52,10 @@ class WriterStats:
     batches: int
 
 
+class _Warm:
+    """Queue item: open the ledger (and load its pricer) before the first record arrives."""
+
+
 class _Flush:
     __slots__ = ("event",)
 
@@ -102,6 +106,13 @@ class LedgerWriter:
         self._q.put((None, tuple(runs)))
         self._ensure_thread()
 
+    def warm(self) -> None:
+        """Open the ledger in the writer thread now (called when a client is tracked, so
+        the first record's commit does not open, migrate and load prices then)."""
+        if self._store is None:
+            self._q.put(_Warm())
+            self._ensure_thread()
+
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Wait until everything queued so far is committed (or failed); False on timeout."""
         if self._thread is None:
@@ -150,6 +161,9 @@ class LedgerWriter:
                 if isinstance(it, _Flush):
                     markers.append(it)
                     continue
+                if isinstance(it, _Warm):
+                    self._warm()
+                    continue
                 rec: CCRecord | None
                 rows: tuple[RunRow, ...]
                 rec, rows = it  # type: ignore[misc]
@@ -161,6 +175,13 @@ class LedgerWriter:
                 self._commit(records, list(runs.values()))
             for m in markers:
                 m.event.set()
+
+    def _warm(self) -> None:
+        try:
+            store = self._open()
+            store.commit_batch((), (), ())  # an empty commit: loads the store's pricer
+        except Exception as exc:  # reported (and counted) by the first real commit
+            log.debug("tokentrail: could not open the ledger early: %r", exc)
 
     def _commit(self, records: list[CCRecord], runs: list[RunRow]) -> None:
         try:
