@@ -118,6 +118,26 @@ def test_bad_input_is_one_line_exit_2(
     assert "Traceback" not in err
 
 
+def test_jsonl_prints_every_good_line_and_reports_every_bad_one(tmp_path: Path) -> None:
+    f = tmp_path / "mix.jsonl"
+    f.write_text(
+        '{"input_tokens": 1000, "output_tokens": 0}\n'
+        "not json\n"
+        '{"input_tokens": -1, "output_tokens": 0}\n'
+        '{"input_tokens": 2000, "output_tokens": 0}\n'
+    )
+    code, out, err = run(str(f), "-m", "claude-opus-5", "--at", "2026-08-01", "--json")
+    assert code == 2
+    doc = json.loads(out)
+    assert [r["line"] for r in doc["results"]] == [1, 4]
+    assert Decimal(doc["total_usd"]) == 3000 * Decimal(5) / 10**6  # opus 5 input $5/MTok
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert f"{f}:2: not valid JSON" in lines[0]
+    assert f"{f}:3: usage.input_tokens" in lines[1]
+    assert "Traceback" not in err
+
+
 def test_missing_file_and_bad_date(tmp_path: Path) -> None:
     code, _, err = run(str(tmp_path / "nope.json"), "-m", "claude-opus-4-7")
     assert code == 2

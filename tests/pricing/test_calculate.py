@@ -51,7 +51,7 @@ def test_accepts_json_text_and_whole_message() -> None:
     "bad",
     [
         {"input_tokens": -1, "output_tokens": 0},
-        {"input_tokens": 1_000_000_001, "output_tokens": 0},
+        {"input_tokens": 200_000_001, "output_tokens": 0},
         {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 10**12},
         {"input_tokens": True, "output_tokens": 0},
     ],
@@ -73,12 +73,76 @@ def test_non_int_count_raises_usage_error() -> None:
 
 def test_exactly_the_limit_is_allowed() -> None:
     b = price(
-        {"input_tokens": 1_000_000_000, "output_tokens": 0},
+        {"input_tokens": 200_000_000, "output_tokens": 50_000_000},
         model="claude-opus-4-7",
         at=date(2026, 5, 1),
         catalog=CAT,
     )
-    assert b.total == Decimal(5000)
+    # opus 4.7: $5 input, $25 output per MTok
+    assert b.total == 200 * Decimal(5) + 50 * Decimal(25)
+
+
+_SPLIT = {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
+
+
+@pytest.mark.parametrize(
+    ("field", "usage", "limit"),
+    [
+        ("usage.input_tokens", {"input_tokens": "N"}, 200_000_000),
+        ("usage.cache_read_input_tokens", {"cache_read_input_tokens": "N"}, 200_000_000),
+        ("usage.cache_creation (5m)", {"cache_creation_input_tokens": "N"}, 200_000_000),
+        (
+            "usage.cache_creation (1h)",
+            {
+                "cache_creation_input_tokens": "N",
+                "cache_creation": {**_SPLIT, "ephemeral_1h_input_tokens": "N"},
+            },
+            200_000_000,
+        ),
+        ("usage.output_tokens", {"output_tokens": "N"}, 50_000_000),
+        (
+            "usage.server_tool_use.web_search_requests",
+            {"server_tool_use": {"web_search_requests": "N"}},
+            10_000,
+        ),
+        (
+            "usage.server_tool_use.web_fetch_requests",
+            {"server_tool_use": {"web_fetch_requests": "N"}},
+            10_000,
+        ),
+        (
+            "usage.iterations[0].output_tokens",
+            {
+                "iterations": [
+                    {
+                        "type": "message",
+                        "input_tokens": 0,
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": 0,
+                        "output_tokens": "N",
+                    }
+                ]
+            },
+            50_000_000,
+        ),
+    ],
+)
+def test_each_field_has_its_own_limit(field: str, usage: dict[str, object], limit: int) -> None:
+    def fill(obj: object, n: int) -> object:
+        if obj == "N":
+            return n
+        if isinstance(obj, dict):
+            return {k: fill(v, n) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [fill(v, n) for v in obj]
+        return obj
+
+    base: dict[str, object] = {"input_tokens": 0, "output_tokens": 0}
+    price({**base, **fill(usage, limit)}, model="claude-opus-4-7", at=date(2026, 5, 1))  # type: ignore[dict-item]
+    with pytest.raises(TokenCountError) as err:
+        price({**base, **fill(usage, limit + 1)}, model="claude-opus-4-7", at=date(2026, 5, 1))  # type: ignore[dict-item]
+    assert f"{field} = {limit + 1:,}" in str(err.value)
+    assert f"limit {limit:,}" in str(err.value)
 
 
 def test_unknown_model_in_iteration_raises() -> None:

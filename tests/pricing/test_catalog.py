@@ -218,3 +218,58 @@ def test_explicit_path_wins_over_env(tmp_path: Path, monkeypatch: pytest.MonkeyP
     b.write_text("", encoding="utf-8")
     monkeypatch.setenv(catalog_mod.ENV_VAR, str(b))
     assert catalog_mod.override_path(a) == a
+
+
+_MODEL = """
+[[models]]
+id = "claude-test-1"
+aliases = ["{alias}"]
+family = "test"
+context_window = 200000
+released = 2026-01-01
+"""
+_STD = """
+[[rates]]
+model = "claude-test-1"
+kind = "standard"
+effective_from = 2026-01-01
+input = "1"
+output = "2"
+source = "https://example.com/p"
+confidence = "verified"
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        (_MODEL.format(alias="claude-opus-4-7") + _STD,
+         ["model 'claude-test-1'", "name 'claude-opus-4-7' is already used by 'claude-opus-4-7'",
+          "claude.toml"]),
+        (_MODEL.format(alias="claude-test"), ["model 'claude-test-1'", "no standard rate row"]),
+        (_MODEL.format(alias="claude-test") + _STD + """
+[[notices]]
+code = "x_y"
+model = "claude-nope"
+effective_from = 2026-01-01
+effective_to = 2026-02-01
+when = "any"
+message = "m"
+source = "https://example.com/p"
+""", ["notice 'x_y' names unknown model 'claude-nope'"]),
+        (_STD.replace('input = "1"', 'input = 1'),
+         ["[[rates]] #1 (line 2) kind 'standard'", "must be a quoted decimal string"]),
+        ("\n\n" + _MODEL.format(alias="a") + _MODEL.format(alias="b").replace(
+            "context_window = 200000", "context_window = -5"),
+         ["[[models]] #2 (line 11)", "context_window"]),
+    ],
+)  # fmt: skip
+def test_every_catalog_error_names_the_file(tmp_path: Path, text: str, needles: list[str]) -> None:
+    path = tmp_path / "prices.toml"
+    path.write_text(text)
+    with pytest.raises(CatalogError) as err:
+        load_catalog(path)
+    message = str(err.value)
+    assert str(path) in message
+    for needle in needles:
+        assert needle in message

@@ -3,8 +3,10 @@
 ``price`` reads FILE (or stdin with ``-``): one JSON object, or JSON Lines. Each object may be
 a usage, a whole Messages API response (its ``model``, ``stop_reason`` and ``container`` are
 used), a Message Batches result line (``result.message``), or a Claude Code log line
-(``message`` + ``timestamp``). ``--model`` overrides the model of every record. Bad input prints
-one line naming the file and line on stderr and exits with code 2.
+(``message`` + ``timestamp``). ``--model`` overrides the model of every record. A bad record
+(not JSON, no model, unknown model, bad count) does not stop the run: every good record is
+printed, each bad one gets a line ``FILE:LINE: field: message`` on stderr, and the exit code is
+2 when any record was bad.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def _parse_at(text: str | None) -> datetime | date | None:
 
 
 def _records(name: str, text: str) -> Iterator[tuple[int, Any]]:
+    """``(line, parsed JSON or the _InputError of that line)``; empty input raises."""
     stripped = text.strip()
     if not stripped:
         raise _InputError(f"{name}:1", "empty input: expected a JSON object or JSON Lines")
@@ -68,9 +71,10 @@ def _records(name: str, text: str) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield n, json.loads(line)
+            obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise _InputError(f"{name}:{n}", f"not valid JSON ({exc.msg})") from None
+            obj = _InputError(f"{name}:{n}", f"not valid JSON ({exc.msg})")
+        yield n, obj
 
 
 def _unwrap(obj: Any) -> tuple[Any, dict[str, Any]]:
@@ -204,15 +208,37 @@ def price_command(
     except (OSError, UnicodeDecodeError) as exc:
         _fail(f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}")
     results: list[tuple[int, CostBreakdown]] = []
+    errors: list[str] = []
     try:
         for n, obj in _records(name, text):
-            results.append((n, _price_one(obj, f"{name}:{n}", model, at, catalog)))
+            try:
+                if isinstance(obj, _InputError):
+                    raise obj
+                results.append((n, _price_one(obj, f"{name}:{n}", model, at, catalog)))
+            except _InputError as exc:
+                errors.append(str(exc))
     except _InputError as exc:
         _fail(str(exc))
+    if results:
+        _show(name, results, multi=len(results) + len(errors) > 1, as_json=as_json, explain=explain)
+    for message in errors:
+        click.echo(f"tokentrail: error: {message}", err=True)
+    if errors:
+        sys.exit(2)
+
+
+def _show(
+    name: str,
+    results: list[tuple[int, CostBreakdown]],
+    *,
+    multi: bool,
+    as_json: bool,
+    explain: bool,
+) -> None:
     total = sum((b.total for _, b in results), Decimal(0))
     complete = all(b.complete for _, b in results)
     if as_json:
-        if len(results) == 1:
+        if not multi:
             click.echo(json.dumps(results[0][1].to_dict(), indent=2))
         else:
             doc = {
@@ -224,14 +250,14 @@ def price_command(
         return
     if explain:
         for n, b in results:
-            if len(results) > 1:
+            if multi:
                 click.echo(f"--- line {n}")
             click.echo(b.explain())
-        if len(results) > 1:
+        if multi:
             click.echo(f"=== total of {len(results)} records: ${usd_str(total)}")
         return
     console = _console()
-    if len(results) == 1:
+    if not multi:
         b = results[0][1]
         console.print(_line_table(b))
         for f in b.flags:

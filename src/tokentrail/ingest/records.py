@@ -73,10 +73,11 @@ class CCRecord(msgspec.Struct, gc=False):
     ``source`` is the :attr:`UsageRecord.source <tokentrail.types.UsageRecord.source>`
     (``claude_code``, ``sdk``, ``batch``, ``response``); ``tags_json`` the record's tags as a
     JSON object of str to str with sorted keys (``None`` = no tags); ``run_id`` the innermost
-    :func:`tokentrail.track.run` the request belongs to, if any. ``priced`` is the
-    ``(picodollars or None if unpriced, price flags)`` already computed for it (by an
-    ingest worker), ``None`` until then; it follows the record's tokens, not its key. Records of other sources than
-    Claude Code use ``file``/``line`` for their origin (``""``/``0`` for live SDK calls).
+    :func:`tokentrail.track.run` the request belongs to, if any. Records of other sources
+    than Claude Code use ``file``/``line`` for their origin (``""``/``0`` for live SDK
+    calls). ``priced`` is the ``(picodollars or None if unpriced, price flags)`` already
+    computed for it (by an ingest worker), ``None`` until then; it follows the record's
+    tokens, not its key.
     """
 
     key: str

@@ -3,22 +3,28 @@
 The pricing layer is imported lazily (only when something must be priced), so reading
 reports from the ledger never loads the catalog. Rules:
 
-* ``<synthetic>`` records cost exactly 0.
-* A record whose model the catalog does not know (or that pricing rejects) is
-  *unpriced*: cost ``None``, never a silent zero; reports count it apart.
-* Records with ``usage.iterations`` are priced per iteration via the engine's full path;
-  all others through the fast integer path (:class:`tokentrail.pricing.Pricer`).
+* ``<synthetic>`` records cost exactly 0 (no flags: the ledger counts them apart).
+* A record whose model the catalog does not know (or that pricing rejects: a bad or
+  implausible count) is *unpriced*: cost ``None``, never a silent zero; reports count it
+  apart. Its flags say why: ``"unpriced,unknown_model"`` or ``"unpriced,usage_rejected"``.
+* Records with ``usage.iterations`` are priced per iteration via the engine's full path
+  (:func:`tokentrail.pricing.price`); all others through the fast integer path
+  (:class:`tokentrail.pricing.Pricer`).
+* Flags are the codes ``price(usage, model=..., at=..., stop_reason=...)`` gives for the
+  record, comma-separated in first-seen order (``None`` when there are none); on the fast path
+  they come from :meth:`Pricer.flag_codes`, which is memoised and equal to them.
 * A total that is not a whole number of picodollars (no current rate does that) is
-  rounded half-even to one and flagged ``"rounded_to_picodollar"``.
+  rounded half-even to one and flagged ``"rounded_to_picodollar"`` (after the other codes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from tokentrail.errors import TokentrailError
+from tokentrail.errors import TokentrailError, UnknownModelError
 from tokentrail.ingest.records import SYNTHETIC_MODEL, CCRecord
 
 __all__ = ["PICO", "Coster", "pico_to_usd"]
@@ -43,11 +49,9 @@ class Coster:
     def _load(self) -> Any:
         if self._pricer is None:
             from tokentrail.pricing import Pricer
-            from tokentrail.pricing.fast import FastRecord
 
             self._pricer = Pricer()
-            self._fast_record = FastRecord
-        elif self._fast_record is None:
+        if self._fast_record is None:
             from tokentrail.pricing.fast import FastRecord
 
             self._fast_record = FastRecord
@@ -73,13 +77,21 @@ class Coster:
         pricer = self._load()
         rows = [self._fast(records[i]) for i in fast]
         try:
-            totals: list[Decimal] = pricer.totals(rows)
+            totals: list[Decimal | None] = pricer.totals(rows)
         except _PRICING_ERRORS:
-            for i, row in zip(fast, rows, strict=True):
-                out[i] = self._one_fast(row)
-            return out
-        for i, usd in zip(fast, totals, strict=True):
-            out[i] = _to_pico(usd)
+            totals = [self._one_total(row) for row in rows]
+        flag_codes = pricer.flag_codes
+        for i, row, usd in zip(fast, rows, totals, strict=True):
+            r = records[i]
+            if usd is None:
+                out[i] = None, _unpriced(None)
+                continue
+            try:
+                codes = flag_codes(row, r.usage_json, stop_reason=r.stop_reason)
+            except _PRICING_ERRORS as exc:
+                out[i] = None, _unpriced(exc)
+                continue
+            out[i] = _result(usd, codes)
         return out
 
     def _fast(self, r: CCRecord) -> Any:
@@ -96,32 +108,45 @@ class Coster:
             r.web_search_requests, (),
         )  # fmt: skip
 
-    def _one_fast(self, row: Any) -> tuple[int | None, str | None]:
+    def _one_total(self, row: Any) -> Decimal | None:
         try:
-            return _to_pico(self._load().totals((row,))[0])
+            usd: Decimal = self._load().totals((row,))[0]
         except _PRICING_ERRORS:
-            return None, "unpriced"
+            return None
+        return usd
 
     def _slow(self, r: CCRecord) -> tuple[int | None, str | None]:
+        from tokentrail.pricing import price
+
         pricer = self._load()
         try:
-            usd: Decimal = pricer.total(
-                r.usage_json, model=r.model, at=_EPOCH + timedelta(milliseconds=r.ts_ms)
+            b = price(
+                r.usage_json,
+                model=r.model,
+                at=_utc_day(r.ts_ms),
+                catalog=pricer.catalog,
+                stop_reason=r.stop_reason,
             )
-        except _PRICING_ERRORS:
-            return None, "unpriced"
-        return _to_pico(usd)
+        except _PRICING_ERRORS as exc:
+            return None, _unpriced(exc)
+        return _result(b.total, b.flag_codes)
 
 
 _PRICING_ERRORS = (TokentrailError, ValueError, TypeError, LookupError)
 
 
-def _to_pico(usd: Decimal) -> tuple[int, str | None]:
+def _unpriced(exc: BaseException | None) -> str:
+    if exc is None or isinstance(exc, UnknownModelError):
+        return "unpriced,unknown_model"
+    return "unpriced,usage_rejected"
+
+
+def _result(usd: Decimal, codes: Sequence[str]) -> tuple[int, str | None]:
     scaled = usd.scaleb(12)
     pico = int(scaled.to_integral_value())
     if pico != scaled:
-        return pico, "rounded_to_picodollar"
-    return pico, None
+        codes = (*codes, "rounded_to_picodollar")
+    return pico, ",".join(codes) or None
 
 
 _DAYS: dict[int, date] = {}

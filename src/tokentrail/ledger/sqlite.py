@@ -273,6 +273,57 @@ def _split_sql(script: str) -> list[str]:
     return out
 
 
+def _drop_replays(
+    db: sqlite3.Connection, priced: list[tuple[CCRecord, int | None, str | None]]
+) -> None:
+    """Delete stored sidechain copies (``/btw`` replays) of incoming main-transcript
+    records: a sidechain row whose message id an incoming main record has under another
+    dedup key. Looked up in chunks (one indexed ``IN`` query per chunk, not a statement
+    per record)."""
+    main_keys: dict[str, set[str]] = {}
+    for r, _, _ in priced:
+        if not r.is_sidechain and r.message_id:
+            main_keys.setdefault(r.message_id, set()).add(r.key)
+    ids = list(main_keys)
+    stale: list[tuple[str]] = []
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        q = (
+            "SELECT dedup_key, message_id FROM records WHERE is_sidechain = 1 AND "
+            f"message_id IN ({', '.join('?' * len(chunk))})"
+        )
+        for key, mid in db.execute(q, chunk):
+            if main_keys[mid] - {key}:
+                stale.append((key,))
+    if stale:
+        db.executemany("DELETE FROM records WHERE dedup_key = ?", stale)
+
+
+#: Secondary indexes of ``records`` that a large insert rebuilds instead of updating.
+_BULK_INDEXES = ("records_message_id", "records_ts_ms")
+
+
+@contextlib.contextmanager
+def _bulk_indexes(db: sqlite3.Connection, incoming: int, stored: int) -> Iterator[None]:
+    """When a batch is large next to the table (a first ingest), drop the secondary
+    indexes on random keys, insert, and build them again by sorting: much cheaper than
+    updating them row by row. Same transaction, same index definitions (read back from
+    ``sqlite_master``), so readers and the schema never see a difference."""
+    if incoming < 2000 or incoming * 2 < stored:
+        yield
+        return
+    marks = ", ".join("?" * len(_BULK_INDEXES))
+    defs = db.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
+        _BULK_INDEXES,
+    ).fetchall()
+    for name, _ in defs:
+        db.execute(f"DROP INDEX {name}")
+    yield
+    for _, sql in defs:
+        db.execute(sql)
+
+
 class SQLiteLedger:
     """The default :class:`~tokentrail.ledger.protocol.LedgerStore`.
 
@@ -444,16 +495,10 @@ class SQLiteLedger:
                 priced = [
                     p for p in priced if not (p[0].is_sidechain and p[0].message_id in replayed)
                 ]
-            db.executemany(
-                "DELETE FROM records WHERE message_id = ? AND is_sidechain = 1 AND dedup_key != ?",
-                [
-                    (r.message_id, r.key)
-                    for r, _, _ in priced
-                    if not r.is_sidechain and r.message_id
-                ],
-            )
+            _drop_replays(db, priced)
             top = db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
-            db.executemany(_UPSERT, [_row(r, c, f) for r, c, f in priced])
+            with _bulk_indexes(db, len(priced), top):
+                db.executemany(_UPSERT, [_row(r, c, f) for r, c, f in priced])
             inserted = db.execute("SELECT count(*) FROM records WHERE id > ?", (top,)).fetchone()[0]
             if inserted:
                 db.execute(ROLLUP_INSERTED, (top,))

@@ -140,8 +140,9 @@ def ingest_claude_code(
     ``progress`` is called with bytes read so far and bytes to read. Files are read in
     worker processes when there is enough to read (``workers=None``: one per core, above
     :data:`~tokentrail.ledger.workers.PARALLEL_MIN_BYTES`), or always with ``workers`` > 1,
-    never with ``workers=1`` (see :class:`~tokentrail.ledger.workers.FilePool`); ``task_bytes`` at a time per file
-    (so memory stays bounded on a huge transcript) in blocks of ``block_size`` bytes.
+    never with ``workers=1`` (see :class:`~tokentrail.ledger.workers.FilePool`);
+    ``task_bytes`` at a time per file (so memory stays bounded on a huge transcript), in
+    blocks of ``block_size`` bytes.
     """
     t0 = time.perf_counter()
     roots = list(roots) if roots is not None else claude_roots()

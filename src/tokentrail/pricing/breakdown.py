@@ -132,7 +132,8 @@ class CostBreakdown:
     ``model`` is the id as given, ``resolved_model`` the catalog id (``<synthetic>`` for Claude
     Code's placeholder), ``at`` the UTC day whose prices were used. ``total`` = sum of line and
     fee USD, exact. ``complete`` is False when some tokens had no rate: ``total`` is then a lower
-    bound (see ``flags``).
+    bound (see ``flags``). ``basis`` says, per call that had a tier row in force, why its row
+    was chosen (``prompt 300,000 > 200,000 tokens → long_context_legacy rates ...``).
     """
 
     model: str
@@ -143,6 +144,7 @@ class CostBreakdown:
     total: Decimal
     flags: tuple[Flag, ...]
     complete: bool
+    basis: tuple[str, ...] = ()
 
     @property
     def flag_codes(self) -> tuple[str, ...]:
@@ -163,18 +165,24 @@ class CostBreakdown:
         out = [f"{head}, prices of {self.at.isoformat()} (UTC), USD per million tokens (MTok)"]
         srcs = {s: i + 1 for i, s in enumerate(self.sources)}
         current: int | None = None
+        subtotal = Decimal(0)
         for ln in self.lines:
             indent = "  "
             if ln.iteration is not None:
                 indent = "    "
                 if ln.iteration != current:
-                    current = ln.iteration
+                    if current is not None:
+                        out.append(f"    {'subtotal':<15} ${usd_str(subtotal)}")
+                    current, subtotal = ln.iteration, Decimal(0)
                     out.append(f"  iteration {ln.iteration} ({ln.iteration_type}, {ln.model}):")
+                subtotal += ln.usd
             ref = f" [{srcs[ln.source]}]" if ln.source in srcs else ""
             out.append(
                 f"{indent}{_LABEL.get(ln.component, ln.component):<15} {ln.formula()}"
                 f"   ({', '.join(ln.rules)}){ref}"
             )
+        if current is not None:
+            out.append(f"    {'subtotal':<15} ${usd_str(subtotal)}")
         for fee in self.fees:
             label = fee.kind.replace("_", " ")
             out.append(
@@ -184,6 +192,9 @@ class CostBreakdown:
             out.append("  (no billable tokens)")
         bound = "" if self.complete else "  (lower bound: some tokens have no rate)"
         out.append(f"  {'total':<15} ${usd_str(self.total)}{bound}")
+        if self.basis:
+            out.append("rate rows:")
+            out.extend(f"  {b}" for b in self.basis)
         if self.flags:
             out.append("flags:")
             out.extend(f"  ! {f.code}: {f.message}" for f in self.flags)
@@ -203,5 +214,6 @@ class CostBreakdown:
             "lines": [ln.to_dict() for ln in self.lines],
             "fees": [f.to_dict() for f in self.fees],
             "flags": [{"code": f.code, "message": f.message} for f in self.flags],
+            "basis": list(self.basis),
             "sources": list(self.sources),
         }

@@ -4,7 +4,10 @@ Rules, in order (see DESIGN.md and the catalog's header):
 
 1. resolve the model id (:mod:`tokentrail.pricing.resolve`);
 2. per sampling call (each ``usage.iterations`` entry, else the top level), pick the rate row
-   for the request's UTC day, speed and prompt size (:mod:`tokentrail.pricing.rates`);
+   for the request's UTC day, speed and prompt size (:mod:`tokentrail.pricing.rates`). The
+   request's ``speed`` applies to calls of the request's own model; an iteration run by another
+   model (an advisor or fallback) is priced at standard speed, since its speed is not reported
+   (flag ``iteration_speed_assumed`` when the request is fast);
 3. one line per non-zero component: tokens x USD/MTok / 10**6 x multipliers;
 4. multipliers: batch 0.5, data residency 1.1 (:mod:`tokentrail.pricing.modifiers`);
 5. fees: web search $0.01 per request, counted once from the top level, never multiplied;
@@ -76,19 +79,31 @@ def price(
     fast = req.speed == "fast"
     flags: list[Flag] = []
     lines: list[CostLine] = []
+    basis: list[str] = []
     complete = True
     priced_models: dict[str, ModelSpec] = {}
     plans: list[tuple[Call, RatePlan]] = []
     for call in req.calls:
         cspec = spec if call.model is None else resolve_model(cat, call.model)
         priced_models[cspec.id] = cspec
-        plan = plan_rates(cat, cspec, day, fast=fast)
+        own = cspec.id == spec.id
+        if fast and not own:
+            flags.append(
+                Flag(
+                    "iteration_speed_assumed",
+                    f"iteration {call.index}: speed 'fast' is reported for the request "
+                    f"({spec.id}); this iteration ran {cspec.id}, whose speed is not reported: "
+                    "priced at standard speed",
+                )
+            )
+        plan = plan_rates(cat, cspec, day, fast=fast and own)
         plans.append((call, plan))
         complete &= plan.complete
         flags.extend(plan.flags)
         call_lines, call_flags = _call_lines(cat, plan, call, req, day)
         lines.extend(call_lines)
         flags.extend(call_flags)
+        basis.extend(_basis(plan, call))
         complete &= all(ln.priced for ln in call_lines)
     fees = fee_lines(cat, req.web_search_requests, req.web_fetch_requests)
     flags.extend(_request_flags(cat, req, day, priced_models.values(), stop_reason, code_execution))
@@ -104,7 +119,22 @@ def price(
         total=total,
         flags=tuple(dict.fromkeys(flags)),
         complete=complete,
+        basis=tuple(basis),
     )
+
+
+def _basis(plan: RatePlan, call: Call) -> list[str]:
+    """Why this call's row was chosen, when a tier row could have applied (for explain())."""
+    if plan.tier is None or plan.threshold is None:
+        return []
+    prompt = call.prompt_tokens
+    where = "" if call.index is None else f"iteration {call.index}: "
+    chosen = plan.choose(prompt)
+    op = ">" if chosen is plan.tier else "<="
+    return [
+        f"{where}prompt {prompt:,} {op} {plan.threshold:,} tokens → {chosen.kind} rates "
+        f"of {plan.model.id} (prompt = input + cache writes + cache reads)"
+    ]
 
 
 def _synthetic(model: str, day: date, req: Request) -> CostBreakdown:
@@ -188,11 +218,36 @@ def _call_lines(
             )
         )
     if call.split_missing and day >= cat.modifiers.cache_ttl.split_expected_from:
+        top = (
+            "; the top-level split cannot be apportioned to iterations unambiguously"
+            if call.index is not None and req.top_split
+            else ""
+        )
         flags.append(
             Flag(
                 "cache_ttl_split_missing",
                 f"{where}{call.counts[1]:,} cache-write tokens have no 5m/1h split: all priced as "
-                "5-minute writes (a lower bound if some were 1-hour)",
+                f"5-minute writes (a lower bound if some were 1-hour){top}",
+            )
+        )
+    if call.split_from_top_level:
+        flags.append(
+            Flag(
+                "cache_ttl_split_from_top_level",
+                f"{where}no 5m/1h split on this iteration: its writes priced as "
+                f"{call.counts[1]:,} 5-minute + {call.counts[2]:,} 1-hour, apportioned from the "
+                "top-level split (unambiguous)",
+            )
+        )
+    if call.split_inconsistent is not None:
+        flat, five, hour = call.split_inconsistent
+        flags.append(
+            Flag(
+                "cache_split_inconsistent",
+                f"{where}cache_creation_input_tokens {flat:,} disagrees with its split (5m "
+                f"{five:,} + 1h {hour:,} = {five + hour:,}): priced as the flat total, "
+                f"{call.counts[2]:,} 1-hour (the split's, capped at the total) + "
+                f"{call.counts[1]:,} 5-minute",
             )
         )
     if call.index is not None and call.type not in KNOWN_ITERATION_TYPES:

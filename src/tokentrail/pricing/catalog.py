@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,12 +94,12 @@ class Catalog:
 # --------------------------------------------------------------------------- reading files
 
 
-def _read_toml(path: Path | str, text: str | None = None) -> dict[str, Any]:
+def _read_toml(path: Path | str, text: str | None = None) -> tuple[dict[str, Any], str]:
     try:
         if text is None:
             text = Path(path).read_text(encoding="utf-8")
         doc: dict[str, Any] = tomllib.loads(text)
-        return doc
+        return doc, text
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read price file: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -117,6 +118,16 @@ def _validate(
         raise CatalogError(f"{file}: {where}{who}: {describe_error(raw, exc)}") from None
 
 
+def _header_lines(text: str, key: str, count: int) -> list[str]:
+    """``" (line N)"`` for each ``[[key]]`` header of ``text``, or blanks when the entries are
+    not all written as headers (inline arrays)."""
+    pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(key)}[ \t]*\]\]", re.MULTILINE)
+    lines = [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
+    if len(lines) != count:
+        return [""] * count
+    return [f" (line {n})" for n in lines]
+
+
 def _entries(doc: dict[str, Any], key: str, file: str) -> list[Any]:
     value = doc.get(key, [])
     if not isinstance(value, list):
@@ -133,7 +144,8 @@ class _Parsed:
     modifiers: dict[str, dict[str, Any]]
 
 
-def _parse(doc: dict[str, Any], file: str, *, packaged: bool) -> _Parsed:
+def _parse(source: tuple[dict[str, Any], str], file: str, *, packaged: bool) -> _Parsed:
+    doc, text = source
     unknown = sorted(set(doc) - _TOP_KEYS)
     if unknown:
         raise CatalogError(f"{file}: unknown top-level key {unknown[0]!r}")
@@ -142,22 +154,28 @@ def _parse(doc: dict[str, Any], file: str, *, packaged: bool) -> _Parsed:
     if doc.get("currency", "USD") != "USD":
         raise CatalogError(f"{file}: key 'currency' must be 'USD'")
     models = []
-    for i, raw in enumerate(_entries(doc, "models", file)):
+    entries = _entries(doc, "models", file)
+    at = _header_lines(text, "models", len(entries))
+    for i, raw in enumerate(entries):
         mid = raw.get("id") if isinstance(raw, dict) else None
-        spec = _validate(ModelSpec, raw, file, f"models[{i}]", mid)
+        spec = _validate(ModelSpec, raw, file, f"[[models]] #{i + 1}{at[i]}", mid)
         assert isinstance(spec, ModelSpec)
         models.append(spec)
     rates = []
-    for i, raw in enumerate(_entries(doc, "rates", file)):
+    entries = _entries(doc, "rates", file)
+    at = _header_lines(text, "rates", len(entries))
+    for i, raw in enumerate(entries):
         mid = raw.get("model") if isinstance(raw, dict) else None
         kind = raw.get("kind") if isinstance(raw, dict) else None
-        row = _validate(RateRow, raw, file, f"rates[{i}] kind {kind!r}", mid)
+        row = _validate(RateRow, raw, file, f"[[rates]] #{i + 1}{at[i]} kind {kind!r}", mid)
         assert isinstance(row, RateRow)
         rates.append(row)
     notices = []
-    for i, raw in enumerate(_entries(doc, "notices", file)):
+    entries = _entries(doc, "notices", file)
+    at = _header_lines(text, "notices", len(entries))
+    for i, raw in enumerate(entries):
         mid = raw.get("model") if isinstance(raw, dict) else None
-        notice = _validate(Notice, raw, file, f"notices[{i}]", mid)
+        notice = _validate(Notice, raw, file, f"[[notices]] #{i + 1}{at[i]}", mid)
         assert isinstance(notice, Notice)
         notices.append(notice)
     mods = doc.get("modifiers", {})
@@ -183,8 +201,10 @@ def _parse(doc: dict[str, Any], file: str, *, packaged: bool) -> _Parsed:
 
 def _merge(
     base: _Parsed, over: _Parsed | None
-) -> tuple[list[ModelSpec], list[tuple[RateRow, str]], Modifiers, list[Notice]]:
-    models = {m.id: m for m in base.models}
+) -> tuple[
+    list[tuple[ModelSpec, str]], list[tuple[RateRow, str]], Modifiers, list[tuple[Notice, str]]
+]:
+    models = {m.id: (m, base.file) for m in base.models}
     rates: dict[tuple[str, str, date], tuple[RateRow, str]] = {}
     for r in base.rates:
         key = (r.model, r.kind, r.effective_from)
@@ -193,14 +213,14 @@ def _merge(
                 f"{base.file}: model {r.model!r}: two {r.kind} rows start on {r.effective_from}"
             )
         rates[key] = (r, base.file)
-    notices = list(base.notices)
+    notices = [(n, base.file) for n in base.notices]
     mods = {k: dict(v) for k, v in base.modifiers.items()}
     if over is not None:
         for m in over.models:
-            models[m.id] = m
+            models[m.id] = (m, over.file)
         for r in over.rates:
             rates[(r.model, r.kind, r.effective_from)] = (r, over.file)
-        notices.extend(over.notices)
+        notices.extend((n, over.file) for n in over.notices)
         for name, table in over.modifiers.items():
             mods.setdefault(name, {}).update(table)
     files = base.file if over is None else f"{base.file} + {over.file}"
@@ -213,14 +233,17 @@ def _merge(
 
 def _build(base: _Parsed, over: _Parsed | None) -> Catalog:
     models, rated, modifiers, notices = _merge(base, over)
-    by_id = {m.id: m for m in models}
+    by_id = {m.id: m for m, _ in models}
+    file_of = {m.id: f for m, f in models}
     names: dict[str, str] = {}
-    for m in models:
+    for m, file in models:
         for name in (m.id, *m.aliases):
             key = name.strip().lower()
             if key in names and names[key] != m.id:
+                other = names[key]
+                where = file if file_of[other] == file else f"{file} / {file_of[other]}"
                 raise CatalogError(
-                    f"model {m.id!r}: name {name!r} is already used by {names[key]!r}"
+                    f"{where}: model {m.id!r}: name {name!r} is already used by {other!r}"
                 )
             names[key] = m.id
     per_model: dict[str, list[tuple[RateRow, str]]] = {}
@@ -234,26 +257,32 @@ def _build(base: _Parsed, over: _Parsed | None) -> Catalog:
     for mid in by_id:
         rows = per_model.get(mid, [])
         if not any(r.kind == "standard" for r, _ in rows):
-            raise CatalogError(f"model {mid!r}: no standard rate row")
+            raise CatalogError(
+                f"{file_of[mid]}: model {mid!r}: no standard rate row (add a [[rates]] row "
+                "with kind = 'standard')"
+            )
         _check_overlaps(mid, rows)
-    for n in notices:
+    for n, file in notices:
         if n.model not in by_id:
-            raise CatalogError(f"notice {n.code!r} names unknown model {n.model!r}")
+            raise CatalogError(f"{file}: notice {n.code!r} names unknown model {n.model!r}")
+    files = base.file if over is None else f"{base.file} + {over.file}"
     for mid in modifiers.data_residency.models:
         if mid not in by_id:
-            raise CatalogError(f"[modifiers.data_residency]: key 'models': unknown model {mid!r}")
+            raise CatalogError(
+                f"{files}: [modifiers.data_residency]: key 'models': unknown model {mid!r}"
+            )
     order = {k: i for i, k in enumerate(get_args(RowKind))}
     rows_sorted = {
         mid: tuple(sorted((r for r, _ in rows), key=lambda r: (order[r.kind], r.effective_from)))
         for mid, rows in per_model.items()
     }
-    files = (base.file,) if over is None else (base.file, over.file)
+    file_names = (base.file,) if over is None else (base.file, over.file)
     return Catalog(
         models=by_id,
         rows=rows_sorted,
         modifiers=modifiers,
-        notices=tuple(notices),
-        files=files,
+        notices=tuple(n for n, _ in notices),
+        files=file_names,
         names=names,
     )
 

@@ -7,8 +7,10 @@ from the catalog so that every product is an integer, checked when a plan is bui
 total is then ``sum(tokens x coefficient) + searches x fee`` in Python ints, turned into one
 :class:`~decimal.Decimal` (USD) at the end. Totals are Decimal-equal to ``price(...).total``.
 
-The fast path returns totals only: for lines, flags and ``complete``, call ``price()``.
-Unpriced components count as $0 here too (``price()`` marks that total as a lower bound).
+The fast path returns totals only: for lines and ``complete``, call ``price()``; for the flag
+codes, :meth:`Pricer.flag_codes` (memoised, equal to ``price().flag_codes``). Unpriced
+components count as $0 here too (``price()`` marks that total as a lower bound). An iteration
+run by another model than the request's is priced at standard speed, as in ``price()``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tokentrail.errors import PricingError
 from tokentrail.pricing.calculate import utc_day
 from tokentrail.pricing.catalog import Catalog, default_catalog
 from tokentrail.pricing.extract import read_request
+from tokentrail.pricing.flagcodes import FlagMemo
 from tokentrail.pricing.modifiers import token_multiplier
 from tokentrail.pricing.rates import RateChoice, plan_rates
 from tokentrail.pricing.resolve import SYNTHETIC, resolve_model
@@ -91,12 +94,34 @@ class Pricer:
         self._fee = self._units(mods.web_search.usd_per_request * 1_000_000, "web search fee")
         self._plans: dict[tuple[str, date, str | None, str | None, str | None], _Plan] = {}
         self._synthetic: dict[str, bool] = {}
+        self._same: dict[tuple[str, str], bool] = {}
+        self._flags: FlagMemo | None = None
 
     def _units(self, value: Decimal, what: str) -> int:
         scaled = value.scaleb(self.scale, _CTX)
         if scaled != scaled.to_integral_value():
             raise PricingError(f"{what} {value} is not exact at scale 10**{self.scale}")
         return int(scaled)
+
+    def flag_codes(
+        self, rec: FastRecord, usage: bytes | str, *, stop_reason: str | None = None
+    ) -> tuple[str, ...]:
+        """The flag codes ``price(usage, model=rec.model, at=rec.day, stop_reason=...)`` gives,
+        memoised on what they depend on (see :mod:`tokentrail.pricing.flagcodes`).
+
+        ``usage`` is the record's raw usage JSON, ``rec`` its parsed values (with iterations
+        the memo is bypassed). Raises what ``price()`` raises.
+        """
+        memo = self._flags
+        if memo is None:
+            memo = self._flags = FlagMemo(self.catalog)
+        return memo.codes(rec, usage, stop_reason)
+
+    def _same_model(self, imodel: str, model: str) -> bool:
+        """True when an iteration's model id names the request's own catalog model."""
+        own = resolve_model(self.catalog, imodel).id == resolve_model(self.catalog, model).id
+        self._same[(imodel, model)] = own
+        return own
 
     def _coeffs(self, choice: RateChoice, factor: Decimal) -> tuple[int, ...]:
         return tuple(
@@ -169,6 +194,7 @@ class Pricer:
         ctx = _CTX
         dec = Decimal
         synthetic = self._synthetic
+        same = self._same
         zero = Decimal(0)
         out: list[Decimal] = []
         append = out.append
@@ -182,7 +208,13 @@ class Pricer:
             if iterations:
                 units = 0
                 for imodel, icounts in iterations:
-                    key = (imodel or model, day, speed, tier, geo)
+                    if imodel is None or speed is None:
+                        key = (imodel or model, day, speed, tier, geo)
+                    else:  # another model's iteration runs at standard speed (see price())
+                        own = same.get((imodel, model))
+                        if own is None:
+                            own = self._same_model(imodel, model)
+                        key = (imodel, day, speed if own else None, tier, geo)
                     p = get(key) or build(key)
                     i, w5, w1, r, o = icounts
                     if i + w5 + w1 + r > p[0]:

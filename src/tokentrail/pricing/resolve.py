@@ -3,15 +3,22 @@
 Accepted forms (case and surrounding whitespace ignored):
 
 * the canonical id or an alias: ``claude-sonnet-4-5-20250929``, ``claude-sonnet-4-5``;
-* undated <-> dated: ``claude-haiku-4-5`` finds ``claude-haiku-4-5-20251001`` when exactly one
-  dated id has that stem; ``claude-opus-4-7-20260416`` finds ``claude-opus-4-7``;
-* Claude Code's context suffixes: ``claude-sonnet-4-5-20250929[1m]``;
+* an undated stem finds its dated id: ``claude-haiku-4-5`` finds ``claude-haiku-4-5-20251001``
+  when exactly one dated id has that stem;
+* Claude Code's 1M-context suffix ``[1m]``: ``claude-sonnet-4-5-20250929[1m]`` (no other
+  bracket suffix: ``claude-opus-4-6[2m]`` is unknown);
 * Amazon Bedrock: ``anthropic.claude-3-5-sonnet-20241022-v2:0``, regional inference profiles
   (``us.``, ``eu.``, ``apac.``, ``global.``, ``us-gov.`` ...), and ARNs whose last path part is
   one of those (``arn:aws:bedrock:us-east-1:123:inference-profile/us.anthropic.claude-...``);
 * Google Vertex AI: ``claude-3-5-sonnet-v2@20241022``, ``claude-opus-4-1@20250805``,
-  ``claude-opus-4-6@default``;
+  ``claude-opus-4-6@default`` / ``@latest``; an undated model also under its release day
+  (``claude-opus-4-7@20260416``); any other ``@version`` is unknown;
 * ``provider/model`` prefixes (``anthropic/claude-opus-4-5``).
+
+A date is never stripped to reach another model: a new snapshot can have new prices, so a dated
+id that is neither a catalog id nor alias (``claude-haiku-4-5-20261201``, and
+``claude-opus-4-7-20260416``, which the facts say is not an Anthropic id) is unknown, with the
+model of its stem suggested first.
 
 ``<synthetic>`` (Claude Code's placeholder for locally generated messages) is not a model: the
 engine prices it at zero with a flag. Anything else unknown raises
@@ -27,14 +34,17 @@ from tokentrail.errors import UnknownModelError
 from tokentrail.pricing.catalog import Catalog
 from tokentrail.pricing.schema import ModelSpec
 
-__all__ = ["SYNTHETIC", "normalize_model_id", "resolve_model"]
+__all__ = ["CONTEXT_SUFFIXES", "SYNTHETIC", "normalize_model_id", "resolve_model"]
 
 #: Claude Code's model id for messages it generated locally (no API call, no cost).
 SYNTHETIC = "<synthetic>"
 
+#: Bracket suffixes Claude Code appends to a model id (``[1m]``: the 1M-token context window).
+CONTEXT_SUFFIXES = frozenset({"[1m]"})
 _BRACKET = re.compile(r"\[[^\]]*\]\s*$")
 _BEDROCK_VERSION = re.compile(r"(?:-v\d+(?::\d+)?|:\d+)$")
 _VERTEX = re.compile(r"^(?P<base>.+?)(?:-v\d+)?@(?P<version>[a-z0-9.-]+)$")
+_VERTEX_UNDATED = frozenset({"default", "latest"})
 _DATED = re.compile(r"^(?P<stem>.+)-(?P<date>20\d{6})$")
 
 
@@ -42,11 +52,18 @@ def normalize_model_id(name: str) -> str:
     """The provider-neutral, lower-case form of ``name`` (no Bedrock/Vertex/ARN decoration).
 
     Edge cases: a Vertex ``@default``/``@latest`` version is dropped; a Vertex ``-vN@DATE``
-    becomes ``-DATE``; Bedrock ``-vN:M`` version suffixes are dropped.
+    becomes ``-DATE``; any other Vertex version is kept (so it matches nothing); Bedrock
+    ``-vN:M`` version suffixes are dropped; only the bracket suffixes in
+    :data:`CONTEXT_SUFFIXES` are dropped.
     """
+    return _parse(name)[0]
+
+
+def _parse(name: str) -> tuple[str, bool]:
+    """``(normalized key, True when its -DATE came from a Vertex @DATE)``."""
     s = name.strip().lower()
-    while _BRACKET.search(s):
-        s = _BRACKET.sub("", s).strip()
+    while (m := _BRACKET.search(s)) and m.group(0).strip() in CONTEXT_SUFFIXES:
+        s = s[: m.start()].strip()
     if "/" in s:  # ARN (…:inference-profile/us.anthropic.claude-…) or provider/model
         s = s.rsplit("/", 1)[1]
     idx = s.find("anthropic.")
@@ -56,17 +73,15 @@ def normalize_model_id(name: str) -> str:
     m = _VERTEX.match(s)
     if m:
         version = m.group("version")
-        s = m.group("base") + (f"-{version}" if re.fullmatch(r"20\d{6}", version) else "")
-    return s
+        if version in _VERTEX_UNDATED:
+            return m.group("base"), False
+        if re.fullmatch(r"20\d{6}", version):
+            return f"{m.group('base')}-{version}", True
+    return s, False
 
 
-def _candidates(catalog: Catalog, key: str) -> list[str]:
-    names = catalog.names
-    if key in names:
-        return [names[key]]
-    dated = _DATED.match(key)
-    if dated and dated.group("stem") in names:
-        return [names[dated.group("stem")]]
+def _stems(catalog: Catalog) -> dict[str, list[str]]:
+    """Undated stem -> the dated canonical ids carrying it (``claude-sonnet-4`` -> ...)."""
     stems: dict[str, list[str]] | None = catalog.cache.get("stems")
     if stems is None:
         stems = {}
@@ -75,7 +90,39 @@ def _candidates(catalog: Catalog, key: str) -> list[str]:
             if m:
                 stems.setdefault(m.group("stem"), []).append(model_id)
         catalog.cache["stems"] = stems
-    return sorted(stems.get(key, []))
+    return stems
+
+
+def _undated(catalog: Catalog, key: str) -> list[str]:
+    """Models an undated ``key`` names: an id or alias, else the dated ids of that stem."""
+    if key in catalog.names:
+        return [catalog.names[key]]
+    return sorted(_stems(catalog).get(key, []))
+
+
+def _candidates(catalog: Catalog, key: str, vertex: bool) -> tuple[list[str], list[str]]:
+    """``(matches, models to suggest first)`` for a normalized ``key``.
+
+    A ``-YYYYMMDD`` key matches only as an exact id or alias (the model's own snapshot date);
+    from a Vertex ``@YYYYMMDD`` it also matches an undated model released that day.
+    """
+    if key in catalog.names:
+        return [catalog.names[key]], []
+    dated = _DATED.match(key)
+    if dated is None:
+        return _undated(catalog, key), []
+    owners = _undated(catalog, dated.group("stem"))
+    if vertex:
+        day = dated.group("date")
+        found = [
+            mid
+            for mid in owners
+            if catalog.models[mid].released.strftime("%Y%m%d") == day
+            and _DATED.match(mid.lower()) is None
+        ]
+        if found:
+            return found, []
+    return [], owners
 
 
 def resolve_model(catalog: Catalog, name: str) -> ModelSpec:
@@ -89,10 +136,11 @@ def resolve_model(catalog: Catalog, name: str) -> ModelSpec:
     if hit is not None:
         assert isinstance(hit, ModelSpec)
         return hit
-    key = normalize_model_id(name)
-    found = _candidates(catalog, key)
+    key, vertex = _parse(name)
+    found, near = _candidates(catalog, key, vertex)
     if len(found) != 1:
-        raise UnknownModelError(name, found or suggest(catalog, key))
+        close = [m for m in suggest(catalog, key) if m not in near]
+        raise UnknownModelError(name, found or (near + close)[:3])
     spec = catalog.models[found[0]]
     catalog.cache[memo_key] = spec
     return spec
