@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import pytest
@@ -172,3 +173,27 @@ def test_loose_tolerates_missing_nested_keys_strict_does_not() -> None:
     assert u.to_dict()["server_tool_use"] == {"web_search_requests": 3}
     with pytest.raises(UsageError, match=r"server_tool_use\.web_fetch_requests"):
         tt.usage_from(data, strict=True)
+
+
+def test_sdk_objects_with_unknown_values_are_read_quietly() -> None:
+    sdk = beta.BetaUsage.construct(
+        input_tokens=1,
+        output_tokens=2,
+        service_tier="tier_from_the_future",
+        iterations=[{"type": "future_kind", "input_tokens": 3}],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a pydantic serializer warning fails the test
+        got = tt.usage_from(sdk)
+        message = anthropic_types.Message.construct(
+            id="m", type="message", role="assistant", content=[], model="x", usage=sdk
+        )
+        via_message = tt.usage_from(message)
+    expected = {
+        "input_tokens": 1,
+        "iterations": [{"input_tokens": 3, "type": "future_kind"}],
+        "output_tokens": 2,
+        "service_tier": "tier_from_the_future",
+    }
+    assert got.to_dict(warnings=False) == expected
+    assert via_message.to_dict(warnings=False) == expected

@@ -107,6 +107,46 @@ def test_context_window_skips_compaction_and_unknown_kinds() -> None:
     assert tt.last_context_window(only_compaction) is None
 
 
+def _window(*entries: dict[str, Any]) -> int | None:
+    return tt.last_context_window(
+        tt.BetaUsage.loose({"input_tokens": 1, "output_tokens": 1, "iterations": list(entries)})
+    )
+
+
+def _fallback(input_tokens: int, **kw: Any) -> dict[str, Any]:
+    return _it("fallback_message", input_tokens, model="claude-opus-4-8", **kw)
+
+
+def test_context_window_reads_fallback_message_entries() -> None:
+    # a fallback_message entry is the terminal entry of a fallback-served turn, sent in place
+    # of "message": it is the conversation's window
+    assert _window(_it("message", 100), _fallback(5000)) == 5000
+    assert _window(_fallback(5000)) == 5000
+    assert _window(_fallback(5000, cache_read_input_tokens=7, cache_creation_input_tokens=3)) == (
+        5000 + 7 + 3
+    )
+    assert _window(_fallback(5000), _it("message", 100)) == 100  # the later one wins
+    assert _window(_it("message", 100), _fallback(5000), _it("compaction", 9)) == 5000
+    advisor = _it("advisor_message", 777, model="claude-opus-4-8")
+    assert _window(_it("message", 100), advisor) == 100  # a side inference, not the window
+    assert _window(advisor) is None
+    assert _window({"type": ["not", "hashable"], "input_tokens": 5}) is None  # loose junk
+
+
+KINDS = st.sampled_from(["message", "fallback_message", "compaction", "advisor_message", "new"])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(KINDS, st.integers(0, 10**6)), min_size=1, max_size=6))
+def test_context_window_is_the_last_conversation_entry(entries: list[tuple[str, int]]) -> None:
+    built = [_it(kind, n, model="claude-opus-4-8") for kind, n in entries]
+    conversation = [n for kind, n in entries if kind in ("message", "fallback_message")]
+    assert _window(*built) == (conversation[-1] if conversation else None)
+    assert tt.context_sizes(
+        tt.BetaUsage.loose({"input_tokens": 0, "output_tokens": 0, "iterations": built})
+    ) == [n for _, n in entries]
+
+
 def test_bad_counts_raise() -> None:
     bad = tt.Usage.construct(input_tokens=-1, output_tokens=True)
     with pytest.raises(TokenCountError, match="input_tokens"):

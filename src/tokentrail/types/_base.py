@@ -30,7 +30,7 @@ from pydantic import ConfigDict, TypeAdapter
 from pydantic_core import PydanticUndefined
 from typing_extensions import Self
 
-__all__ = ["BaseModel", "UnionDiscriminator", "construct_value"]
+__all__ = ["BaseModel", "UnionDiscriminator", "construct_value", "dump_object"]
 
 
 class UnionDiscriminator:
@@ -104,7 +104,16 @@ class BaseModel(pydantic.BaseModel):
 
     @classmethod
     def construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
-        """Build without validation (the SDK's loose semantics; see the module docstring)."""
+        """Build without validation (the SDK's loose semantics; see the module docstring).
+
+        A payload key named ``_fields_set`` lands in that keyword, as in the SDK (whose
+        ``construct`` then fails on anything but a set or ``None``); :meth:`loose` keeps it as
+        data.
+        """
+        return cls._build(_fields_set, values)
+
+    @classmethod
+    def _build(cls, _fields_set: set[str] | None, values: Mapping[str, Any]) -> Self:
         model = cls.__new__(cls)
         fields_set: set[str] = set() if _fields_set is None else _fields_set
         field_values: dict[str, object] = {}
@@ -137,9 +146,35 @@ class BaseModel(pydantic.BaseModel):
 
     @classmethod
     def loose(cls, data: Mapping[str, object]) -> Self:
-        """Loose parse of a mapping: ``cls.construct(**data)`` without the keyword dance."""
-        values: dict[str, Any] = dict(data)
-        return cls.construct(None, **values)
+        """Loose parse of a mapping: ``cls.construct(**data)`` without the keyword dance.
+
+        Every key that is not a field is kept as an extra key, ``"_fields_set"`` included:
+        ``construct(**data)`` would take it as its keyword argument (the SDK's then crashes,
+        or drops a ``null``). Nested mappings are built exactly as the SDK builds them (see
+        :func:`construct_value`). A non-string key raises ``TypeError``, as in the SDK (and
+        pydantic could not serialise it).
+        """
+        if not all(isinstance(key, str) for key in data):
+            raise TypeError("keywords must be strings")
+        return cls._build(None, data)
+
+
+def dump_object(obj: object) -> object:
+    """An SDK-like object as a dict, by duck typing; ``None`` if it has no dump method.
+
+    ``obj.to_dict()`` when it has one, else ``obj.model_dump(exclude_unset=True)``; both
+    called with ``warnings=False`` (a loosely built SDK object may hold values its field types
+    do not expect, and pydantic would print a warning to stderr), or without it for a dump
+    method that does not take the keyword.
+    """
+    for method, kwargs in (("to_dict", {}), ("model_dump", {"exclude_unset": True})):
+        dump = getattr(obj, method, None)
+        if callable(dump):
+            try:
+                return dump(warnings=False, **kwargs)
+            except TypeError:
+                return dump(**kwargs)
+    return None
 
 
 def _default_of(field: pydantic.fields.FieldInfo) -> object:
@@ -184,6 +219,11 @@ def construct_value(value: object, type_: Any, *, metadata: tuple[object, ...] =
     discriminator names a variant builds that variant; failing that the first variant that
     does not raise wins. Models are built with ``construct``; lists and dicts element-wise;
     a value that does not fit is returned as is (an unknown Literal string stays a string).
+
+    Nested models are built with ``construct(**value)`` like the SDK's, quirks included: a
+    key named ``_fields_set`` is taken as that keyword (``null`` is dropped; anything but a
+    set fails), and a failure (that one, a non-string key) inside a union makes it move on to
+    the next variant — for ``Optional[Model]``, the raw mapping is kept.
     """
     if typing.get_origin(type_) is Annotated and not metadata:
         args = typing.get_args(type_)

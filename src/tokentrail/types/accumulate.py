@@ -13,9 +13,23 @@ recognised by duck typing). Only two kinds matter:
   else is touched (``cache_creation``, ``service_tier``, ``speed``, ``inference_geo`` keep their
   ``message_start`` values). ``stop_reason`` is set from the delta every time, even to ``None``.
 
-Every other event type is ignored. A ``message_delta`` before any ``message_start`` raises
-:class:`tokentrail.errors.UsageError` (the SDK raises too). Each event's usage is validated
-strictly when it can be, else built loosely, like the SDK's handling of events.
+Every other event type is ignored. Errors (:class:`tokentrail.errors.UsageError`, naming the
+event by its 1-based position in what was fed): a ``message_delta`` before any
+``message_start``, a ``message_start`` without a ``message.usage`` object, a ``message_delta``
+whose ``usage`` is missing or not an object (the SDK raises ``AttributeError`` on the last
+two; silently dropping the delta would lose its output count).
+
+Validation, like the SDK where it can be:
+
+* **SDK event objects** are taken as the SDK built them (no re-validation), so the result is
+  the SDK's own, value for value.
+* **dict events**: the event's ``usage`` is validated strictly (pydantic lax mode: ``"5"`` and
+  ``5.0`` become ``5``) and built loosely when that fails. The SDK validates the *whole* event
+  instead, so when the usage is valid but another part of the event is not (an unknown
+  ``stop_reason``, a malformed ``container``), the SDK keeps the usage's values as sent
+  (``"5"``, ``1.0``) where tokentrail holds the coerced ``int``. Only such non-``int`` wire
+  values differ, and only in their Python type; integer counts (all the API sends) are
+  identical either way.
 """
 
 from __future__ import annotations
@@ -26,7 +40,7 @@ from typing import Any
 import pydantic
 
 from tokentrail.errors import UsageError
-from tokentrail.types._base import BaseModel
+from tokentrail.types._base import BaseModel, dump_object
 from tokentrail.types.beta import BetaMessageDeltaUsage, BetaUsage
 from tokentrail.types.usage import MessageDeltaUsage, Usage
 
@@ -42,23 +56,26 @@ _OVERWRITE_IF_SET = (
 _BETA_OVERWRITE_IF_SET = ("iterations", "fallback_credit")
 
 
-def _strict_or_loose(cls: type[BaseModel], data: Mapping[str, Any]) -> BaseModel:
-    try:
-        return cls.model_validate(data)
-    except pydantic.ValidationError:
-        return cls.loose(data)
+def _build(cls: type[BaseModel], data: Mapping[str, Any], *, validate: bool) -> BaseModel:
+    """Strict when ``validate`` and the data validates, else loose."""
+    if validate:
+        try:
+            return cls.model_validate(data)
+        except pydantic.ValidationError:
+            pass
+    return cls.loose(data)
 
 
 def _event_dict(event: object) -> tuple[dict[str, Any], bool | None]:
-    """The event as a dict, plus ``True``/``False`` when an SDK class says beta/GA."""
+    """The event as a dict, plus ``True``/``False`` when an SDK class says beta/GA.
+
+    The flag is ``None`` for a mapping (a decoded SSE event).
+    """
     if isinstance(event, Mapping):
         return dict(event), None
-    for method, kwargs in (("to_dict", {}), ("model_dump", {"exclude_unset": True})):
-        dump = getattr(event, method, None)
-        if callable(dump):
-            data = dump(**kwargs)
-            if isinstance(data, Mapping):
-                return dict(data), type(event).__name__.startswith("Beta")
+    data = dump_object(event)
+    if isinstance(data, Mapping):
+        return dict(data), type(event).__name__.startswith("Beta")
     raise UsageError(f"cannot read a stream event from a {type(event).__name__}")
 
 
@@ -81,6 +98,7 @@ class UsageAccumulator:
         """``message.model`` from ``message_start``, as reported."""
         self.stop_reason: str | None = None
         """Latest ``stop_reason`` (from ``message_start``, then each ``message_delta``)."""
+        self._fed = 0
 
     @property
     def started(self) -> bool:
@@ -93,7 +111,8 @@ class UsageAccumulator:
         return self._usage
 
     def feed(self, event: object) -> None:
-        """Apply one stream event (dict or SDK event object)."""
+        """Apply one stream event (dict or SDK event object); see the module docstring."""
+        self._fed += 1
         data, is_beta = _event_dict(event)
         kind = data.get("type")
         if kind == "message_start":
@@ -101,8 +120,10 @@ class UsageAccumulator:
                 self._start(data, is_beta)
         elif kind == "message_delta":
             if self._usage is None:
-                raise UsageError('stream event "message_delta" arrived before "message_start"')
-            self._delta(data)
+                raise UsageError(
+                    f'stream event #{self._fed} "message_delta" arrived before "message_start"'
+                )
+            self._delta(data, validate=is_beta is None)
 
     def feed_all(self, events: Iterable[object]) -> UsageAccumulator:
         """Apply every event in order; returns ``self`` for chaining."""
@@ -111,30 +132,33 @@ class UsageAccumulator:
         return self
 
     def _start(self, data: Mapping[str, Any], is_beta: bool | None) -> None:
+        where = f'stream event #{self._fed} "message_start"'
         message = data.get("message")
         if not isinstance(message, Mapping):
-            raise UsageError('"message_start" event without a message object')
+            raise UsageError(f"{where} has no message object")
         raw = message.get("usage")
         if not isinstance(raw, Mapping):
-            raise UsageError('"message_start" event without message.usage')
+            raise UsageError(f"{where} has no message.usage object (got {raw!r})")
         if self._beta_choice is not None:
             self._beta = self._beta_choice
         elif is_beta is not None:
             self._beta = is_beta
         cls: type[Usage] | type[BetaUsage] = BetaUsage if self._beta else Usage
-        first = _strict_or_loose(cls, raw)
-        self._usage = cls.loose(first.to_dict())
+        first = _build(cls, raw, validate=is_beta is None)
+        self._usage = cls.loose(first.to_dict(warnings=False))
         self.message_id = _str_or_none(message.get("id"))
         self.model = _str_or_none(message.get("model"))
         self.stop_reason = _str_or_none(message.get("stop_reason"))
 
-    def _delta(self, data: Mapping[str, Any]) -> None:
+    def _delta(self, data: Mapping[str, Any], *, validate: bool) -> None:
         usage = self._usage
         assert usage is not None
         raw = data.get("usage")
-        raw_map: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        if not isinstance(raw, Mapping):
+            what = "has no usage" if raw is None else f"has a usage that is not an object: {raw!r}"
+            raise UsageError(f'stream event #{self._fed} "message_delta" {what}')
         cls = BetaMessageDeltaUsage if self._beta else MessageDeltaUsage
-        delta_usage = _strict_or_loose(cls, raw_map)
+        delta_usage = _build(cls, raw, validate=validate)
         delta = data.get("delta")
         stop = delta.get("stop_reason") if isinstance(delta, Mapping) else None
         self.stop_reason = _str_or_none(stop)

@@ -30,7 +30,7 @@ from typing import Any
 import pydantic
 
 from tokentrail.errors import TokenCountError, UsageError
-from tokentrail.types._base import BaseModel
+from tokentrail.types._base import BaseModel, dump_object
 from tokentrail.types.beta import BetaUsage
 from tokentrail.types.counts import count_of
 from tokentrail.types.usage import Usage
@@ -92,14 +92,9 @@ def _classify(x: object, depth: int = 0) -> tuple[type[Usage] | type[BetaUsage],
         return BetaUsage, dict(x)
     if not hasattr(x, "input_tokens") and hasattr(x, "usage"):
         return _classify(x.usage, depth + 1)
-    dump = getattr(x, "to_dict", None)
-    if callable(dump):
-        data = dump()
-    else:
-        dump = getattr(x, "model_dump", None)
-        if not callable(dump):
-            raise UsageError(f"cannot read a usage from a {type(x).__name__}")
-        data = dump(exclude_unset=True)
+    if not callable(getattr(x, "to_dict", None)) and not callable(getattr(x, "model_dump", None)):
+        raise UsageError(f"cannot read a usage from a {type(x).__name__}")
+    data = dump_object(x)  # quietly: no pydantic warnings for unknown kinds / Literal values
     if not isinstance(data, Mapping):
         raise UsageError(f"{type(x).__name__} did not dump to a mapping")
     cls: type[Usage] | type[BetaUsage] = Usage if type(x).__name__ == "Usage" else BetaUsage

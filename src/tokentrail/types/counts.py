@@ -37,6 +37,7 @@ from tokentrail.types.usage import (
 )
 
 __all__ = [
+    "CONVERSATION_ITERATION_KINDS",
     "Counted",
     "TokenCounts",
     "add_usage",
@@ -194,18 +195,31 @@ def context_sizes(u: Counted) -> list[int]:
     return [context_size(_as_counted(it, i)) for i, it in enumerate(items)]
 
 
+CONVERSATION_ITERATION_KINDS = frozenset({"message", "fallback_message"})
+"""Iteration kinds whose input is the conversation's context window.
+
+``message`` is an ordinary sampling call; ``fallback_message`` is the terminal entry of a turn
+served by the fallback model, sent *in place of* ``message`` (the SDK's docstring). Not
+``compaction`` (the compaction call's own usage), not ``advisor_message`` (a side inference
+with its own prompt), not unknown kinds.
+"""
+
+
 def last_context_window(u: Counted) -> int | None:
     """Context window size at the end of the request, in tokens.
 
-    Taken from the last ``message`` iteration (never from a ``compaction`` entry, whose counts
-    are the compaction call's own usage). Without iterations, the top-level total input. With
-    iterations but no ``message`` entry, ``None``.
+    Taken from the last conversation iteration — a ``message`` or ``fallback_message`` entry
+    (:data:`CONVERSATION_ITERATION_KINDS`), whichever comes last — never from a ``compaction``
+    entry (the compaction call's own usage), an ``advisor_message`` entry or an unknown kind.
+    Without iterations (absent or empty), the top-level total input. With iterations but no
+    conversation entry, ``None``.
     """
     items = _iterations(u)
     if not items:
         return context_size(u)
     for i in range(len(items) - 1, -1, -1):
-        if getattr(items[i], "type", None) == "message":
+        kind = getattr(items[i], "type", None)
+        if isinstance(kind, str) and kind in CONVERSATION_ITERATION_KINDS:
             return context_size(_as_counted(items[i], i))
     return None
 
