@@ -1,18 +1,22 @@
 """Regenerate the README's command reference from real runs on a generated log tree.
 
     python scripts/readme_commands.py          # rewrite README.md between the markers
-    python scripts/readme_commands.py --check  # exit 1 if a command is undocumented
+    python scripts/readme_commands.py --check  # exit 1 (and print a diff) if it would change
 
 It runs the shared generator (``../shared/tools/gen_claude_logs.py``, as a program) into a
 temporary folder, points ``CLAUDE_CONFIG_DIR`` and ``TOKENTRAIL_LEDGER`` there (never at
 your own logs or ledger), runs each command with ``TZ=UTC`` and ``COLUMNS=100``, and pastes
-the output between ``<!-- commands:start -->`` and ``<!-- commands:end -->``.
+the output between ``<!-- commands:start -->`` and ``<!-- commands:end -->``. ``--check``
+renders the same way and compares with the README, ignoring :data:`VOLATILE` values (wall
+clock timings), so a change of any command's output is caught (about 10 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,11 +30,21 @@ GEN = Path(
     )
 )
 START, END = "<!-- commands:start -->", "<!-- commands:end -->"
+#: Values that differ from run to run, blanked before ``--check`` compares.
+VOLATILE = [re.compile(r'("seconds": )[0-9.]+')]
 
 # (command line shown, what it answers); output is pasted unless marked with help=True.
 EXAMPLES: list[tuple[str, str, bool]] = [
     ("tokentrail ingest PATH --json", "Read explicit folders or .jsonl files into the ledger "
-     "(only new bytes of known files; exit 1 when bad lines were skipped).", False),
+     "(only new bytes of known files; exit 1 when bad lines were skipped).\n"
+     "Copies of one response count once: keyed by `message.id` + `requestId`, a copy logged\n"
+     "without `requestId` merges with the one that has it, the best copy wins (finished, then\n"
+     "larger output), and among equal copies the earliest (so a resumed session's copy goes to\n"
+     "the original session), whatever order files arrive in. With `usage.iterations` the token\n"
+     "columns are what is billed: the sum over the iterations, compaction included. A count "
+     "above\n10^9 is a bad line; a file rewritten in place (checked at its start and before the "
+     "resume\npoint) is read again; file names that are not UTF-8 are stored with `\\xNN` "
+     "escapes.", False),
     ("tokentrail", "Ingest the default Claude Code logs, then the daily report.", False),
     ("tokentrail problems", "Log lines skipped as malformed, with file, line and field.", False),
     ("tokentrail daily --since 20260110 --until 20260118", "Usage and cost per day.", False),
@@ -112,7 +126,7 @@ def render() -> str:
             "Every report command (`daily`, `weekly`, `monthly`, `session`, `project`, `model`,",
             "`agent`, `branch`, `blocks`) takes the same options: `--json`, `--csv`,",
             "`--parquet FILE` (needs `pip install 'tokentrail[parquet]'`), `--breakdown`,",
-            "`--since/--until` (YYYYMMDD or ISO), `--project`, `--model`, `--timezone`,",
+            "`--since/--until` (YYYYMMDD or YYYY-MM-DD), `--project`, `--model`, `--timezone`,",
             "`--order asc|desc`, `--no-ingest`, `--ledger PATH`, `--quiet`. Outputs below are",
             "real, from `python scripts/readme_commands.py` on a generated 6 MB log tree.",
             "",
@@ -126,18 +140,48 @@ def render() -> str:
     return "\n".join(parts)
 
 
+def normalize(text: str) -> str:
+    """``text`` with every :data:`VOLATILE` value replaced by ``…``."""
+    for pattern in VOLATILE:
+        text = pattern.sub(r"\1…", text)
+    return text
+
+
+def check(current: str, fresh: str) -> list[str]:
+    """Unified diff lines from the README's section to a fresh render (empty: up to date)."""
+    return list(
+        difflib.unified_diff(
+            normalize(current).splitlines(),
+            normalize(fresh).splitlines(),
+            "README.md (commands section)",
+            "fresh render",
+            lineterm="",
+        )
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="only check the markers exist")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 and print a diff when the README's section differs from a fresh render",
+    )
     args = ap.parse_args()
     text = README.read_text(encoding="utf-8")
     if START not in text or END not in text:
         print("README.md lacks the command markers", file=sys.stderr)
         return 1
-    if args.check:
-        return 0
     head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
+    section, tail = rest.split(END, 1)
+    if args.check:
+        diff = check(START + section + END, render())
+        if diff:
+            print("\n".join(diff))
+            print("README.md is out of date: run python scripts/readme_commands.py",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+        return 0
     README.write_text(head + render() + tail, encoding="utf-8")
     return 0
 

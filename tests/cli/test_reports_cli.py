@@ -27,6 +27,7 @@ def test_bare_tokentrail_without_logs_explains_and_exits_0(tmp_path: Path) -> No
     assert "CLAUDE_CONFIG_DIR" in r.stdout
     assert "tokentrail ingest PATH" in r.stdout
     assert r.stderr == ""
+    assert not Path(env["TOKENTRAIL_LEDGER"]).exists()  # looking never creates a ledger
     env.pop("CLAUDE_CONFIG_DIR")
     r = run_cli([], env)
     assert r.returncode == 0
@@ -43,6 +44,40 @@ def test_bare_tokentrail_ingests_then_prints_daily(tmp_path: Path) -> None:
         assert day in r.stdout
     again = run_cli(["daily", "--json", "--no-ingest"], env)
     assert len(json.loads(again.stdout)["daily"]) == len(expected["days"])
+
+
+def test_bare_tokentrail_shows_stored_history_when_the_logs_are_gone(tmp_path: Path) -> None:
+    # the default folders are empty (Claude Code's cleanup ran) but the ledger kept history
+    expected = gen_tree(tmp_path / "tree", seed=23)
+    env = make_env(tmp_path, None)
+    assert run_cli(["ingest", "-q", str(tmp_path / "tree")], env).returncode in (0, 1)
+    r = run_cli([], {**env, "COLUMNS": "160"})
+    assert r.returncode == 0, r.stderr
+    assert "No Claude Code logs found" not in r.stdout
+    assert "Daily usage" in r.stdout
+    for day in expected["days"]:
+        assert day in r.stdout
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "no Claude Code logs in the default folders" in r.stderr
+
+
+def test_new_bad_lines_found_by_a_report_are_noted_once(tmp_path: Path) -> None:
+    gen_tree(tmp_path / "tree", seed=24, malformed_rate="0.05")
+    env = make_env(tmp_path, tmp_path / "tree")
+    quiet = run_cli(["daily", "--json", "--quiet"], env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    problems = run_cli(["problems", "--json"], env)
+    n = len(json.loads(problems.stdout)["problems"])
+    assert n > 0
+    (tmp_path / "ledger.sqlite3").unlink()
+    r = run_cli(["daily", "--json"], env)
+    assert r.returncode == 0  # bad lines never change a report's exit code
+    assert r.stderr.strip() == (
+        f"note: {n} new problem lines in the logs were skipped; see `tokentrail problems`"
+    )
+    again = run_cli(["daily", "--json"], env)
+    assert again.stderr == ""  # already known: no note
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +100,9 @@ def test_user_errors_are_one_line_exit_2(ingested: tuple[Path, dict[str, str]]) 
     tmp, env = ingested
     assert "--since" in _one_line_error(run_cli(["daily", "--since", "2026-13-01"], env))
     assert "--until" in _one_line_error(run_cli(["weekly", "--until", "soon"], env))
+    # an instant is not cut to its date (it is another day boundary in most zones)
+    err = _one_line_error(run_cli(["daily", "--since", "2025-11-01T00:00:00Z", "-z", "UTC"], env))
+    assert "time of day" in err
     assert "after" in _one_line_error(
         run_cli(["monthly", "--since", "20260301", "--until", "20260201"], env)
     )
@@ -90,13 +128,26 @@ def test_unreadable_path_is_a_user_error(tmp_path: Path) -> None:
         d.chmod(0o700)
 
 
-def test_locked_ledger_is_a_user_error(ingested: tuple[Path, dict[str, str]]) -> None:
-    _, env = ingested
+def test_locked_ledger_is_a_user_error(tmp_path: Path) -> None:
+    gen_tree(tmp_path / "tree", seed=25, size="100KB")
+    env = make_env(tmp_path, tmp_path / "tree")
+    assert run_cli(["ingest", "-q"], env).returncode in (0, 1)
+    # a new transcript: the next report has something to write
+    new = tmp_path / "tree" / "projects" / "-new" / "s.jsonl"
+    new.parent.mkdir(parents=True)
+    line = {"type": "assistant", "sessionId": "s-new", "timestamp": "2026-01-02T10:00:00Z",
+            "cwd": "/new", "message": {"id": "msg_new", "model": "claude-sonnet-4-5-20250929",
+            "usage": {"input_tokens": 1, "output_tokens": 1}}}  # fmt: skip
+    new.write_text(json.dumps(line) + "\n")
     db = sqlite3.connect(env["TOKENTRAIL_LEDGER"], isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
     try:
-        r = run_cli(["daily", "--no-ingest"], {**env, "TOKENTRAIL_LOCK_TIMEOUT": "0.3"})
-        assert "locked" in _one_line_error(r)
+        fast = {**env, "TOKENTRAIL_LOCK_TIMEOUT": "0.3"}
+        # a report that ingests needs the write lock: one line, exit 2, after the timeout
+        assert "locked" in _one_line_error(run_cli(["daily"], fast))
+        # a --no-ingest report only reads: a writer elsewhere does not block it
+        r = run_cli(["daily", "--no-ingest", "--json"], fast)
+        assert r.returncode == 0, r.stderr
     finally:
         db.execute("ROLLBACK")
         db.close()
@@ -178,6 +229,14 @@ def test_doctor_statusline_completion_version(ingested: tuple[Path, dict[str, st
     assert "cleanupPeriodDays" not in run_cli(["doctor"], env).stdout
     (tmp / "tree" / "settings.json").write_text('{"cleanupPeriodDays": 7}')
     assert "cleanupPeriodDays is 7" in run_cli(["doctor"], env).stdout
+    (tmp / "tree" / "settings.json").write_text('{"cleanupPeriodDays": "10"}')
+    assert "cleanupPeriodDays is 10:" in run_cli(["doctor"], env).stdout  # a numeric string
+    (tmp / "tree" / "settings.json").write_text('{"cleanupPeriodDays": "99999"}')
+    assert "cleanupPeriodDays" not in run_cli(["doctor"], env).stdout
+    (tmp / "tree" / "settings.json").write_text('{"cleanupPeriodDays": "soon\\u001b[2J"}')
+    out = run_cli(["doctor"], env).stdout
+    assert 'cleanupPeriodDays is "soon\\u001b[2J", not a whole number of days' in out
+    (tmp / "tree" / "settings.json").write_text('{"cleanupPeriodDays": 7}')
     s = run_cli(["statusline"], env)
     assert s.returncode == 0, s.stderr
     assert s.stdout.startswith("today $")

@@ -1,16 +1,21 @@
 """Bare ``tokentrail``: ingest the default Claude Code sources, then the daily report.
 
-On a machine with no Claude Code logs it prints where it looked and how to point it
-elsewhere, and exits 0 (nothing is wrong: there is simply nothing to report yet).
+When the default log folders hold no transcript (none yet, or Claude Code's cleanup
+deleted them), the ledger may still hold history: then the daily report is printed from
+it, with a one-line note on stderr. Only when the ledger is empty (or absent) too does
+it print where it looked and how to point it elsewhere, and exit 0 (nothing is wrong:
+there is simply nothing to report yet).
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 import click
 
 from tokentrail.ingest.discover import claude_roots, discover_claude_files
 
-__all__ = ["default_run", "no_logs_message"]
+__all__ = ["default_run", "ledger_has_records", "no_logs_message"]
 
 
 def no_logs_message() -> str:
@@ -26,11 +31,37 @@ def no_logs_message() -> str:
     )
 
 
+def ledger_has_records() -> bool:
+    """Whether the default ledger (``$TOKENTRAIL_LEDGER`` or the platform data dir) exists
+    and holds at least one record. Read-only: never creates the ledger file."""
+    from tokentrail.ledger import resolve_ledger_path
+    from tokentrail.reports.statusline import open_readonly
+
+    try:
+        db = open_readonly(resolve_ledger_path())
+        if db is None:
+            return False
+        try:
+            return db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False  # not a ledger (or not readable): the daily report would say so
+
+
 def default_run(ctx: click.Context) -> None:
     """Run the daily report on the default sources, or explain that none exist."""
-    if not discover_claude_files(claude_roots()):
-        click.echo(no_logs_message())
-        return
     from tokentrail.cli.reports import daily_cmd
 
-    ctx.invoke(daily_cmd)
+    if discover_claude_files(claude_roots()):
+        ctx.invoke(daily_cmd)
+        return
+    if not ledger_has_records():
+        click.echo(no_logs_message())
+        return
+    ctx.invoke(daily_cmd, no_ingest=True)
+    click.echo(
+        "note: no Claude Code logs in the default folders (`tokentrail doctor` shows where "
+        "it looked); this is the history already stored in the ledger.",
+        err=True,
+    )

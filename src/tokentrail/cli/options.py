@@ -66,20 +66,37 @@ def parse_tz(name: str | None) -> tzinfo | None:
 
 
 def parse_date(value: str | None, opt: str) -> date | None:
-    """``YYYYMMDD``, ``YYYY-MM-DD`` or an ISO date-time (its date part) for ``opt``."""
+    """A calendar day for ``opt``: ``YYYYMMDD`` or ``YYYY-MM-DD``.
+
+    Report bounds are whole local days of ``--timezone`` (the rollups' grain), so a value
+    with a time of day or a UTC offset (``2025-11-01T00:00:00Z``) is rejected with a
+    :class:`~tokentrail.errors.UserInputError` rather than silently cut to its date: that
+    instant is a different day boundary in most zones.
+    """
     if value is None:
         return None
     v = value.strip()
-    try:
-        if len(v) == 8 and v.isdigit():
+    if len(v) == 8 and v.isdigit():
+        try:
             return date(int(v[:4]), int(v[4:6]), int(v[6:]))
-        if len(v) > 10:
-            return datetime.fromisoformat(v.replace("Z", "+00:00")).date()
-        return date.fromisoformat(v)
-    except ValueError as exc:
-        raise UserInputError(
-            f"{opt} {value!r} is not a date (YYYYMMDD, YYYY-MM-DD or ISO 8601)"
-        ) from exc
+        except ValueError:
+            pass
+    elif len(v) == 10:
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            pass
+    elif len(v) > 10 and v[10:11] in ("T", "t", " "):
+        try:
+            datetime.fromisoformat(v.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            raise UserInputError(
+                f"{opt} {value!r} has a time of day: give a date (YYYYMMDD or YYYY-MM-DD); "
+                "days are local to --timezone"
+            )
+    raise UserInputError(f"{opt} {value!r} is not a date (YYYYMMDD or YYYY-MM-DD)")
 
 
 @contextmanager
@@ -165,8 +182,12 @@ _BUNDLE = [
         help="Also write the report to FILE as Parquet (needs tokentrail[parquet]).",
     ),
     click.option("--breakdown", "-b", is_flag=True, help="Add one row per model under each row."),
-    click.option("--since", "-s", metavar="DATE", help="First day (YYYYMMDD or ISO), inclusive."),
-    click.option("--until", "-u", metavar="DATE", help="Last day (YYYYMMDD or ISO), inclusive."),
+    click.option(
+        "--since", "-s", metavar="DATE", help="First day (YYYYMMDD or YYYY-MM-DD), inclusive."
+    ),
+    click.option(
+        "--until", "-u", metavar="DATE", help="Last day (YYYYMMDD or YYYY-MM-DD), inclusive."
+    ),
     click.option("--project", "-p", metavar="NAME", help="Only this project (path or name)."),
     click.option(
         "--model",

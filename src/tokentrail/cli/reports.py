@@ -2,8 +2,10 @@
 ``model``, ``blocks``, ``agent``, ``branch``; all share one option bundle.
 
 Each ingests the default Claude Code sources first (``--no-ingest`` to skip; bad lines are
-counted, listed by ``tokentrail problems``, and do not change the exit code), then prints
-a table, ``--json``, ``--csv``, and/or writes ``--parquet FILE``.
+counted, listed by ``tokentrail problems``, and do not change the exit code: new ones are
+announced by one note line on stderr unless ``--quiet``), then prints a table, ``--json``,
+``--csv``, and/or writes ``--parquet FILE``. A ledger another process is writing is waited
+for :data:`REPORT_LOCK_TIMEOUT` seconds (``$TOKENTRAIL_LOCK_TIMEOUT``).
 """
 
 from __future__ import annotations
@@ -28,15 +30,25 @@ from tokentrail.reports import (
 )
 from tokentrail.reports.build import WEEKDAYS, sum_rows
 
-__all__ = ["make_report", "run_report"]
+__all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "run_report"]
+
+#: Seconds a report waits for a ledger another process holds (``ingest`` waits 60 s).
+REPORT_LOCK_TIMEOUT = 10.0
 
 
 def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
     """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report."""
-    with open_ledger(args.ledger_path, timeout=lock_timeout(10.0)) as ledger:
+    with open_ledger(args.ledger_path, timeout=lock_timeout(REPORT_LOCK_TIMEOUT)) as ledger:
         if not args.no_ingest:
             with progress_bar(_show_progress(args.quiet)) as cb:
-                ingest_claude_code(ledger, None, progress=cb)
+                summary = ingest_claude_code(ledger, None, progress=cb)
+            if summary.problems_new and not args.quiet:
+                n = summary.problems_new
+                click.echo(
+                    f"note: {n} new problem line{'s' if n != 1 else ''} in the logs were "
+                    "skipped; see `tokentrail problems`",
+                    err=True,
+                )
         filters: dict[str, object] = {
             "since": args.since.isoformat() if args.since else None,
             "until": args.until.isoformat() if args.until else None,

@@ -20,15 +20,38 @@ from tokentrail.errors import LedgerError, UserInputError
 __all__ = ["completion_cmd", "demo_cmd", "doctor_cmd", "statusline_cmd"]
 
 
-def _cleanup_days(root: Path) -> int | None:
-    """``cleanupPeriodDays`` from the settings.json beside a ``projects/`` root, if set."""
+def _cleanup_days(root: Path) -> int | str | None:
+    """``cleanupPeriodDays`` from the settings.json beside a ``projects/`` root.
+
+    An int when it is a whole number of days (a JSON number, or a string of digits such as
+    ``"10"``); None when it is not set (or there is no readable settings.json); otherwise
+    the raw value as text (``'soon'``), so doctor can say it is not usable.
+    """
     config = root.parent if root.name == "projects" else root
     try:
         data = json.loads((config / "settings.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    value = data.get("cleanupPeriodDays") if isinstance(data, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if not isinstance(data, dict) or "cleanupPeriodDays" not in data:
+        return None
+    value = data["cleanupPeriodDays"]
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    return _safe_json(value)
+
+
+def _safe_json(value: object) -> str:
+    """A short, terminal-safe rendering of a settings value."""
+    from tokentrail.reports.text import escape_controls
+
+    text = json.dumps(value, ensure_ascii=False)
+    return escape_controls(text if len(text) <= 40 else text[:37] + "...")
 
 
 @cli.command("doctor")
@@ -51,7 +74,12 @@ def doctor_cmd(ledger_path: str | None) -> None:
         click.echo(f"  {safe_text(root)}: {state}")
         if root.exists():
             days = _cleanup_days(root)
-            if days is None:
+            if isinstance(days, str):
+                warnings.append(
+                    f"cleanupPeriodDays is {days}, not a whole number of days: Claude Code may "
+                    "ignore it and delete logs after 30 days; ingest at least monthly"
+                )
+            elif days is None:
                 warnings.append(
                     f"{safe_text(root.parent if root.name == 'projects' else root)}: "
                     "cleanupPeriodDays not set, Claude Code deletes logs after 30 days; "

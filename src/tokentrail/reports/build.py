@@ -21,6 +21,7 @@ from tokentrail.ledger import AggregateQuery, AggregateRow, Totals
 from tokentrail.ledger.timeline import UsagePoint
 from tokentrail.reports.blocks import identify_blocks
 from tokentrail.reports.model import KINDS, Report, ReportRow
+from tokentrail.reports.text import escape_controls
 
 __all__ = [
     "WEEKDAYS",
@@ -89,7 +90,9 @@ def tz_name(tz: tzinfo | None) -> str:
 
 
 def resolve_project(source: ReportSource, name: str | None) -> str | None:
-    """The stored project matching ``name``: exact path, or unique last path component."""
+    """The stored project matching ``name``: exact path, or unique last path component.
+
+    Errors list the stored projects whole, with control characters escaped."""
     if name is None:
         return None
     projects = source.distinct("project")
@@ -100,9 +103,17 @@ def resolve_project(source: ReportSource, name: str | None) -> str | None:
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
-        raise UserInputError(f"project {name!r} is ambiguous: {', '.join(hits)}")
-    known = ", ".join(p.rstrip("/").rsplit("/", 1)[-1] for p in projects[:8]) or "none yet"
-    raise UserInputError(f"unknown project {name!r} (known: {known})")
+        raise UserInputError(f"project {name!r} is ambiguous: {_listing(hits)}")
+    raise UserInputError(f"unknown project {name!r} (known: {_listing(projects)})")
+
+
+def _listing(values: Sequence[str], limit: int = 8) -> str:
+    """Up to ``limit`` stored values, whole and terminal-safe (they come from logs)."""
+    if not values:
+        return "none yet"
+    shown = ", ".join(escape_controls(v) for v in values[:limit])
+    more = len(values) - limit
+    return shown + (f", and {more} more" if more > 0 else "")
 
 
 def resolve_models(source: ReportSource, names: Sequence[str]) -> tuple[str, ...]:

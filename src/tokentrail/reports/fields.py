@@ -9,13 +9,24 @@ request of the row is unpriced (never $0); ``cache_hit_ratio`` is a float in [0,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from tokentrail.ledger import Totals
-from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none, priced_models
+from tokentrail.reports.model import KINDS, Report, cache_hit_ratio, cost_or_none, priced_models
 
-__all__ = ["FIELD_NAMES", "INT_FIELDS", "extra_names", "flat_rows", "totals_fields", "usd_str"]
+__all__ = [
+    "COLUMN_TYPES",
+    "EXTRA_COLUMNS",
+    "FIELD_NAMES",
+    "INT_FIELDS",
+    "column_type",
+    "columns",
+    "flat_rows",
+    "totals_fields",
+    "usd_str",
+]
 
 #: Token and request counts (ints), in output order.
 INT_FIELDS = (
@@ -69,41 +80,88 @@ def _ratio(t: Totals) -> float | None:
     return None if r is None else round(r, 6)  # the same value in JSON, CSV and Parquet
 
 
-def extra_names(report: Report) -> list[str]:
-    """Kind-specific columns, in first-seen order over the rows."""
-    names: list[str] = []
-    for r in report.rows:
-        for k in r.extra:
-            if k not in names:
-                names.append(k)
-    return names
+#: Kind-specific columns, after the key, in output order. Every row of a report of that
+#: kind has all of them (``None`` / an empty cell where a value does not apply: an
+#: inactive block has no burn rate).
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "session": ("project", "first_activity", "last_activity"),
+    "blocks": (
+        "block_end",
+        "first_activity",
+        "last_activity",
+        "is_active",
+        "remaining_minutes",
+        "tokens_per_minute",
+        "cost_per_hour_usd",
+        "projected_total_tokens",
+        "projected_cost_usd",
+    ),
+}
+
+ColumnType = Literal["string", "int", "decimal", "float", "bool"]
+
+#: The type of every column but the key and the text columns (which are ``"string"``):
+#: what Parquet stores (int64, decimal128(38, 12) USD, float64, bool).
+COLUMN_TYPES: dict[str, ColumnType] = {
+    **dict.fromkeys(INT_FIELDS, "int"),
+    "cost_usd": "decimal",
+    "cache_hit_ratio": "float",
+    "is_active": "bool",
+    "remaining_minutes": "int",
+    "tokens_per_minute": "float",
+    "cost_per_hour_usd": "decimal",
+    "projected_total_tokens": "int",
+    "projected_cost_usd": "decimal",
+}
 
 
-def _row(
-    report: Report, row_type: str, key: str, model: str, t: Totals, extra: dict[str, Any]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"row_type": row_type, report.key_name: key}
-    for name in extra_names(report):
-        out[name] = extra.get(name)
-    out["model"] = model
-    out.update(totals_fields(t))
-    return out
+def columns(kind: str) -> list[str]:
+    """The flat columns of a ``kind`` report, the same whatever the data.
+
+    ``row_type``, the key (``date``, ``session_id``, ``model``...), the kind's
+    :data:`EXTRA_COLUMNS`, ``models`` (the models used, ``"a; b"``), ``model`` (the model
+    id of a breakdown row; absent from the ``model`` report, whose key it is), then
+    :data:`FIELD_NAMES`.
+    """
+    key = KINDS[kind][0]
+    per_model = [] if key == "model" else ["model"]
+    return ["row_type", key, *EXTRA_COLUMNS.get(kind, ()), "models", *per_model, *FIELD_NAMES]
+
+
+def column_type(name: str) -> ColumnType:
+    """The type of column ``name`` (:data:`COLUMN_TYPES`, else ``"string"``)."""
+    return COLUMN_TYPES.get(name, "string")
 
 
 def flat_rows(report: Report, breakdown: bool) -> list[dict[str, Any]]:
-    """One flat record per row (``row_type`` ``"row"``), per model of each row when
-    ``breakdown`` (``"model"``), and the totals (``"total"``). ``model`` holds the models
-    used (``"a; b"``) on aggregate rows and the model id on breakdown rows."""
+    """One flat record per row (``row_type`` ``"row"``), per model of each row and of the
+    totals when ``breakdown`` (``"model"``; not for the ``model`` report, one model per row
+    already), and the totals (``"total"``). Every record has exactly :func:`columns`
+    (``None`` where a value does not apply). ``models`` lists the models used
+    (``<synthetic>`` left out); ``model`` is the model id of a breakdown row."""
+    names = columns(report.kind)
+    key_name = report.key_name
+    breakdown = breakdown and key_name != "model"
     out: list[dict[str, Any]] = []
 
-    def add(kind: str, key: str, r: ReportRow | None, totals: Totals, models: Any) -> None:
-        extra = dict(r.extra) if r is not None else {}
-        out.append(_row(report, kind, key, "; ".join(priced_models(models)), totals, extra))
+    def record(kind: str, key: str, extra: Mapping[str, object], models: str, model: str | None,
+               t: Totals) -> dict[str, Any]:  # fmt: skip
+        rec: dict[str, Any] = dict.fromkeys(names)
+        rec.update({n: extra.get(n) for n in EXTRA_COLUMNS.get(report.kind, ())})
+        rec.update(row_type=kind, models=models, **totals_fields(t))
+        rec[key_name] = key
+        if key_name != "model":
+            rec["model"] = model
+        return rec
+
+    def add(kind: str, key: str, extra: Mapping[str, object], totals: Totals,
+            models: Mapping[str, Totals]) -> None:  # fmt: skip
+        out.append(record(kind, key, extra, "; ".join(priced_models(models)), None, totals))
         if breakdown:
             for m, t in sorted(models.items()):
-                out.append(_row(report, "model", key, m, t, extra))
+                out.append(record("model", key, extra, "; ".join(priced_models({m: t})), m, t))
 
     for r in report.rows:
-        add("row", r.key, r, r.totals, r.models)
-    add("total", "", None, report.totals, report.models)
+        add("row", r.key, r.extra, r.totals, r.models)
+    add("total", "", {}, report.totals, report.models)
     return out

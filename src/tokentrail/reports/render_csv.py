@@ -1,8 +1,10 @@
 """CSV rendering of a report, safe to open in a spreadsheet.
 
 One line per row, per model of each row with ``breakdown`` (``row_type`` ``model``) and a
-``total`` line; columns: ``row_type``, the key, kind-specific columns, ``model``, then
-:data:`tokentrail.reports.fields.FIELD_NAMES`. Money is an exact decimal string; an
+``total`` line; the columns are fixed per report kind
+(:func:`tokentrail.reports.fields.columns`: ``row_type``, the key, kind-specific columns,
+``models``, ``model``, then :data:`tokentrail.reports.fields.FIELD_NAMES`), whatever the
+data; a value that does not apply is an empty cell. Money is an exact decimal string; an
 unpriced cost is an empty cell. Any text cell starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return is prefixed with ``'`` (CSV formula injection: project paths,
 branch names and model ids come from untrusted logs). Numbers are written as numbers.
@@ -15,7 +17,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from tokentrail.reports.fields import flat_rows, usd_str
+from tokentrail.reports.fields import columns, flat_rows, usd_str
 from tokentrail.reports.model import Report
 
 __all__ = ["neutralize", "render_csv"]
@@ -47,7 +49,7 @@ def render_csv(report: Report, breakdown: bool = False) -> str:
     rows = flat_rows(report, breakdown)
     buf = io.StringIO()
     w = csv.writer(buf)
-    header = list(rows[0])
+    header = columns(report.kind)
     w.writerow(header)
     for r in rows:
         w.writerow([_cell(r.get(k)) for k in header])

@@ -12,7 +12,9 @@ Shape (``schema_version`` 1)::
 ``month``, ``session_id``, ``project``, ``model``, ``block_start``, ``agent`` or ``branch``.
 ``<fields>`` are :data:`tokentrail.reports.fields.FIELD_NAMES`: token counts as ints,
 ``cost_usd`` as an exact decimal string (``null`` when every request is unpriced),
-``cache_hit_ratio`` as a number or ``null``.
+``cache_hit_ratio`` as a number or ``null``. ``<extra>`` are the kind's
+:data:`tokentrail.reports.fields.EXTRA_COLUMNS`, on every row (``null`` where a value does
+not apply, e.g. the burn rate of an inactive block).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from tokentrail.reports.fields import totals_fields, usd_str
+from tokentrail.reports.fields import EXTRA_COLUMNS, totals_fields, usd_str
 from tokentrail.reports.model import SCHEMA_VERSION, Report, priced_models
 
 __all__ = ["render_json", "report_to_dict"]
@@ -45,7 +47,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     for r in report.rows:
         row: dict[str, Any] = {report.key_name: r.key, **_fields(r.totals)}
         row["models"] = priced_models(r.models)
-        row.update({k: _plain(v) for k, v in r.extra.items()})
+        row.update({k: _plain(r.extra.get(k)) for k in EXTRA_COLUMNS.get(report.kind, ())})
         row["model_breakdowns"] = [{"model": m, **_fields(t)} for m, t in sorted(r.models.items())]
         rows.append(row)
     return {

@@ -3,17 +3,22 @@
 * ``full`` (>= 140 columns): models, uncached input, output, 5-minute and 1-hour cache
   writes, cache reads, total, cache hit ratio and cost;
 * ``normal`` (>= 100): one cache-write column, no hit ratio;
-* ``compact`` (narrower): no models column, token counts abbreviated (``1.2M``).
+* ``compact`` (>= 80): no models column, token counts abbreviated (``1.2M``);
+* ``narrow`` (under 80): as compact without the cache write / read columns (their tokens
+  stay in Total), so the key column keeps room for a readable label.
 
-Cost is shown to the cent; ``*`` marks a cost that leaves unpriced requests out and
-``unpriced`` a row with no priced request (never $0). Text from logs (paths, branches,
-model ids) is escaped: no control characters, no rich markup. Colour follows rich's rules
-(none when stdout is not a terminal or ``NO_COLOR`` is set).
+Session rows are labelled with the shortest prefix of the session id (8 characters at
+least) that tells the report's sessions apart, the whole id in ``full``.
+
+Cost is shown to the cent (rounded half-up, as everywhere); ``*`` marks a cost that leaves
+unpriced requests out and ``unpriced`` a row with no priced request (never $0). Text
+from logs (paths, branches, model ids) is escaped: no control characters, no rich markup.
+Colour follows rich's rules (none when stdout is not a terminal or ``NO_COLOR`` is set).
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from rich.console import Console
@@ -22,20 +27,16 @@ from rich.table import Table
 
 from tokentrail.ledger import Totals
 from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none
+from tokentrail.reports.text import escape_controls, usd_cents
 
 __all__ = ["Mode", "mode_for_width", "render_table", "safe", "short_model"]
 
-Mode = Literal["full", "normal", "compact"]
-_CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)])
-_CENT = Decimal("0.01")
+Mode = Literal["full", "normal", "compact", "narrow"]
 
 
 def safe(text: object) -> str:
     """``text`` with control characters shown as ``\\xNN``, rich markup escaped."""
-    s = str(text)
-    if any(ord(c) in _CONTROL for c in s):
-        s = "".join(f"\\x{ord(c):02x}" if ord(c) in _CONTROL else c for c in s)
-    return escape(s)
+    return escape(escape_controls(text))
 
 
 def mode_for_width(width: int) -> Mode:
@@ -44,7 +45,9 @@ def mode_for_width(width: int) -> Mode:
         return "full"
     if width >= 100:
         return "normal"
-    return "compact"
+    if width >= 80:
+        return "compact"
+    return "narrow"
 
 
 def short_model(model: str) -> str:
@@ -56,40 +59,63 @@ def short_model(model: str) -> str:
     return m
 
 
+_UNITS = ((10**3, "K"), (10**6, "M"), (10**9, "B"), (10**12, "T"))
+
+
 def _abbrev(n: int) -> str:
-    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
-        if abs(n) >= size:
-            return f"{n / size:.1f}{suffix}"
-    return str(n)
+    """``n`` to one decimal of the largest unit it reaches (``1.2M``), rounded half-up in
+    integers; a value that rounds up to 1000 of a unit is shown in the next (``999,950`` →
+    ``1.0M``, never ``1000.0K``). Under 1000: the plain number."""
+    a, sign = abs(n), "-" if n < 0 else ""
+    if a < 1000:
+        return str(n)
+    i = max(k for k, (size, _) in enumerate(_UNITS) if a >= size)
+    while True:
+        size, suffix = _UNITS[i]
+        tenths = (a * 10 + size // 2) // size
+        if tenths < 10_000 or i == len(_UNITS) - 1:
+            return f"{sign}{tenths // 10}.{tenths % 10}{suffix}"
+        i += 1
 
 
 def _cost(t: Totals) -> str:
     c = cost_or_none(t)
     if c is None:
         return "unpriced"
-    s = f"${c.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
+    s = usd_cents(c)
     return s + ("*" if t.unpriced else "")
 
 
-def _key_label(report: Report, r: ReportRow, mode: Mode) -> str:
+def _id_prefix(keys: list[str], least: int = 8) -> int:
+    """The shortest prefix length (``least`` at the fewest) that keeps ``keys`` distinct."""
+    distinct = set(keys)
+    longest = max((len(k) for k in distinct), default=0)
+    n = least
+    while n < longest and len({k[:n] for k in distinct}) < len(distinct):
+        n += 1
+    return n
+
+
+def _key_label(report: Report, r: ReportRow, mode: Mode, id_len: int = 8) -> str:
     if report.kind == "session":
         project = str(r.extra.get("project") or "")
         name = project.rstrip("/").rsplit("/", 1)[-1]
-        return f"{r.key[:8]} {name}".strip()
+        sid = r.key if mode == "full" else r.key[:id_len]
+        return f"{sid} {name}".strip()
     if report.kind == "project":
         return r.key if mode == "full" else r.key.rstrip("/").rsplit("/", 1)[-1] or r.key
     if report.kind == "blocks":
         label = r.key[:16].replace("T", " ")
         return label + (" (active)" if r.extra.get("is_active") else "")
     if report.kind == "model":
-        return r.key if mode != "compact" else short_model(r.key)
+        return r.key if mode in ("full", "normal") else short_model(r.key)
     if report.kind == "branch":
         return r.key or "(none)"
     return r.key
 
 
 def _cells(t: Totals, mode: Mode) -> list[str]:
-    fmt = _abbrev if mode == "compact" else (lambda n: f"{n:,}")
+    fmt = _abbrev if mode in ("compact", "narrow") else (lambda n: f"{n:,}")
     if mode == "full":
         ratio = cache_hit_ratio(t)
         return [
@@ -102,6 +128,8 @@ def _cells(t: Totals, mode: Mode) -> list[str]:
             "-" if ratio is None else f"{ratio:.0%}",
             _cost(t),
         ]
+    if mode == "narrow":
+        return [fmt(t.input_tokens), fmt(t.output_tokens), fmt(t.total_tokens), _cost(t)]
     return [
         fmt(t.input_tokens),
         fmt(t.output_tokens),
@@ -117,6 +145,8 @@ def _headers(mode: Mode) -> list[str]:
         return ["Input", "Output", "Write 5m", "Write 1h", "Cache read", "Total", "Hit", "Cost"]
     if mode == "normal":
         return ["Input", "Output", "Cache write", "Cache read", "Total", "Cost"]
+    if mode == "narrow":
+        return ["Input", "Output", "Total", "Cost"]
     return ["Input", "Output", "Write", "Read", "Total", "Cost"]
 
 
@@ -138,7 +168,8 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
     """Print ``report`` on ``console`` in the layout its width calls for."""
     mode = mode_for_width(console.width)
     breakdown = breakdown and report.kind != "model"  # one model per row already
-    show_models = mode != "compact" and report.kind != "model"
+    show_models = mode in ("full", "normal") and report.kind != "model"
+    id_len = _id_prefix([r.key for r in report.rows]) if report.kind == "session" else 8
     table = Table(title=f"{report.title} ({report.timezone})", title_justify="left")
     no_wrap = report.kind in ("daily", "weekly", "monthly", "blocks")
     table.add_column(_first_header(report), justify="left", overflow="fold", no_wrap=no_wrap)
@@ -148,7 +179,7 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
         table.add_column(h, justify="right", no_wrap=True)
     for r in report.rows:
         models = "\n".join(safe(short_model(m)) for m in sorted(r.models) if m != "<synthetic>")
-        first = [safe(_key_label(report, r, mode))] + ([models] if show_models else [])
+        first = [safe(_key_label(report, r, mode, id_len))] + ([models] if show_models else [])
         table.add_row(*first, *_cells(r.totals, mode))
         if breakdown:
             for m, t in sorted(r.models.items()):
@@ -168,10 +199,10 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
             left = r.extra.get("remaining_minutes")
             parts = [f"active block: {left} min left"]
             if rate is not None and isinstance(cph, Decimal) and isinstance(proj, Decimal):
-                parts.append(f"burn {float(str(rate)):,.0f} tok/min, ${cph.quantize(_CENT)}/h")
+                parts.append(f"burn {float(str(rate)):,.0f} tok/min, {usd_cents(cph)}/h")
                 parts.append(
                     f"projected {r.extra.get('projected_total_tokens'):,} tok, "
-                    f"${proj.quantize(_CENT)} by block end"
+                    f"{usd_cents(proj)} by block end"
                 )
             console.print(", ".join(parts))
     if report.totals.unpriced:
@@ -181,3 +212,8 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
         )
     if mode == "compact":
         console.print("[dim]compact view: widen the terminal (100+ columns) for models.[/dim]")
+    elif mode == "narrow":
+        console.print(
+            "[dim]narrow view: cache writes and reads are in Total; widen the terminal "
+            "(80+ columns) to see them.[/dim]"
+        )

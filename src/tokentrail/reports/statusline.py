@@ -4,8 +4,11 @@
 
 * today: cost of the local day of ``now`` from the quarter-hour rollups (a local day is an
   exact union of cells: every UTC offset in use is a multiple of 15 minutes);
-* block: the active 5-hour block (:mod:`tokentrail.reports.block_rule`), found from the last
-  quiet gap over the ``records_ts_ms`` index, so the cost does not grow with history;
+* block: the active 5-hour block (:mod:`tokentrail.reports.block_rule`), with the same
+  phase as ``tokentrail blocks`` on the whole history: the last quiet gap of more than 5 h
+  is found over the quarter-hour rollups (however far back), then each later block start
+  with one probe of the ``records_ts_ms`` index, so no request before the active block is
+  read;
 * ctx: the context of the latest main-thread request (uncached input + cache writes +
   cache reads, tokens) as a share of the context window (200K tokens, or 1M when that
   request was larger than 200K).
@@ -24,16 +27,15 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
-from tokentrail.reports.block_rule import BLOCK_MS, is_active, split_blocks
+from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
+from tokentrail.reports.text import escape_controls, usd_cents
 
 __all__ = ["Status", "format_status", "open_readonly", "read_status"]
 
-_CENT = Decimal("0.01")
 _QUARTER_MS = 900_000
-_HOUR_MS = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class Status:
 
     ``block_*`` describe the active block (``block_end_ms`` None when there is none);
     ``block_cost_per_hour`` is the cost over the span first → last request, per hour.
+    ``*_unpriced`` count requests that could not be priced: their cost is left out of the
+    sums, and a part whose requests are all unpriced is shown as ``unpriced``, never $0.
     """
 
     now_ms: int
@@ -52,6 +56,7 @@ class Status:
     block_end_ms: int | None = None
     block_cost: Decimal | None = None
     block_requests: int = 0
+    block_unpriced: int = 0
     block_cost_per_hour: Decimal | None = None
     context_tokens: int | None = None
     context_window: int | None = None
@@ -80,34 +85,63 @@ def _local_day_ms(now_ms: int, tz: tzinfo | None) -> tuple[int, int]:
     return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 
-def _block_start_search(db: sqlite3.Connection, now_ms: int) -> int | None:
-    """First request after the last gap longer than 5 h before ``now`` (as
-    :func:`tokentrail.ledger.timeline.last_gap_end`): growing windows over the time index,
-    at most 10 days back (a chain of blocks longer than that without a 5-hour pause is
-    cut there)."""
-    window = 2 * BLOCK_MS
-    hi = now_ms + 1
-    floor = now_ms - 10 * 24 * _HOUR_MS
-    oldest: int | None = None
-    while hi > floor:
-        lo = max(floor, hi - window)
-        for (ts,) in db.execute(
-            "SELECT ts_ms FROM records WHERE synthetic = 0 AND ts_ms >= ? AND ts_ms < ? "
-            "ORDER BY ts_ms DESC",
-            (lo, hi),
-        ):
-            if oldest is not None and oldest - ts > BLOCK_MS:
-                return oldest
-            oldest = ts
-        if oldest is None or oldest - lo > BLOCK_MS:
-            # Nothing in the window at all, or a quiet stretch longer than a block below
-            # the oldest request: earlier requests cannot reach the current block.
-            if oldest is None:
-                return None
-            return oldest
-        hi = lo
-        window *= 2
-    return oldest
+def _chain_start(db: sqlite3.Connection, latest_ms: int) -> int:
+    """First request of the chain ending at ``latest_ms``: the first request after the last
+    quiet gap longer than 5 h (:data:`BLOCK_MS`) at or before it, however far back.
+
+    Walks the non-empty quarter-hours of ``rollup_q15`` (its primary key starts with ``q``),
+    newest first, so the cost grows with active quarters (at most 96 a day), not requests.
+    Within a quarter, or between non-empty quarters fewer than 20 apart, no two consecutive
+    requests can be more than 5 h apart; only wider quarter gaps are checked against the
+    exact instants (two index probes)."""
+    span = BLOCK_MS // _QUARTER_MS  # 20 quarters
+    cur = latest_ms // _QUARTER_MS
+    for (q,) in db.execute(
+        "SELECT DISTINCT q FROM rollup_q15 WHERE q < ? AND requests > 0 ORDER BY q DESC",
+        (cur,),
+    ):
+        if cur - q >= span:
+            after, before = db.execute(
+                "SELECT (SELECT min(ts_ms) FROM records WHERE synthetic = 0 AND ts_ms >= ?), "
+                "(SELECT max(ts_ms) FROM records WHERE synthetic = 0 AND ts_ms < ?)",
+                (cur * _QUARTER_MS, cur * _QUARTER_MS),
+            ).fetchone()
+            if before is None:
+                break
+            if after - before > BLOCK_MS:
+                return int(after)
+        cur = q
+    first = db.execute(
+        "SELECT min(ts_ms) FROM records WHERE synthetic = 0 AND ts_ms >= ?",
+        (cur * _QUARTER_MS,),
+    ).fetchone()[0]
+    return int(first)
+
+
+def _active_block_first(db: sqlite3.Connection, now_ms: int) -> int | None:
+    """The first request of the block that holds the last request at or before ``now``
+    (None when there is no request, or the last one is 5 h old or more: no active block).
+
+    Inside a chain without a 5-hour pause, a block ends only by length: the next block
+    starts at the first request more than 5 h after this block's start (floored to the
+    hour). So the blocks are found by one index probe each from the chain's start, with
+    exactly the phase :func:`~tokentrail.reports.block_rule.split_blocks` gives on the
+    whole history."""
+    latest = db.execute(
+        "SELECT max(ts_ms) FROM records WHERE synthetic = 0 AND ts_ms <= ?", (now_ms,)
+    ).fetchone()[0]
+    if latest is None or now_ms - latest >= BLOCK_MS:
+        return None
+    first = _chain_start(db, int(latest))
+    while True:
+        start = first - first % HOUR_MS
+        nxt = db.execute(
+            "SELECT min(ts_ms) FROM records WHERE synthetic = 0 AND ts_ms > ? AND ts_ms <= ?",
+            (start + BLOCK_MS, now_ms),
+        ).fetchone()[0]
+        if nxt is None:
+            return first
+        first = int(nxt)
 
 
 def read_status(
@@ -121,12 +155,10 @@ def read_status(
         (lo // _QUARTER_MS, hi // _QUARTER_MS),
     ).fetchone()
     fields: dict[str, object] = {}
-    # The block containing now starts after the last long gap; 10 days back at most
-    # (a block chain longer than that without a 5-hour pause is not a human's).
-    first = _block_start_search(db, now_ms)
+    first = _active_block_first(db, now_ms)
     if first is not None:
         pts = db.execute(
-            "SELECT ts_ms, coalesce(cost_pico, 0) FROM records "
+            "SELECT ts_ms, coalesce(cost_pico, 0), cost_pico IS NULL FROM records "
             "WHERE synthetic = 0 AND ts_ms >= ? AND ts_ms <= ? ORDER BY ts_ms",
             (first, now_ms),
         ).fetchall()
@@ -141,9 +173,10 @@ def read_status(
                     block_end_ms=start + BLOCK_MS,
                     block_cost=Decimal(cost_pico).scaleb(-12),
                     block_requests=j - i,
+                    block_unpriced=sum(p[2] for p in pts[i:j]),
                 )
                 if last_ms > first_ms:
-                    per_hour = Decimal(cost_pico) * _HOUR_MS / (last_ms - first_ms)
+                    per_hour = Decimal(cost_pico) * HOUR_MS / (last_ms - first_ms)
                     fields["block_cost_per_hour"] = per_hour.scaleb(-12)
     where = "synthetic = 0 AND is_sidechain = 0"
     args: tuple[object, ...] = ()
@@ -165,18 +198,25 @@ def read_status(
     return Status(now_ms, Decimal(pico).scaleb(-12), int(unp), int(req), **fields)  # type: ignore[arg-type]
 
 
-def _usd(v: Decimal) -> str:
-    return f"${v.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
+def _money(cost: Decimal, requests: int, unpriced: int) -> str:
+    """``$1.23``; ``$1.23*`` when some requests are unpriced; ``unpriced`` when all are."""
+    if requests > 0 and unpriced >= requests:
+        return "unpriced"
+    return usd_cents(cost) + ("*" if unpriced else "")
 
 
 def format_status(s: Status) -> str:
-    """The one-line text of ``s`` (plain text, no colour)."""
-    parts = [f"today {_usd(s.today_cost)}" + ("*" if s.today_unpriced else "")]
+    """The one-line text of ``s`` (plain text, no colour, control characters escaped).
+
+    Money is rounded half-up to the cent, as in the tables; ``*`` marks a cost that
+    leaves unpriced requests out, ``unpriced`` a part with no priced request."""
+    parts = [f"today {_money(s.today_cost, s.today_requests, s.today_unpriced)}"]
     if s.block_end_ms is not None and s.block_cost is not None:
         left = max(0, s.block_end_ms - s.now_ms) // 60_000
-        text = f"block {_usd(s.block_cost)} ({left // 60}h{left % 60:02d}m left"
-        if s.block_cost_per_hour is not None:
-            text += f", {_usd(s.block_cost_per_hour)}/h"
+        cost = _money(s.block_cost, s.block_requests, s.block_unpriced)
+        text = f"block {cost} ({left // 60}h{left % 60:02d}m left"
+        if s.block_cost_per_hour is not None and cost != "unpriced":
+            text += f", {usd_cents(s.block_cost_per_hour)}/h"
         parts.append(text + ")")
     else:
         parts.append("no active block")
@@ -186,7 +226,7 @@ def format_status(s: Status) -> str:
         head, _, tail = name.rpartition("-")
         if head and len(tail) == 8 and tail.isdigit():
             name = head
-        parts.append(f"ctx {pct}% ({name})")
+        parts.append(f"ctx {pct}% ({escape_controls(name)})")
     return " | ".join(parts)
 
 
