@@ -19,6 +19,7 @@ RELEASED = [
     "0002_rollup_dims",
     "0003_sources_tags_runs",
     "0004_checkpoint_tail_requestless",
+    "0005_partial_source_run_indexes",
 ]
 
 SCHEMA = {
@@ -62,7 +63,7 @@ INDEXES = {
     "records_message_id",
     "records_ts_ms",
     "records_run_id",
-    "records_source",
+    "records_source_api",
     "runs_started",
     "records_requestless",
 }
@@ -86,6 +87,11 @@ def test_schema_is_pinned(tmp_path: Path) -> None:
     kinds = {(r[0], r[1]) for r in db.execute("SELECT type, name FROM sqlite_master")}
     assert {n for t, n in kinds if t == "trigger"} == TRIGGERS
     assert {n for t, n in kinds if t == "index"} >= INDEXES
+    partial = {
+        r[0]: r[1] for r in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+    }
+    assert "WHERE run_id IS NOT NULL" in partial["records_run_id"]
+    assert "records_source" not in partial  # a full index on source: every insert paid for it
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
 
@@ -152,3 +158,23 @@ def test_an_older_ledger_is_migrated_on_open(
     with SQLiteLedger(path) as ledger:
         assert ledger.applied_migrations() == [n for n, _ in MIGRATIONS]
         assert ledger.checkpoints() == {"/f": FileCheckpoint("/f", 1, 2, 3, 4, 5, 6, "h", "")}
+
+
+def test_the_planner_never_scans_claude_code_records_by_source(tmp_path: Path) -> None:
+    """The dedup merge looks up message ids among Claude Code records: with the partial
+    source index that lookup uses a message-id index, not a scan of every record."""
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        plan = ledger._db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM records WHERE request_id IS NULL AND "
+            "message_id IS NOT NULL AND source = 'claude_code' AND message_id IN (?, ?)",
+            ("a", "b"),
+        ).fetchall()
+        text = " ".join(str(r[-1]) for r in plan)
+        assert "records_source" not in text
+        assert "message_id" in text or "requestless" in text
+        api = ledger._db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM records WHERE source = ? "
+            "AND source != 'claude_code'",
+            ("sdk",),
+        ).fetchall()
+        assert "records_source_api" in " ".join(str(r[-1]) for r in api)

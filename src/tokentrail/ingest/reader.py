@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 __all__ = [
@@ -144,11 +144,20 @@ def plan_read(path: str, st: os.stat_result, cp: FileCheckpoint | None) -> ReadS
 
 
 def iter_blocks(
-    path: str, start: ReadStart, block_size: int = _BLOCK, max_line: int = _MAX_LINE
-) -> Iterator[Block]:
+    path: str,
+    start: ReadStart,
+    block_size: int = _BLOCK,
+    max_line: int = _MAX_LINE,
+    *,
+    count_lines: bool = True,
+) -> Generator[Block, int | None, None]:
     """Blocks of complete lines from ``start`` to the last newline of ``path``.
 
     Memory stays around ``block_size`` plus the longest line (at most ``max_line``).
+    With ``count_lines=False`` a block's ``end_lines`` is ``-1`` and the caller, which
+    counts the lines anyway while parsing, sends the count back (``gen.send(n)``) instead
+    of the reader counting every block a second time; a plain ``next()`` makes the reader
+    count.
     """
     offset, lines = start.offset, start.lines
     pending = b""
@@ -182,8 +191,12 @@ def iter_blocks(
                 continue
             data = buf[: last + 1]
             pending = buf[last + 1 :]
-            count = data.count(b"\n")
-            yield Block(data, lines + 1, offset + len(data), lines + count, tuple(too_long))
+            if count_lines:
+                count = data.count(b"\n")
+                yield Block(data, lines + 1, offset + len(data), lines + count, tuple(too_long))
+            else:
+                sent = yield Block(data, lines + 1, offset + len(data), -1, tuple(too_long))
+                count = data.count(b"\n") if sent is None else sent
             too_long = []
             offset += len(data)
             lines += count

@@ -296,10 +296,25 @@ checkpoints written before it), so a file rewritten in place is read again inste
 resumed mid-line. ``records_requestless`` finds the Claude Code records logged without a
 ``requestId`` (usually none) that a later copy of the same message with one merges into."""
 
+# -- 0005: partial indexes for the rare values -------------------------------------------
+
+_PARTIAL_SOURCE_RUN = """
+DROP INDEX records_source;
+CREATE INDEX records_source_api ON records (source) WHERE source != 'claude_code';
+DROP INDEX records_run_id;
+CREATE INDEX records_run_id ON records (run_id) WHERE run_id IS NOT NULL;
+"""
+"""``source`` and ``run_id`` are indexed only where they are rare: records of the API
+sources (most records come from Claude Code) and records of a tracked run. A full index on
+``source`` cost every insert a b-tree update and, with no statistics, led the planner to
+scan every Claude Code record for queries that name ``source = 'claude_code'``. A query for
+an API source adds ``source != 'claude_code'`` so the partial index serves it."""
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
     ("0002_rollup_dims", _DIMS),
     ("0003_sources_tags_runs", _SOURCES_TAGS_RUNS),
     ("0004_checkpoint_tail_requestless", _TAIL_REQUESTLESS),
+    ("0005_partial_source_run_indexes", _PARTIAL_SOURCE_RUN),
 )

@@ -299,6 +299,29 @@ def _drop_replays(
         db.executemany("DELETE FROM records WHERE dedup_key = ?", stale)
 
 
+_INSERT = f"INSERT INTO records ({_COLS}) VALUES ({', '.join('?' * _NCOLS)})"
+
+
+def _upsert(db: sqlite3.Connection, priced: list[_Priced], *, empty: bool) -> None:
+    """Store ``priced`` (one record per dedup key): a plain ``INSERT`` for keys not stored
+    yet (found with the unique index, in chunks), the ranked ``UPSERT`` for the others; the
+    upsert's conflict path costs about as much again per row as the insert itself."""
+    keys = [r.key for r, _, _ in priced]
+    if len(set(keys)) != len(keys):  # never expected: let the ranked upsert sort it out
+        db.executemany(_UPSERT, [_row(r, c, f) for r, c, f in priced])
+        return
+    if empty:
+        stored: set[str] = set()
+    else:
+        stored = {
+            row[0]
+            for row in _in_chunks(db, "SELECT dedup_key FROM records WHERE dedup_key IN ({})", keys)
+        }
+    db.executemany(_INSERT, [_row(r, c, f) for r, c, f in priced if r.key not in stored])
+    if stored:
+        db.executemany(_UPSERT, [_row(r, c, f) for r, c, f in priced if r.key in stored])
+
+
 #: Secondary indexes of ``records`` that a large insert rebuilds instead of updating.
 _BULK_INDEXES = ("records_message_id", "records_ts_ms")
 
@@ -498,7 +521,7 @@ class SQLiteLedger:
             _drop_replays(db, priced)
             top = db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
             with _bulk_indexes(db, len(priced), top):
-                db.executemany(_UPSERT, [_row(r, c, f) for r, c, f in priced])
+                _upsert(db, priced, empty=top == 0)
             inserted = db.execute("SELECT count(*) FROM records WHERE id > ?", (top,)).fetchone()[0]
             if inserted:
                 db.execute(ROLLUP_INSERTED, (top,))
@@ -603,6 +626,8 @@ class SQLiteLedger:
             if val is not None:
                 where.append(f"{col} = ?")
                 args.append(val)
+        if flt.source is not None and flt.source != SOURCE_CLAUDE_CODE:
+            where.append("source != 'claude_code'")  # lets records_source_api serve it
         sql = f"SELECT {_COLS} FROM records"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -15,6 +15,8 @@ stored (with ``\\xNN`` escapes) and matched again on the next run.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -99,7 +101,7 @@ class _Batch:
             self.records[r.key] = r
 
 
-def _flush(store: LedgerStore, batch: _Batch, summary: IngestSummary) -> _Batch:
+def _commit(store: LedgerStore, batch: _Batch, summary: IngestSummary) -> None:
     if batch.count or batch.problems or batch.checkpoints or batch.resets:
         res = store.commit_batch(
             batch.records.values(), batch.problems, batch.checkpoints.values(), batch.resets
@@ -107,7 +109,52 @@ def _flush(store: LedgerStore, batch: _Batch, summary: IngestSummary) -> _Batch:
         summary.added += res.inserted
         summary.duplicates += res.duplicates + (batch.count - len(batch.records))
         summary.problems_new += res.problems
-    return _Batch()
+
+
+class _Writer:
+    """Commits batches on a background thread while the caller reads the next one.
+
+    SQLite releases the GIL while it works, so writing overlaps with collecting worker
+    results. At most one batch waits (memory stays bounded); batches commit in order,
+    each in its own transaction. An error in a commit is raised from the next
+    :meth:`put` or from :meth:`close`; later batches are then dropped, never committed
+    out of order (their files keep their old checkpoints, so nothing is lost).
+    """
+
+    def __init__(self, store: LedgerStore, summary: IngestSummary) -> None:
+        self.store = store
+        self.summary = summary
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=1)
+        self.thread = threading.Thread(target=self._run, name="tokentrail-ingest-writer")
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self.queue.get()
+            if batch is None:
+                return
+            if self.error is None:
+                try:
+                    _commit(self.store, batch, self.summary)
+                except BaseException as exc:
+                    self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def put(self, batch: _Batch) -> _Batch:
+        """Hand ``batch`` over (waits while another batch is waiting); a fresh batch."""
+        self._raise()
+        self.queue.put(batch)
+        return _Batch()
+
+    def close(self) -> None:
+        """Wait for every batch handed over; raise the first commit error."""
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
 
 
 def _checkpoint(
@@ -189,44 +236,50 @@ def ingest_claude_code(
             start.offset, start.lines, start.reason, task_bytes, block_size,
         )  # fmt: skip
         tasks.append((task, st.st_size - start.offset))
-    with FilePool(workers, min_bytes=PARALLEL_MIN_BYTES if workers is None else 0) as pool:
-        for task, res in pool.results(tasks, total):
-            sf, st, start = plans[task.path]
-            key = res.path
-            if task.offset == start.offset:  # the file's first task
-                summary.files_read += 1
-                if start.reset:
-                    summary.reread += 1
-                    batch.resets.append(key)
-            for p in res.problems:
-                on_problem(p)
-            summary.records += res.usage_lines
-            batch.count += res.usage_lines
-            for r in res.records:
-                batch.merge(r)
-            read = res.end_offset - task.offset
-            batch.bytes += read
-            done += read
-            if res.error is not None:
-                on_problem(Problem(key, 0, None, "unreadable", res.error))
-            if res.complete:
-                batch.checkpoints[key] = _checkpoint(task.path, st, res.end_offset, res.end_lines)
-            elif read:
-                # Unfinished: the offset as the size, so a crash before the file's end
-                # never looks "unchanged" to the next run; the rest is the next task.
-                batch.checkpoints[key] = _checkpoint(
-                    task.path, st, res.end_offset, res.end_lines, size=res.end_offset
-                )
-                if res.error is None:
-                    rest = msgspec.structs.replace(
-                        task, offset=res.end_offset, lines=res.end_lines, reason="appended"
+    writer = _Writer(store, summary)
+    try:
+        with FilePool(workers, min_bytes=PARALLEL_MIN_BYTES if workers is None else 0) as pool:
+            for task, res in pool.results(tasks, total):
+                sf, st, start = plans[task.path]
+                key = res.path
+                if task.offset == start.offset:  # the file's first task
+                    summary.files_read += 1
+                    if start.reset:
+                        summary.reread += 1
+                        batch.resets.append(key)
+                for p in res.problems:
+                    on_problem(p)
+                summary.records += res.usage_lines
+                batch.count += res.usage_lines
+                for r in res.records:
+                    batch.merge(r)
+                read = res.end_offset - task.offset
+                batch.bytes += read
+                done += read
+                if res.error is not None:
+                    on_problem(Problem(key, 0, None, "unreadable", res.error))
+                if res.complete:
+                    batch.checkpoints[key] = _checkpoint(
+                        task.path, st, res.end_offset, res.end_lines
                     )
-                    tasks.append((rest, st.st_size - res.end_offset))
-            if progress is not None:
-                progress(done, total)
-            if batch.count >= batch_records or batch.bytes >= batch_bytes:
-                batch = _flush(store, batch, summary)
-    batch = _flush(store, batch, summary)
+                elif read:
+                    # Unfinished: the offset as the size, so a crash before the file's end
+                    # never looks "unchanged" to the next run; the rest is the next task.
+                    batch.checkpoints[key] = _checkpoint(
+                        task.path, st, res.end_offset, res.end_lines, size=res.end_offset
+                    )
+                    if res.error is None:
+                        rest = msgspec.structs.replace(
+                            task, offset=res.end_offset, lines=res.end_lines, reason="appended"
+                        )
+                        tasks.append((rest, st.st_size - res.end_offset))
+                if progress is not None:
+                    progress(done, total)
+                if batch.count >= batch_records or batch.bytes >= batch_bytes:
+                    batch = writer.put(batch)
+        writer.put(batch)
+    finally:
+        writer.close()
     summary.bytes = done
     summary.problems = problems_seen
     summary.seconds = time.perf_counter() - t0

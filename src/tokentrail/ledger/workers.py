@@ -114,15 +114,23 @@ def read_file(task: FileTask) -> FileResult:
     complete = True
     try:
         start = ReadStart(task.offset, task.lines, task.reason)
-        for block in iter_blocks(task.path, start, block_size=task.block_size):
+        blocks = iter_blocks(task.path, start, block_size=task.block_size, count_lines=False)
+        block = next(blocks, None)
+        while block is not None:
             if task.limit and end_offset - task.offset >= task.limit:
                 complete = False  # the rest is another task's
+                blocks.close()
                 break
             for ln in block.too_long:
                 problems.append(Problem(key, ln, None, "line_too_long", "line over the size cap"))
+            n = 0
             if block.data:
-                parse_block(block.data, sf, block.first_line, on_record, problems.append)
-            end_offset, end_lines = block.end_offset, block.end_lines
+                n = parse_block(block.data, sf, block.first_line, on_record, problems.append)
+            end_offset, end_lines = block.end_offset, block.first_line - 1 + n
+            try:
+                block = blocks.send(n)
+            except StopIteration:
+                block = None
     except OSError as exc:
         error = f"cannot read file: {exc}"
     records = list(best.values())
@@ -209,9 +217,11 @@ class FilePool:
         limit = self.workers * 3
         submit: Callable[..., Any] = self._pool.apply_async
         target = max(1 << 20, min(CHUNK_BYTES, total_bytes // (self.workers * 8)))
+        size = 1 << 20  # small first groups: the first result (in order) comes back soon
         while tasks or window:
             while tasks and len(window) < limit:
-                group = _take(tasks, target)
+                group = _take(tasks, size)
+                size = min(size * 2, target)
                 window.append((group, submit(_work, (group,))))
             group, pending = window.popleft()
             yield from zip(group, _dec.decode(pending.get()), strict=True)
