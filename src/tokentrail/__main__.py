@@ -1,6 +1,6 @@
 """``python -m tokentrail`` runs the command-line interface."""
 
-from tokentrail.cli import main
+from tokentrail._entry import main
 
 if __name__ == "__main__":
     main()

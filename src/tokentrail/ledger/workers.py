@@ -22,7 +22,6 @@ ledger writes slower than the workers read.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -157,6 +156,12 @@ def _take(tasks: deque[tuple[FileTask, int]], target: int) -> list[FileTask]:
     return group
 
 
+def _can_fork() -> bool:
+    import multiprocessing  # only when there is work to spread: a warm run never pays
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _workers() -> int:
     try:
         n = len(os.sched_getaffinity(0))
@@ -191,6 +196,8 @@ class FilePool:
             self._pool = None
 
     def _start(self) -> Any:
+        import multiprocessing
+
         ctx = multiprocessing.get_context("fork")
         _coster()._load()  # load the catalog once, before forking: workers inherit it
         return ctx.Pool(self.workers)
@@ -201,11 +208,7 @@ class FilePool:
         """``(task, result)`` per ``(task, bytes to read)`` taken from the left of ``tasks``,
         in order; the caller may append tasks (continuations) while iterating. Parallel
         when ``total_bytes`` reaches ``min_bytes``."""
-        parallel = (
-            self.workers > 1
-            and total_bytes >= self.min_bytes
-            and "fork" in multiprocessing.get_all_start_methods()
-        )
+        parallel = self.workers > 1 and total_bytes >= self.min_bytes and _can_fork()
         if not parallel:
             while tasks:
                 t, _ = tasks.popleft()
