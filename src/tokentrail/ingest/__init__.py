@@ -15,23 +15,65 @@ Storing, deduplicating across runs and reporting is the ledger's job
 
 from __future__ import annotations
 
-from tokentrail.ingest.claude_code import UsageCounts, decode_usage, parse_block
-from tokentrail.ingest.discover import (
-    SourceFile,
-    claude_roots,
-    discover_claude_files,
-    read_agent_type,
-    roots_from_paths,
-)
-from tokentrail.ingest.reader import Block, FileCheckpoint, ReadStart, iter_blocks, plan_read
-from tokentrail.ingest.records import (
-    SOURCE_CLAUDE_CODE,
-    SYNTHETIC_MODEL,
-    CCRecord,
-    Problem,
-    is_better,
-    to_usage_record,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tokentrail.ingest.claude_code import UsageCounts, decode_usage, parse_block
+    from tokentrail.ingest.discover import (
+        SourceFile,
+        claude_roots,
+        discover_claude_files,
+        read_agent_type,
+        roots_from_paths,
+    )
+    from tokentrail.ingest.reader import Block, FileCheckpoint, ReadStart, iter_blocks, plan_read
+    from tokentrail.ingest.records import (
+        SOURCE_CLAUDE_CODE,
+        SYNTHETIC_MODEL,
+        CCRecord,
+        Problem,
+        is_better,
+        to_usage_record,
+    )
+
+# Names are imported on first use (PEP 562): a report that only reads the ledger never
+# loads the transcript decoder.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("UsageCounts", "decode_usage", "parse_block"), "claude_code"),
+    **dict.fromkeys(
+        (
+            "SourceFile",
+            "claude_roots",
+            "discover_claude_files",
+            "read_agent_type",
+            "roots_from_paths",
+        ),
+        "discover",
+    ),
+    **dict.fromkeys(("Block", "FileCheckpoint", "ReadStart", "iter_blocks", "plan_read"), "reader"),
+    **dict.fromkeys(
+        (
+            "SOURCE_CLAUDE_CODE",
+            "SYNTHETIC_MODEL",
+            "CCRecord",
+            "Problem",
+            "is_better",
+            "to_usage_record",
+        ),
+        "records",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tokentrail.ingest' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tokentrail.ingest.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SOURCE_CLAUDE_CODE",

@@ -30,7 +30,6 @@ from typing import Any
 
 import msgspec
 
-from tokentrail.ingest.claude_code import parse_block
 from tokentrail.ingest.discover import SourceFile
 from tokentrail.ingest.reader import ReadStart, iter_blocks
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
@@ -95,6 +94,8 @@ def _coster() -> Coster:
 def read_file(task: FileTask) -> FileResult:
     """Read ``task``'s file from its offset to its last complete line, or to the first
     block boundary past ``task.limit`` bytes when that is set (see the module)."""
+    from tokentrail.ingest.claude_code import parse_block  # only when there is data to read
+
     sf = SourceFile(Path(task.path), task.kind, task.session_hint, task.agent_id, task.agent_type)
     key = storable(task.path)
     best: dict[str, CCRecord] = {}
