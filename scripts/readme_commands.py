@@ -44,7 +44,10 @@ EXAMPLES: list[tuple[str, str, bool]] = [
      "columns are what is billed: the sum over the iterations, compaction included. A count "
      "above\n10^9 is a bad line; a file rewritten in place (checked at its start and before the "
      "resume\npoint) is read again; file names that are not UTF-8 are stored with `\\xNN` "
-     "escapes.", False),
+     "escapes.\nA path argument that is missing or not a .jsonl file or folder is an error "
+     "(exit 2); below a folder,\na `*.jsonl` entry that cannot be read (dangling symlink, FIFO) "
+     "or a folder that cannot be listed\nis named in a warning line and listed in "
+     "`skipped_paths` (exit 1).", False),
     ("tokentrail", "Ingest the default Claude Code logs, then the daily report.", False),
     ("tokentrail problems", "Log lines skipped as malformed, with file, line and field.", False),
     ("tokentrail daily --since 20260110 --until 20260118", "Usage and cost per day.", False),

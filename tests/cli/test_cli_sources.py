@@ -1,14 +1,22 @@
-"""`tokentrail ingest --source batch|responses` and `tokentrail report run` (subprocesses)."""
+"""`tokentrail ingest --source batch|responses` (``--at``, stored batch outcomes),
+`tokentrail report run` and `tokentrail report batches` (subprocesses)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tokentrail
+from tokentrail.cli.sources import parse_at
 from tokentrail.ledger import AggregateQuery, SQLiteLedger
 from tokentrail.ledger.runs import RunRow
 
@@ -147,3 +155,136 @@ def test_tags_option(tmp_path: Path) -> None:
     assert "KEY=VALUE" in bad.stderr
     cc = _run(["ingest", "--tag", "a=b"], ledger)
     assert cc.returncode == 2
+
+
+HAIKU35 = "claude-3-5-haiku-20241022"  # $1 / MTok input until 2024-12-03, then $0.80
+
+
+def _haiku_batch(custom_id: str, msg_id: str) -> str:
+    line = json.loads(_batch_line(custom_id, msg_id, 1_000_000, 0))
+    line["result"]["message"]["model"] = HAIKU35
+    return json.dumps(line)
+
+
+def test_at_dates_and_prices_batch_and_response_records(tmp_path: Path) -> None:
+    ledger = tmp_path / "l.sqlite3"
+    results = tmp_path / "results.jsonl"
+    results.write_text(_haiku_batch("a", "msg_old") + "\n")
+    old = _run(["ingest", "--source", "batch", "--at", "2024-11-10", str(results), "--json"],
+               ledger)  # fmt: skip
+    assert old.returncode == 0, old.stderr
+    assert json.loads(old.stdout)["at_ms"] == 1_731_196_800_000  # 2024-11-10T00:00:00Z
+    msg = {
+        "id": "msg_new",
+        "type": "message",
+        "model": HAIKU35,
+        "content": [],
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 1_000_000, "output_tokens": 0},
+    }
+    new = _run(["ingest", "--source", "responses", "--at", "2025-01-10T12:00:00+02:00", "-"],
+               ledger, json.dumps(msg))  # fmt: skip
+    assert new.returncode == 0, new.stderr
+    assert "dated 2025-01-10T10:00:00Z" in new.stdout
+    naive = _run(["ingest", "--source", "responses", "--at", "2024-11-20T23:30", "-"],
+                 ledger, json.dumps({**msg, "id": "msg_naive"}))  # fmt: skip
+    assert naive.returncode == 0, naive.stderr
+    with SQLiteLedger(ledger) as led:
+        recs = {r.message_id: r for r in led.records()}
+        by_day = {r.key: r.totals.cost for r in led.aggregate(AggregateQuery("day", timezone.utc))}
+    assert recs["msg_old"].timestamp == datetime(2024, 11, 10, tzinfo=timezone.utc)
+    assert recs["msg_new"].timestamp == datetime(2025, 1, 10, 10, tzinfo=timezone.utc)
+    assert recs["msg_naive"].timestamp == datetime(2024, 11, 20, 23, 30, tzinfo=timezone.utc)
+    assert by_day == {
+        "2024-11-10": Decimal(1) * Decimal("0.5"),  # launch price $1, batch tier half
+        "2024-11-20": Decimal(1),
+        "2025-01-10": Decimal("0.80"),  # after the price cut
+    }
+
+
+def test_bad_at_is_one_line_user_error(tmp_path: Path) -> None:
+    ledger = tmp_path / "l.sqlite3"
+    results = tmp_path / "results.jsonl"
+    results.write_text(_batch_line("a", "msg_1", 1, 1) + "\n")
+    for value in ("yesterday", "2024-13-01", "", "2024-11-10T25:00"):
+        bad = _run(["ingest", "--source", "batch", "--at", value, str(results)], ledger)
+        assert bad.returncode == 2, value
+        assert bad.stderr.startswith(f"tokentrail: error: --at {value!r} is not an ISO date")
+        assert len(bad.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in bad.stderr
+    cc = _run(["ingest", "--at", "2024-11-10"], ledger)
+    assert cc.returncode == 2
+    assert "--at applies to --source batch|responses only" in cc.stderr
+    assert not ledger.exists()
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [
+                None,
+                timezone.utc,
+                timezone(timedelta(hours=-7)),
+                timezone(timedelta(hours=5, minutes=45)),
+            ]
+        ),
+    )
+)
+def test_parse_at_is_exact_to_the_millisecond(dt: datetime) -> None:
+    dt = dt.replace(microsecond=dt.microsecond // 1000 * 1000)
+    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+    want = (aware - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1)
+    assert parse_at(dt.isoformat()) == want
+    assert parse_at(dt.isoformat(sep=" ")) == want
+    assert parse_at(dt.date().isoformat()) == ((dt.date() - date(1970, 1, 1)).days * 86_400_000)
+
+
+def test_batch_outcomes_are_stored_once_per_file_content(tmp_path: Path) -> None:
+    ledger = tmp_path / "l.sqlite3"
+    a = tmp_path / "a.jsonl"
+    a.write_text("\n".join([
+        _batch_line("x", "msg_1", 10, 1),
+        json.dumps({"custom_id": "y", "result": {"type": "errored", "error": {"type": "error"}}}),
+        json.dumps({"custom_id": "z", "result": {"type": "expired"}}),
+        json.dumps({"custom_id": "w", "result": {"type": "canceled"}}),
+        json.dumps({"custom_id": "v", "result": {"type": "canceled"}}),
+        "not json",
+    ]) + "\n")  # fmt: skip
+    b = tmp_path / "b.jsonl"
+    b.write_text(json.dumps({"custom_id": "q", "result": {"type": "expired"}}) + "\n")
+    copy = tmp_path / "copy-of-a.jsonl"
+    copy.write_bytes(a.read_bytes())
+    first = _run(["ingest", "--source", "batch", str(a), "--at", "2026-01-02"], ledger)
+    assert first.returncode == 1  # the bad line
+    assert "1 succeeded, 1 errored, 1 expired, 2 canceled" in first.stdout
+    assert "tokentrail report batches" in first.stdout
+    _run(["ingest", "--source", "batch", str(a), "--at", "2026-01-02"], ledger)
+    _run(["ingest", "--source", "batch", str(copy), "--at", "2026-01-02"], ledger)
+    _run(["ingest", "--source", "batch", str(b), "--at", "2026-01-03"], ledger)
+    res = _run(["report", "batches", "--json"], ledger)
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)["batches"]
+    assert [(r["succeeded"], r["errored"], r["expired"], r["canceled"], r["problems"])
+            for r in rows] == [(1, 1, 1, 2, 1), (0, 0, 1, 0, 0)]  # fmt: skip
+    assert rows[0]["content_sha256"] == hashlib.sha256(a.read_bytes()).hexdigest()
+    assert rows[0]["file"] == str(copy)  # the same content: one row, last path read
+    assert rows[0]["dated"] == "2026-01-02T00:00:00+00:00"
+    table = _run(["report", "batches"], ledger)
+    assert "Errored" in table.stdout
+    assert "Total" in table.stdout
+    with tokentrail.Ledger(ledger) as led:
+        got = [(o.results["canceled"], o.problems) for o in led.batches()]
+    assert got == [(2, 1), (0, 0)]
+
+
+def test_report_batches_reads_only(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    res = _run(["report", "batches", "--ledger", str(missing)], tmp_path / "other.db")
+    assert res.returncode == 2
+    assert f"no ledger at {missing}" in res.stderr
+    assert not missing.exists()
+    empty = tmp_path / "empty.db"
+    SQLiteLedger(empty).close()
+    assert _run(["report", "batches"], empty).stdout.strip() == "No batch results ingested."

@@ -140,3 +140,78 @@ def test_reprice_and_explicit_paths(tmp_path: Path, env: dict[str, str]) -> None
     after = json.loads(_run(["daily", "--json", "--no-ingest", "--ledger", ledger], env).stdout)
     assert before == after
     assert not Path(env["TOKENTRAIL_LEDGER"]).exists()
+
+
+def _transcript(path: Path) -> None:
+    line = {
+        "type": "assistant", "sessionId": "s1", "timestamp": "2026-02-01T10:00:00.000Z",
+        "requestId": "r1", "uuid": "u1", "cwd": "/w",
+        "message": {"id": "m1", "model": "claude-sonnet-4-5-20250929", "stop_reason": "end_turn",
+                    "usage": {"input_tokens": 5, "output_tokens": 7}},
+    }  # fmt: skip
+    path.write_text(json.dumps(line) + "\n")
+
+
+def test_unusable_paths_in_a_folder_are_named_never_silent(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    p = tmp_path / "logs" / "-w"
+    p.mkdir(parents=True)
+    _transcript(p / "s1.jsonl")
+    (p / "gone.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    os.mkfifo(p / "pipe.jsonl")
+    r = _run(["ingest", str(tmp_path / "logs")], env)
+    assert r.returncode == 1, r.stderr  # finished, but something was not read
+    warnings = r.stderr.strip().splitlines()
+    assert len(warnings) == 2, r.stderr
+    assert "gone.jsonl: unreadable: dangling symlink" in warnings[0]
+    assert "pipe.jsonl: unreadable: not a regular file" in warnings[1]
+    assert "1 records added" in r.stdout
+    assert "2 paths skipped" in r.stdout
+    j = _run(["ingest", str(tmp_path / "logs"), "--json", "--quiet"], env)
+    assert j.returncode == 1
+    out = json.loads(j.stdout)
+    assert [(Path(s["path"]).name, s["kind"]) for s in out["skipped_paths"]] == [
+        ("gone.jsonl", "unreadable"),
+        ("pipe.jsonl", "unreadable"),
+    ]
+    assert len(j.stderr.strip().splitlines()) == 2  # --quiet never hides them
+    (p / "gone.jsonl").unlink()
+    (p / "pipe.jsonl").unlink()
+    clean = _run(["ingest", str(tmp_path / "logs"), "--json"], env)
+    assert clean.returncode == 0, clean.stderr
+    assert json.loads(clean.stdout)["skipped_paths"] == []
+    assert clean.stderr == ""
+
+
+def test_folder_without_transcripts_is_named(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "empty").mkdir()
+    r = _run(["ingest", str(tmp_path / "empty")], env)
+    assert r.returncode == 0
+    want = f"tokentrail: warning: no .jsonl transcript under {tmp_path / 'empty'}"
+    assert r.stderr.strip() == want
+
+
+def test_path_arguments_that_are_not_transcripts_are_user_errors(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    (tmp_path / "dir.jsonl").mkdir()
+    _transcript(tmp_path / "dir.jsonl" / "inside.jsonl")
+    (tmp_path / "gone.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    (tmp_path / "notes.txt").write_text("x")
+    cases = {
+        "dir.jsonl": "is a directory, not a .jsonl transcript",
+        "gone.jsonl": "is a dangling symlink",
+        "pipe.jsonl": "is not a regular file",
+        "notes.txt": "is not a .jsonl transcript or a folder",
+        "nope.jsonl": "no such file or directory",
+    }
+    for name, why in cases.items():
+        r = _run(["ingest", str(tmp_path / name)], env)
+        assert r.returncode == 2, (name, r.stderr)
+        (line,) = r.stderr.strip().splitlines()
+        assert name in line
+        assert why in line, line
+        assert "Traceback" not in r.stderr
+    assert not Path(env["TOKENTRAIL_LEDGER"]).exists()  # refused before opening the ledger

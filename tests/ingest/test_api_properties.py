@@ -1,5 +1,5 @@
 """Properties: a streamed capture and the JSON of the same response give the same record;
-a batch result costs exactly half the same standard request."""
+a batch result costs exactly half the same standard request; complete messages are final."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokentrail.ingest.batch import read_batch_results
-from tokentrail.ingest.records import CCRecord
+from tokentrail.ingest.records import CCRecord, is_better, rank
 from tokentrail.ingest.responses import read_responses
 from tokentrail.ledger.costing import Coster
 
@@ -85,3 +86,34 @@ def test_batch_costs_half(model: str, usage: dict[str, Any]) -> None:
     assert std_cost is not None
     assert bat_cost is not None
     assert bat_cost * 2 == std_cost
+
+
+STOPS = st.sampled_from([None, "end_turn", "max_tokens", "tool_use", "pause_turn", "refusal"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(model=st.sampled_from(MODELS), usage=usages(), stop=STOPS)
+def test_complete_messages_are_final_whatever_their_stop_reason(
+    model: str, usage: dict[str, Any], stop: str | None
+) -> None:
+    """A saved JSON response and a batch result are complete ``Message`` objects: finished
+    even with ``stop_reason: null``. An SSE capture is finished iff a stop_reason arrived."""
+    msg = {**_msg(model, usage), "stop_reason": stop}
+    saved = _one(json.dumps(msg), read_responses)
+    line = {"custom_id": "c", "result": {"type": "succeeded", "message": msg}}
+    batch = _one(json.dumps(line) + "\n", read_batch_results)
+    assert saved.stop_reason == batch.stop_reason == stop
+    assert saved.is_final is True
+    assert batch.is_final is True
+    sse = _sse(model, usage).replace(
+        '"stop_reason": "end_turn"', f'"stop_reason": {json.dumps(stop)}'
+    )
+    streamed = _one(sse, read_responses)
+    assert streamed.stop_reason == stop
+    assert streamed.is_final is (stop is not None)
+    # A finished copy outranks an unfinished one of the same request, whatever the counts.
+    cut = msgspec.structs.replace(streamed, stop_reason=None, final=None)
+    assert rank(saved)[0] is True
+    assert rank(cut)[0] is False
+    assert is_better(saved, cut)
+    assert not is_better(cut, saved)

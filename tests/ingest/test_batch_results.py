@@ -90,3 +90,23 @@ def test_idless_results_are_keyed_by_content(tmp_path: Path) -> None:
     path.write_text("\n".join(["", idless("a", 6), idless("a", 5)]) + "\n")
     again = [o for o in read_batch_results(str(path)) if isinstance(o, CCRecord)]
     assert {r.key for r in again} == {recs[0].key, recs[2].key}
+
+
+def test_tally_hashes_the_file_and_at_dates_records(tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    path = tmp_path / "results.jsonl"
+    path.write_text("\n".join(LINES) + "\n")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    tally = BatchTally()
+    by_mtime = [o for o in read_batch_results(str(path), tally) if isinstance(o, CCRecord)]
+    assert tally.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert tally.ts_ms == 1_700_000_000_000
+    assert {r.ts_ms for r in by_mtime} == {1_700_000_000_000}
+    at = BatchTally()
+    dated = [o for o in read_batch_results(str(path), at, at_ms=1_234) if isinstance(o, CCRecord)]
+    assert {r.ts_ms for r in dated} == {1_234}
+    assert (at.ts_ms, at.sha256) == (1_234, tally.sha256)
+    # the keys do not depend on the date: re-ingesting with another --at adds nothing
+    assert [r.key for r in dated] == [r.key for r in by_mtime]

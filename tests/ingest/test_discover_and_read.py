@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tokentrail.ingest import (
     claude_roots,
@@ -111,3 +114,40 @@ def test_tail_hash_and_newline_guard_a_resume(tmp_path: Path) -> None:
     old = FileCheckpoint(str(f), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, off - 1, 39,
                          head)  # fmt: skip
     assert plan_read(str(f), os.stat(f), old) == ReadStart(0, 0, "replaced")
+
+
+def test_unusable_jsonl_entries_are_reported_not_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tokentrail.ingest.discover import SkippedPath
+
+    p = tmp_path / "projects" / "-home-x"
+    (p / "s1").mkdir(parents=True)
+    (p / "good.jsonl").write_text("")
+    (p / "dangling.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    (p / "dirlink.jsonl").symlink_to(p / "s1")
+    os.mkfifo(p / "fifo.jsonl")
+    (p / "folder.jsonl").mkdir()  # a folder with that name is scanned, not reported
+    (p / "folder.jsonl" / "inner.jsonl").write_text("")
+    (p / "locked").mkdir()
+    (p / "other.txt").symlink_to(tmp_path / "gone.txt")  # not a transcript name: ignored
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    plain = discover_claude_files([tmp_path / "projects"])
+    skipped: list[SkippedPath] = []
+    found = discover_claude_files([tmp_path / "projects"], skipped=skipped)
+    assert found == plain  # asking for the skipped paths changes nothing else
+    assert sorted(f.path.name for f in found) == ["good.jsonl", "inner.jsonl"]
+    base = p.resolve()
+    assert {(s.path, s.kind, s.message) for s in skipped} == {
+        (base / "dangling.jsonl", "unreadable", "dangling symlink (its target does not exist)"),
+        (base / "dirlink.jsonl", "unreadable", "symlink to a directory (not followed)"),
+        (base / "fifo.jsonl", "unreadable", "not a regular file"),
+        (base / "locked", "unreadable", "cannot list directory: Permission denied"),
+    }

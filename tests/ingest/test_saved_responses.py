@@ -188,3 +188,35 @@ def test_sse_bad_usage_value_is_a_problem_without_warnings(tmp_path: Path) -> No
         recs, probs = _read(p)
     assert recs == []
     assert [(x.line, x.field) for x in probs] == [(2, "message.usage")]
+
+
+def test_null_stop_reason_response_is_stored_final(tmp_path: Path) -> None:
+    """A complete JSON response with ``stop_reason: null`` is a finished request (is_final 1,
+    not counted incomplete); a cut SSE stream is not. The Claude Code rule is unchanged."""
+    import sqlite3
+
+    from tokentrail.ledger import AggregateQuery, SQLiteLedger
+
+    p = tmp_path / "r.jsonl"
+    p.write_text(
+        json.dumps({**_msg("msg_n", input_tokens=5, output_tokens=7), "stop_reason": None})
+    )
+    start = {**_msg("msg_s", input_tokens=5, output_tokens=1), "stop_reason": None}
+    q = tmp_path / "cut.sse"
+    q.write_text(
+        f"event: message_start\ndata: {json.dumps({'type': 'message_start', 'message': start})}\n\n"
+    )
+    recs = _read(p)[0] + _read(q)[0]
+    assert [(r.message_id, r.final, r.is_final) for r in recs] == [
+        ("msg_n", True, True),
+        ("msg_s", None, False),
+    ]
+    ledger = tmp_path / "l.sqlite3"
+    with SQLiteLedger(ledger) as led:
+        led.add(recs)
+        (row,) = led.aggregate(AggregateQuery("model"))
+    assert (row.totals.requests, row.totals.incomplete) == (2, 1)
+    db = sqlite3.connect(ledger)
+    stored = dict(db.execute("SELECT message_id, is_final FROM records").fetchall())
+    db.close()
+    assert stored == {"msg_n": 1, "msg_s": 0}

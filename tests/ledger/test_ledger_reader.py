@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timezone
+import uuid
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tokentrail
 from tokentrail.errors import UserInputError
@@ -127,3 +130,108 @@ def test_track_names_resolve_in_any_import_order() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+# -- report filters (source / run / tags) and the "run" kind ----------------------------
+
+USD3 = Decimal(1_000_000) * 3 / 10**6  # 1M input tokens of Sonnet 4.6 at $3 / MTok
+USD_BATCH = USD3 / 2  # the batch tier is half price
+
+
+def test_report_source_run_and_tags_filters(path: Path) -> None:
+    with tokentrail.Ledger(path) as led:
+        days = led.report("daily", tz="UTC", source="sdk")
+        assert [(r.key, r.totals.requests, r.totals.cost) for r in days] == [
+            ("2026-11-02", 2, 2 * USD3),
+            ("2026-11-03", 1, USD3),
+        ]
+        (batch,) = led.report("model", source="batch")
+        assert (batch.key, batch.totals.requests, batch.totals.cost) == (MODEL, 1, USD_BATCH)
+        (ev,) = led.report("model", run="eval")  # r1 and its nested r2
+        assert (ev.totals.requests, ev.totals.cost) == (2, 2 * USD3)
+        (step,) = led.report("month", run="r2", tz="UTC")
+        assert (step.key, step.totals.requests) == ("2026-11", 1)
+        assert led.report("day", run="no-such-run") == []
+        (team,) = led.report("model", tags={"team": "a"})
+        assert (team.totals.requests, team.totals.cost) == (2, 2 * USD3)
+        assert led.report("model", tags={"team": "a"}, source="batch") == []
+        day = date(2026, 11, 3)
+        (late,) = led.report("day", tz="UTC", tags={"team": "a"}, since=day, until=day)
+        assert (late.key, late.totals.requests) == ("2026-11-03", 1)
+        (sess,) = led.report("session", source="sdk", tz="UTC")
+        assert (sess.key, sess.totals.requests) == ("", 3)
+        assert (sess.first_day, sess.last_day) == ("2026-11-02", "2026-11-03")
+
+
+def test_report_run_kind(path: Path) -> None:
+    with tokentrail.Ledger(path) as led:
+        every = led.report("run")
+        assert every == led.runs()
+        assert {s.run.name: (s.requests, s.cost) for s in every} == {
+            "eval": (2, 2 * USD3),
+            "step": (1, USD3),
+            "other": (1, USD3),
+        }
+        assert [s.run.id for s in led.report("run", run="eval")] == ["r1", "r2"]
+        assert [s.run.id for s in led.report("run", run="r3")] == ["r3"]
+        # a tag of the nested run's record: the parent is listed, counting that record only
+        b = {s.run.id: (s.requests, s.cost) for s in led.report("run", tags={"team": "b"})}
+        assert b == {"r1": (1, USD3), "r2": (1, USD3)}
+        a = {s.run.id: s.requests for s in led.report("run", tags={"team": "a"})}
+        assert a == {"r1": 1, "r3": 1}
+        assert led.report("run", source="batch") == []
+        day = date(2026, 11, 3)
+        assert [s.run.id for s in led.report("run", since=day, tz="UTC")] == ["r3"]
+        with pytest.raises(UserInputError, match="run"):
+            led.report("runs")
+
+
+_ZONES = ["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    stamps=st.lists(
+        st.tuples(
+            st.integers(0, 10 * 86_400_000),  # ms after DAY1
+            st.sampled_from(["s1", "s2", ""]),
+            st.sampled_from([MODEL, "claude-haiku-4-5", "no-such-model"]),
+            st.sampled_from(["end_turn", None]),
+        ),
+        max_size=30,
+    ),
+    zone=st.sampled_from(_ZONES),
+    lo=st.integers(-1, 11),
+    span=st.integers(0, 11),
+)
+def test_filtered_reports_equal_the_rollups(
+    tmp_path: Path,
+    stamps: list[tuple[int, str, str, str | None]],
+    zone: str,
+    lo: int,
+    span: int,
+) -> None:
+    """Every record is ``sdk``: ``source="sdk"`` (read from the records) must give exactly
+    the rollups' answer for every kind, zone and date range."""
+    p = tmp_path / f"prop-{uuid.uuid4().hex}.sqlite3"
+    recs = []
+    for i, (off, session, model, stop) in enumerate(stamps):
+        recs.append(
+            api_record(
+                b'{"input_tokens": 1234, "output_tokens": 56, "cache_read_input_tokens": 7}',
+                source="sdk", model=model, ts_ms=DAY1 + off, message_id=f"m{i}",
+                stop_reason=stop, session_id=session or None, project=f"/p/{session}",
+            )
+        )  # fmt: skip
+    since = date(2026, 11, 2) + timedelta(days=lo)
+    until = since + timedelta(days=span)
+    with SQLiteLedger(p) as store:
+        store.add(recs)
+    with tokentrail.Ledger(p) as led:
+        for kind in ("day", "month", "session", "project", "model"):
+            for bounds in ({}, {"since": since, "until": until}):
+                want = led.report(kind, tz=zone, **bounds)  # type: ignore[arg-type]
+                got = led.report(kind, tz=zone, source="sdk", **bounds)  # type: ignore[arg-type]
+                assert got == want, (kind, bounds)

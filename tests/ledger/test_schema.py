@@ -20,6 +20,7 @@ RELEASED = [
     "0003_sources_tags_runs",
     "0004_checkpoint_tail_requestless",
     "0005_partial_source_run_indexes",
+    "0006_batch_outcomes",
 ]
 
 SCHEMA = {
@@ -51,6 +52,10 @@ SCHEMA = {
     "_migrations": ["name", "applied_at"],
     "runs": [
         "id", "name", "parent_id", "started_ms", "ended_ms", "budget_pico", "tags", "status",
+    ],
+    "batch_outcomes": [
+        "content_hash", "file", "ts_ms", "ingested_ms", "succeeded", "errored", "expired",
+        "canceled", "problems",
     ],
 }  # fmt: skip
 TRIGGERS = {

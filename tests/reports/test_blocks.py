@@ -67,3 +67,73 @@ def test_blocks_partition_requests(offsets: list[int]) -> None:
         assert b.start_ms <= b.first_ms <= b.last_ms <= b.end_ms == b.start_ms + BLOCK_MS
     for a, b in itertools.pairwise(blocks):
         assert b.first_ms > a.end_ms or b.first_ms - a.last_ms > BLOCK_MS
+
+
+def _syn(ts: int) -> UsagePoint:
+    return UsagePoint(ts, "<synthetic>", "s", 0, 0, 0, 0, 0, 0, 0, 0, 0, True, False, True)
+
+
+def test_synthetic_lines_are_counted_in_the_block_that_holds_them() -> None:
+    first = T0 + 10 * H + 30 * 60_000  # block 10:00-15:00
+    pts = [_p(first, 600, 3 * 10**12), _syn(first + 30 * 60_000), _p(first + 60 * 60_000, 600)]
+    now = first + 90 * 60_000
+    (b,) = identify_blocks(pts, now)
+    assert (b.totals.requests, b.totals.synthetic) == (2, 1)
+    assert b.models["<synthetic>"].synthetic == 1
+    assert b.models["<synthetic>"].requests == 0
+    assert (b.first_ms, b.last_ms) == (first, first + 60 * 60_000)  # requests only
+    assert b.active
+    assert b.cost_per_hour == Decimal(4)  # $4 over the hour first→last request
+
+
+def test_synthetic_lines_never_open_extend_or_activate_a_block() -> None:
+    # a limit message 4 h after the block's end: no request block moves, and the
+    # request-less block it falls in is never active, even with now inside it
+    pts = [_p(T0 + 30 * 60_000), _syn(T0 + 9 * H + 5 * 60_000)]
+    blocks = identify_blocks(pts, T0 + 9 * H + 10 * 60_000)
+    assert [(b.start_ms, b.totals.requests, b.totals.synthetic) for b in blocks] == [
+        (T0, 1, 0),
+        (T0 + 9 * H, 0, 1),
+    ]
+    assert not any(b.active for b in blocks)
+    assert blocks[1].cost_per_hour is None
+    # only synthetic lines: still counted, in request-less blocks
+    only = identify_blocks([_syn(T0 + 1), _syn(T0 + 2 * H), _syn(T0 + 8 * H)], T0 + 8 * H + 1)
+    assert [(b.start_ms, b.totals.synthetic, b.active) for b in only] == [
+        (T0, 2, False),
+        (T0 + 8 * H, 1, False),
+    ]
+
+
+@given(
+    st.lists(st.integers(0, 40 * H), max_size=40, unique=True),
+    st.lists(st.integers(0, 40 * H), max_size=20, unique=True),
+    st.integers(0, 45 * H),
+)
+def test_synthetic_lines_are_each_counted_once_in_a_window_that_holds_them(
+    req: list[int], syn: list[int], now: int
+) -> None:
+    pts = sorted([_p(T0 + o) for o in req] + [_syn(T0 + o) for o in syn], key=lambda p: p.ts_ms)
+    blocks = identify_blocks(pts, T0 + now)
+    alone = identify_blocks([p for p in pts if not p.synthetic], T0 + now)
+    with_requests = [b for b in blocks if b.totals.requests]
+    # the request blocks are exactly those of the requests alone (bounds, activity, money)
+    assert [(b.start_ms, b.first_ms, b.last_ms, b.active, b.totals.requests) for b in
+            with_requests] == [(b.start_ms, b.first_ms, b.last_ms, b.active, b.totals.requests)
+                               for b in alone]  # fmt: skip
+    assert [b.cost_per_hour for b in with_requests] == [b.cost_per_hour for b in alone]
+    assert sum(b.totals.synthetic for b in blocks) == len(syn)
+    assert sum(b.totals.requests for b in blocks) == len(req)
+    assert [b.start_ms for b in blocks] == sorted(b.start_ms for b in blocks)
+    assert len({b.start_ms for b in blocks}) == len(blocks)
+    assert not any(b.active for b in blocks if not b.totals.requests)
+
+    # oracle: a request block holds the synthetic lines of its window; a request-less
+    # block those of its window that no request window holds
+    def in_req(t: int) -> bool:
+        return any(b.start_ms <= t < b.end_ms for b in alone)
+
+    for b in blocks:
+        inside = [T0 + o for o in syn if b.start_ms <= T0 + o < b.end_ms]
+        want = inside if b.totals.requests else [t for t in inside if not in_req(t)]
+        assert b.totals.synthetic == len(want), b

@@ -65,12 +65,7 @@ def _check_all(env: dict[str, str], expected: dict[str, Any], tz: str) -> None:
         assert totals["requests"] + totals["synthetic_messages"] == messages, kind
         if reference is None:
             reference = totals
-        if kind != "blocks":  # blocks leave out <synthetic> lines (no usage)
-            assert totals == reference, kind
-        else:
-            assert {k: v for k, v in totals.items() if k != "synthetic_messages"} == {
-                k: v for k, v in reference.items() if k != "synthetic_messages"
-            }
+        assert totals == reference, kind
         for row in rows:  # per-model breakdowns add up to their row
             assert _sum(row["model_breakdowns"]) == _pick(row), (kind, row)
 
@@ -147,3 +142,61 @@ def test_json_csv_parquet_hold_the_same_numbers(
     assert [_pick(x) for x in prow] == [_pick(x) for x in data[LISTS[kind]]]
     assert _pick(ptot) == _pick(data["totals"])
     assert isinstance(ptot["cost_usd"], Decimal)
+
+
+def _line(ts: str, model: str, msg: str, req: str | None, out: int, session: str) -> str:
+    line: dict[str, Any] = {
+        "type": "assistant", "sessionId": session, "timestamp": ts, "uuid": f"u-{msg}",
+        "cwd": "/home/a/shop", "message": {"id": msg, "model": model, "role": "assistant",
+        "stop_reason": "end_turn", "usage": {"input_tokens": 3 if out else 0,
+        "output_tokens": out, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}},
+    }  # fmt: skip
+    if req is not None:
+        line["requestId"] = req
+    else:  # Claude Code's local error / limit line
+        line["isApiErrorMessage"] = True
+    return json.dumps(line)
+
+
+def test_blocks_count_synthetic_lines_like_every_other_report(tmp_path: Path) -> None:
+    from _rep_helpers import make_env
+
+    sonnet, syn = "claude-sonnet-4-5-20250929", "<synthetic>"
+    lines = [
+        _line("2026-03-02T08:59:00.000Z", syn, "e0", None, 0, "s1"),  # before any request
+        _line("2026-03-02T09:10:00.000Z", sonnet, "m1", "r1", 10, "s1"),
+        _line("2026-03-02T10:00:00.000Z", syn, "e1", None, 0, "s1"),  # in the 09:00 block
+        _line("2026-03-02T11:00:00.000Z", sonnet, "m2", "r2", 20, "s1"),
+        _line("2026-03-02T20:30:00.000Z", syn, "e2", None, 0, "s2"),  # in a quiet gap
+        _line("2026-03-02T20:31:00.000Z", syn, "e3", None, 0, "s2"),
+        _line("2026-03-03T09:00:00.000Z", sonnet, "m3", "r3", 30, "s2"),
+    ]
+    proj = tmp_path / "tree" / "projects" / "-home-a-shop"
+    proj.mkdir(parents=True)
+    (proj / "s.jsonl").write_text("\n".join(lines) + "\n")
+    env = make_env(tmp_path, tmp_path / "tree")
+    assert run_cli(["ingest", "--quiet"], env).returncode == 0
+    daily = _json("daily", env)
+    out = _json("blocks", env)
+    assert _pick(out["totals"]) == _pick(daily["totals"])
+    assert (out["totals"]["requests"], out["totals"]["synthetic_messages"]) == (3, 4)
+    got = [(b["block_start"], b["requests"], b["synthetic_messages"], b["is_active"])
+           for b in out["blocks"]]  # fmt: skip
+    assert got == [
+        ("2026-03-02T08:00:00+00:00", 0, 1, False),  # request-less: never active
+        ("2026-03-02T09:00:00+00:00", 2, 1, False),
+        ("2026-03-02T20:00:00+00:00", 0, 2, False),
+        ("2026-03-03T09:00:00+00:00", 1, 0, False),
+    ]
+    for b in out["blocks"]:
+        assert _sum(b["model_breakdowns"]) == _pick(b)
+        assert b["models"] == ([sonnet] if b["requests"] else [])
+        assert b["cost_usd"] == ("0" if not b["requests"] else b["cost_usd"])
+    r = run_cli(["blocks", "--csv", "--no-ingest", "--breakdown"], env)
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    (total,) = [x for x in rows if x["row_type"] == "total"]
+    assert _pick(total) == _pick(daily["totals"])
+    assert [int(x["synthetic_messages"]) for x in rows if x["row_type"] == "row"] == [1, 1, 2, 0]
+    table = run_cli(["blocks", "--no-ingest"], {**env, "COLUMNS": "120"})
+    assert table.returncode == 0, table.stderr
+    assert "2026-03-02 20:00" in table.stdout  # the request-less block has its row

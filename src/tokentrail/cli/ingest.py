@@ -1,8 +1,10 @@
 """``tokentrail ingest``, ``problems`` and ``reprice`` (reports: ``tokentrail.cli.reports``).
 
 Exit codes: 0 success; 1 ``ingest`` finished but skipped bad lines this run (listed by
-``tokentrail problems``); 2 a user error (bad option, missing path, unusable ledger),
-printed as one line on stderr.
+``tokentrail problems``) or paths it could not read (each named in a warning line on
+stderr: a dangling ``*.jsonl`` symlink, a FIFO, a folder it cannot list); 2 a user error
+(bad option, a path argument that is missing or not a transcript / folder, unusable
+ledger), printed as one line on stderr.
 
 JSON output: snake_case keys named after the API's usage fields; money as decimal
 strings (exact, never float); token counts as ints. Text output escapes terminal control
@@ -24,7 +26,12 @@ import click
 from tokentrail.cli import cli
 from tokentrail.cli.options import lock_timeout
 from tokentrail.errors import UserInputError
-from tokentrail.ingest.discover import roots_from_paths
+from tokentrail.ingest.discover import (
+    SkippedPath,
+    claude_roots,
+    discover_claude_files,
+    roots_from_paths,
+)
 from tokentrail.ledger import (
     IngestSummary,
     SQLiteLedger,
@@ -112,6 +119,14 @@ def _human_bytes(n: int) -> str:
     help="What PATHS hold: Claude Code logs, Message Batches results, or saved responses.",
 )
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tag added to records.")
+@click.option(
+    "--at",
+    "at",
+    metavar="DATETIME",
+    default=None,
+    help="With --source batch|responses: when the requests ran (ISO date or datetime, "
+    "naive = UTC); records are dated and priced at it (default: the file's mtime).",
+)
 @click.pass_context
 def ingest_cmd(
     ctx: click.Context,
@@ -121,6 +136,7 @@ def ingest_cmd(
     quiet: bool = False,
     source: str = "claude-code",
     tags: tuple[str, ...] = (),
+    at: str | None = None,
 ) -> None:
     """Read Claude Code logs into the ledger (only new bytes of known files).
 
@@ -128,38 +144,77 @@ def ingest_cmd(
     else ~/.config/claude and ~/.claude. Exit code 1 when bad lines were skipped.
     With --source batch|responses, PATHS are results / response files (- = stdin).
     """
-    if source != "claude-code" or tags:
-        from tokentrail.cli.sources import ingest_source, parse_tags
+    if source != "claude-code" or tags or at is not None:
+        from tokentrail.cli.sources import ingest_source, parse_at, parse_tags
 
         if source == "claude-code":
-            raise UserInputError("--tag applies to --source batch|responses only")
-        ingest_source(ctx, source.replace("-", "_"), paths, as_json, ledger_path, parse_tags(tags))
+            opt = "--tag" if tags else "--at"
+            raise UserInputError(f"{opt} applies to --source batch|responses only")
+        ingest_source(
+            ctx, source.replace("-", "_"), paths, as_json, ledger_path, parse_tags(tags),
+            parse_at(at),
+        )  # fmt: skip
         return
     roots: list[Path] | None = None
     if paths:
-        missing = [p for p in paths if not Path(p).expanduser().exists()]
-        if missing:
-            raise UserInputError(f"no such file or directory: {safe(missing[0])}")
         for p in paths:
-            path = Path(p).expanduser()
-            if not os.access(path, os.R_OK) or (path.is_dir() and not os.access(path, os.X_OK)):
-                raise UserInputError(f"cannot read {safe(p)}: permission denied")
-            if path.is_file() and path.suffix != ".jsonl":
-                raise UserInputError(f"{safe(p)} is not a .jsonl transcript or a folder")
+            _check_path(p)
         roots = roots_from_paths(paths)
+    skipped, empty = _scan_for_skipped(roots)
     with open_ledger(ledger_path, timeout=lock_timeout()) as ledger:
         s = _run_ingest(ledger, roots, quiet)
+    for sk in skipped:
+        click.echo(f"tokentrail: warning: {safe(sk.path)}: {sk.kind}: {safe(sk.message)}", err=True)
+    for root in empty:
+        click.echo(f"tokentrail: warning: no .jsonl transcript under {safe(root)}", err=True)
     if as_json:
-        click.echo(json.dumps(s.to_dict(), indent=2))
+        out = s.to_dict()
+        out["skipped_paths"] = [
+            {"path": str(sk.path), "kind": sk.kind, "message": sk.message} for sk in skipped
+        ]
+        click.echo(json.dumps(out, indent=2))
     elif not quiet:
         click.echo(
             f"{s.files} files ({s.files_read} read, {_human_bytes(s.bytes)}): "
             f"{s.added} records added, {s.duplicates} duplicates, {s.problems} problems"
             + (" (see `tokentrail problems`)" if s.problems else "")
+            + (f", {len(skipped)} paths skipped" if skipped else "")
             + f" in {s.seconds:.2f}s"
         )
-    if s.problems:
+    if s.problems or skipped:
         ctx.exit(1)
+
+
+def _check_path(p: str) -> None:
+    """A path argument must be a readable ``.jsonl`` file or folder (else a user error)."""
+    path = Path(p).expanduser()
+    if not path.exists():
+        if path.is_symlink():
+            raise UserInputError(f"{safe(p)} is a dangling symlink (its target does not exist)")
+        raise UserInputError(f"no such file or directory: {safe(p)}")
+    if not os.access(path, os.R_OK) or (path.is_dir() and not os.access(path, os.X_OK)):
+        raise UserInputError(f"cannot read {safe(p)}: permission denied")
+    if path.is_dir():
+        if path.name.endswith(".jsonl"):
+            raise UserInputError(f"{safe(p)} is a directory, not a .jsonl transcript")
+        return
+    if not path.is_file():
+        raise UserInputError(f"{safe(p)} is not a regular file (a .jsonl transcript or a folder)")
+    if path.suffix != ".jsonl":
+        raise UserInputError(f"{safe(p)} is not a .jsonl transcript or a folder")
+
+
+def _scan_for_skipped(roots: Sequence[Path] | None) -> tuple[list[SkippedPath], list[Path]]:
+    """Paths below ``roots`` (None: the default ones) that the ingest cannot read, and the
+    explicit folders holding no transcript at all. One extra walk of the folders (no file
+    is opened): the ingest itself only skips what it cannot read."""
+    skipped: list[SkippedPath] = []
+    empty: list[Path] = []
+    for root in roots if roots is not None else claude_roots():
+        found = discover_claude_files([root], with_agent_types=False, skipped=skipped)
+        if roots is not None and not found and root.is_dir():
+            empty.append(root)
+    return skipped, empty
 
 
 @cli.command("problems")

@@ -3,13 +3,18 @@
 ``--source batch``: Message Batches results (``.jsonl``); succeeded results are priced at
 the batch tier, errored / expired / canceled ones are counted, not priced. ``--source
 responses``: saved Messages API responses (JSON, JSONL, or an SSE capture). ``-`` reads
-stdin. Exit code 1 when bad lines were skipped (see ``tokentrail problems``), 2 on a user
-error (no file given, missing file), like the Claude Code ingest.
+stdin. ``--at DATETIME`` dates the records (when the requests ran: an ISO date or
+datetime, naive = UTC) so prices follow that date; without it a file's records are dated
+by its modification time (stdin: now). Batch results also store each file's outcome counts
+(see ``tokentrail report batches``). Exit code 1 when bad lines were skipped (see
+``tokentrail problems``), 2 on a user error (no file given, missing file, a bad ``--at``),
+like the Claude Code ingest.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import click
 
@@ -17,7 +22,28 @@ from tokentrail.errors import IngestError, UserInputError
 from tokentrail.ledger import open_ledger
 from tokentrail.ledger.sources import SourceSummary, ingest_api_files
 
-__all__ = ["ingest_source", "parse_tags"]
+__all__ = ["ingest_source", "parse_at", "parse_tags"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+
+
+def parse_at(value: str | None) -> int | None:
+    """``--at``: an ISO 8601 date (``2026-01-15``: its midnight) or datetime
+    (``2026-01-15T09:30``, ``2026-01-15 09:30:00+02:00``, ``...Z``; naive = UTC) as ms since
+    the epoch, UTC (``None`` stays ``None``). Anything else is a :class:`UserInputError`."""
+    if value is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UserInputError(
+            f"--at {value!r} is not an ISO date or datetime "
+            "(e.g. 2026-01-15, 2026-01-15T09:30 or 2026-01-15T09:30:00+02:00; naive = UTC)"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return (dt - _EPOCH) // _MS
 
 
 def parse_tags(values: tuple[str, ...]) -> dict[str, str]:
@@ -31,6 +57,10 @@ def parse_tags(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _iso(ms: int) -> str:
+    return (_EPOCH + ms * _MS).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def _line(s: SourceSummary) -> str:
     text = (
         f"{s.files} file(s): {s.records} records ({s.added} added, {s.duplicates} duplicates), "
@@ -38,6 +68,9 @@ def _line(s: SourceSummary) -> str:
     )
     if s.results:
         text += " · results: " + ", ".join(f"{v} {k}" for k, v in s.results.items())
+        text += " (stored: `tokentrail report batches`)"
+    if s.at_ms is not None:
+        text += f" · dated {_iso(s.at_ms)}"
     if s.problems:
         text += " (see `tokentrail problems`)"
     return text
@@ -50,15 +83,17 @@ def ingest_source(
     as_json: bool,
     ledger_path: str | None,
     tags: dict[str, str] | None = None,
+    at_ms: int | None = None,
 ) -> None:
-    """Run one ``--source batch|responses`` ingest and print its summary."""
+    """Run one ``--source batch|responses`` ingest and print its summary (records dated
+    ``at_ms``, ms since the epoch UTC, when given)."""
     if not paths:
         raise UserInputError(f"--source {source} needs at least one FILE (or - for stdin)")
     if paths.count("-") > 1:
         raise UserInputError("stdin (-) can be given only once")
     with open_ledger(ledger_path) as ledger:
         try:
-            s = ingest_api_files(ledger, source, paths, tags)
+            s = ingest_api_files(ledger, source, paths, tags, at_ms)
         except IngestError as exc:
             raise UserInputError(str(exc)) from exc
     if as_json:

@@ -1,8 +1,9 @@
 """Reading API usage files: a path or ``-`` (stdin), line by line, with 1-based numbers.
 
-Shared by the Message Batches and saved-responses readers. A file's records are dated
-with its modification time (the API objects carry no timestamp; pricing needs a date);
-stdin is dated now. Unreadable paths raise :class:`~tokentrail.errors.IngestError`.
+Shared by the Message Batches and saved-responses readers. The API objects carry no
+timestamp and pricing needs a date: a file's records are dated by the time the caller
+gives (``tokentrail ingest --at``), else by the file's modification time; stdin by now.
+Unreadable paths raise :class:`~tokentrail.errors.IngestError`.
 """
 
 from __future__ import annotations

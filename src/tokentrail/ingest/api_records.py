@@ -87,8 +87,13 @@ def api_record(
     file: str = "",
     line: int = 0,
     fallback_key: str | None = None,
+    final: bool | None = None,
 ) -> CCRecord:
     """A ledger row for one API response's usage (``usage_json``: the usage object as JSON).
+
+    ``final``: ``True`` for a complete non-streamed ``Message`` (finished whatever its
+    ``stop_reason``, ``null`` included); ``None`` for a stream (finished iff a
+    ``stop_reason`` arrived). See :attr:`CCRecord.is_final`.
 
     Raises :class:`msgspec.ValidationError` /
     :class:`msgspec.DecodeError` (naming the JSON path) when the usage is malformed.
@@ -128,6 +133,7 @@ def api_record(
         source=source,
         tags_json=tags_json(tags),
         run_id=run_id,
+        final=final,
     )
 
 
@@ -149,7 +155,8 @@ def message_record(
     inside the line (``""`` for the line itself, ``"result.message"`` in batch results);
     ``usage_patch`` overrides usage fields before storing (e.g. the batch service tier).
     Without a message id the key comes from ``keys`` (one :class:`ContentKeys` per file;
-    ``key_extra`` is extra content such as the batch ``custom_id``)."""
+    ``key_extra`` is extra content such as the batch ``custom_id``). A complete response
+    object is a finished request whatever its ``stop_reason`` (``final=True``)."""
     prefix = f"{where}." if where else ""
     if msg is None and where:
         return Problem(file, line, where, "missing_field", "no message object")
@@ -189,6 +196,7 @@ def message_record(
             file=file,
             line=line,
             fallback_key=fallback,
+            final=True,
         )
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         field, kind, text = _describe(exc, f"{prefix}usage")

@@ -12,10 +12,16 @@ is silently dropped. Records are keyed ``batch:<message id>`` (without an id: by
 hash of the line's content, ``custom_id`` included, see
 :class:`~tokentrail.ingest.api_records.ContentKeys`), so ingesting the same results again
 adds nothing and two different id-less results are never merged.
+
+Records are dated ``at_ms`` when given (``tokentrail ingest --at``: when the batch ran), else
+by the file's modification time (stdin: now); prices follow that date. The tally also holds
+the SHA-256 of the file's bytes, so the ledger can store each file's outcome counts once
+(``tokentrail.ledger.sources``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -35,25 +41,36 @@ SOURCE_BATCH = "batch"
 @dataclass
 class BatchTally:
     """Lines seen per result type (``succeeded`` / ``errored`` / ``expired`` / ``canceled``)
-    and bad lines (``problems``)."""
+    and bad lines (``problems``); ``sha256`` is the hex digest of the bytes read (of the last
+    file read, once it was read to its end; ``""`` before) and ``ts_ms`` the date given to
+    its records (ms since the epoch, UTC)."""
 
     results: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RESULT_TYPES, 0))
     problems: int = 0
+    sha256: str = ""
+    ts_ms: int = 0
 
 
 _dec = msgspec.json.Decoder()
 
 
 def read_batch_results(
-    path: str, tally: BatchTally | None = None, tags: Mapping[str, str] | None = None
+    path: str,
+    tally: BatchTally | None = None,
+    tags: Mapping[str, str] | None = None,
+    at_ms: int | None = None,
 ) -> Iterator[CCRecord | Problem]:
-    """Records and problems of a results file (``-`` = stdin), in line order."""
+    """Records and problems of a results file (``-`` = stdin), in line order, dated
+    ``at_ms`` (ms since the epoch, UTC) or else by the file's mtime (stdin: now)."""
     tally = tally if tally is not None else BatchTally()
     name = display_name(path)
-    ts = file_ts_ms(path)
+    ts = file_ts_ms(path) if at_ms is None else at_ms
+    tally.ts_ms = ts
     keys = ContentKeys()
+    digest = hashlib.sha256()
     with open_source(path) as fh:
         for lineno, raw in enumerate(fh, 1):
+            digest.update(raw)
             if not raw.strip():
                 continue
             out = _line(raw, name, lineno, ts, tally, tags, keys)
@@ -62,6 +79,7 @@ def read_batch_results(
             if isinstance(out, Problem):
                 tally.problems += 1
             yield out
+    tally.sha256 = digest.hexdigest()
 
 
 def _line(

@@ -13,6 +13,12 @@ Missing roots are skipped silently; a root that exists is scanned recursively un
 
 Symlinked directories are not followed (no loops); symlinked files are read. Paths are
 returned absolute and resolved, so the same file reached through two roots is listed once.
+
+A path that cannot be used is never dropped without a trace when the caller asks: pass a
+``skipped`` list to :func:`discover_claude_files` and it receives a :class:`SkippedPath`
+for each ``*.jsonl`` entry that is not a readable regular file (a dangling symlink, a
+symlink to a directory, a FIFO or socket) and each directory that cannot be listed. The
+default (no list) costs nothing more: those entries are rare and found on the way.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from tokentrail.ingest.records import storable
 
 __all__ = [
+    "SkippedPath",
     "SourceFile",
     "claude_roots",
     "discover_claude_files",
@@ -58,6 +65,17 @@ class SourceFile:
     session_hint: str | None
     agent_id: str | None
     agent_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPath:
+    """A path found while scanning that could not be used: ``path`` as found (not
+    resolved), ``kind`` (``"unreadable"``, as the ingest's problem kind for a file that
+    cannot be read) and a short ``message`` saying why."""
+
+    path: Path
+    kind: str
+    message: str
 
 
 def claude_roots(env: Mapping[str, str] | None = None, home: Path | None = None) -> list[Path]:
@@ -147,27 +165,57 @@ def _classify(rel: list[str], path: Path, with_agent_types: bool = True) -> Sour
     return SourceFile(path, MAIN, storable(stem), None, None)
 
 
-def _walk(directory: str) -> Iterator[tuple[str, bool]]:
+def _walk(directory: str, skipped: list[SkippedPath] | None = None) -> Iterator[tuple[str, bool]]:
     """``(path, is_symlink)`` of every ``*.jsonl`` file below ``directory``, sorted by name
-    at each level; directory symlinks are not followed."""
+    at each level; directory symlinks are not followed. Unusable entries go to ``skipped``
+    (when given)."""
     try:
         it = os.scandir(directory)
-    except OSError:
+    except OSError as e:
+        if skipped is not None:
+            skipped.append(_skip(directory, f"cannot list directory: {_why(e)}"))
         return
     with it:
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(entry.path)
-            elif entry.name.endswith(".jsonl") and entry.is_file():
-                yield entry.path, entry.is_symlink()
-        except OSError:
+                yield from _walk(entry.path, skipped)
+            elif entry.name.endswith(".jsonl"):
+                if entry.is_file():
+                    yield entry.path, entry.is_symlink()
+                elif skipped is not None:
+                    skipped.append(_skip(entry.path, _not_a_file(entry.path)))
+        except OSError as e:
+            if skipped is not None:
+                skipped.append(_skip(entry.path, _why(e)))
             continue
 
 
+def _skip(path: str, message: str) -> SkippedPath:
+    return SkippedPath(Path(path), "unreadable", message)
+
+
+def _why(e: OSError) -> str:
+    return e.strerror or type(e).__name__
+
+
+def _not_a_file(path: str) -> str:
+    """Why the ``*.jsonl`` entry at ``path`` (not a regular file, not a real directory) is
+    not read."""
+    if os.path.islink(path):
+        if not os.path.exists(path):
+            return "dangling symlink (its target does not exist)"
+        if os.path.isdir(path):
+            return "symlink to a directory (not followed)"
+    return "not a regular file"
+
+
 def discover_claude_files(
-    roots: Sequence[Path], *, with_agent_types: bool = True
+    roots: Sequence[Path],
+    *,
+    with_agent_types: bool = True,
+    skipped: list[SkippedPath] | None = None,
 ) -> list[SourceFile]:
     """Every transcript file under ``roots`` (``projects/`` dirs or single ``.jsonl`` files).
 
@@ -175,8 +223,10 @@ def discover_claude_files(
     (``agent_type`` is then ``None``; fill it with :func:`with_agent_type` for the files
     actually read — an incremental run over thousands of unchanged files stays fast).
 
-    A root that is itself a ``.jsonl`` file is returned as a main transcript. Order: roots
-    in the given order, then paths sorted by name, so runs are reproducible.
+    A root that is itself a ``.jsonl`` file is returned as a main transcript; a missing
+    root is skipped (not reported: the default roots need not exist). ``skipped``, when
+    given, receives every unusable path met below the roots (see the module docstring).
+    Order: roots in the given order, then paths sorted by name, so runs are reproducible.
     """
     seen: set[str] = set()
     out: list[SourceFile] = []
@@ -191,7 +241,7 @@ def discover_claude_files(
             continue
         base = str(root.resolve())
         cut = len(base.rstrip(os.sep)) + 1
-        for raw, is_link in _walk(base):
+        for raw, is_link in _walk(base, skipped):
             # `base` is resolved and directory links are not followed: only a linked
             # file needs resolving (cheap on trees of thousands of files).
             real = os.path.realpath(raw) if is_link else raw

@@ -77,7 +77,10 @@ class CCRecord(msgspec.Struct, gc=False):
     than Claude Code use ``file``/``line`` for their origin (``""``/``0`` for live SDK
     calls). ``priced`` is the ``(picodollars or None if unpriced, price flags)`` already
     computed for it (by an ingest worker), ``None`` until then; it follows the record's
-    tokens, not its key.
+    tokens, not its key. ``final`` says whether the response had finished when it is known
+    from elsewhere than ``stop_reason``: ``True`` for a complete non-streamed ``Message``
+    (final whatever its ``stop_reason``, even ``null``); ``None`` (Claude Code, streams) =
+    finished iff ``stop_reason`` is set.
     """
 
     key: str
@@ -113,6 +116,7 @@ class CCRecord(msgspec.Struct, gc=False):
     tags_json: str | None = None
     run_id: str | None = None
     priced: tuple[int | None, str | None] | None = None
+    final: bool | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -121,8 +125,9 @@ class CCRecord(msgspec.Struct, gc=False):
 
     @property
     def is_final(self) -> bool:
-        """True once ``stop_reason`` was written (the response had finished)."""
-        return self.stop_reason is not None
+        """Whether the response had finished: ``final`` when set, else whether
+        ``stop_reason`` was written."""
+        return self.stop_reason is not None if self.final is None else self.final
 
     @property
     def total_tokens(self) -> int:
@@ -156,11 +161,13 @@ class Problem(msgspec.Struct, frozen=True):
 def rank(r: CCRecord) -> tuple[bool, int, int, bool]:
     """Quality of a record among copies of one request: bigger is better.
 
-    ``(finished, output_tokens, total_tokens, not_sidechain)``: a record with
-    ``stop_reason`` set beats one without, then the larger output (streaming copies only
-    grow output), then the larger total, then a main-transcript copy beats a sidechain one.
+    ``(finished, output_tokens, total_tokens, not_sidechain)``: a finished record
+    (:attr:`CCRecord.is_final`) beats an unfinished one, then the larger output (streaming
+    copies only grow output), then the larger total, then a main-transcript copy beats a
+    sidechain one.
     """
-    return (r.stop_reason is not None, r.output_tokens, r.total_tokens, not r.is_sidechain)
+    finished = r.stop_reason is not None if r.final is None else r.final
+    return (finished, r.output_tokens, r.total_tokens, not r.is_sidechain)
 
 
 def is_better(new: CCRecord, old: CCRecord) -> bool:

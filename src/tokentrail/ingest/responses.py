@@ -17,7 +17,10 @@ The format is detected from the content, not the file name:
 
 Records have source ``"response"``, keyed by message id (without one, by file and a hash
 of the response's content: see :class:`~tokentrail.ingest.api_records.ContentKeys`), so
-re-ingesting is idempotent and two different id-less responses are never merged. Bad lines
+re-ingesting is idempotent and two different id-less responses are never merged. A complete
+response object is a finished request whatever its ``stop_reason`` (``null`` included); a
+streamed one is finished when its ``stop_reason`` arrived. Records are dated ``at_ms`` when
+given (``tokentrail ingest --at``), else by the file's modification time (stdin: now). Bad lines
 / events become :class:`Problem` rows (file, line, field); nothing is silently dropped.
 No content is kept, only usage.
 """
@@ -44,11 +47,12 @@ _SSE_PREFIXES = (b"event:", b"data:", b"id:", b":", b"retry:")
 
 
 def read_responses(
-    path: str, tags: Mapping[str, str] | None = None
+    path: str, tags: Mapping[str, str] | None = None, at_ms: int | None = None
 ) -> Iterator[CCRecord | Problem]:
-    """Records and problems of a saved-responses file (``-`` = stdin), in file order."""
+    """Records and problems of a saved-responses file (``-`` = stdin), in file order, dated
+    ``at_ms`` (ms since the epoch, UTC) or else by the file's mtime (stdin: now)."""
     name = display_name(path)
-    ts = file_ts_ms(path)
+    ts = file_ts_ms(path) if at_ms is None else at_ms
     keys = ContentKeys()
     with open_source(path) as fh:
         first = b""

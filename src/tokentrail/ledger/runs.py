@@ -10,7 +10,7 @@ milliseconds since the Unix epoch, UTC.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,7 +18,7 @@ import msgspec
 
 from tokentrail.ledger.costing import PICO, pico_to_usd
 
-__all__ = ["RunRow", "RunSummary", "load_runs", "save_runs", "summarize_runs"]
+__all__ = ["RUN_SUMS_SQL", "RunRow", "RunSummary", "load_runs", "save_runs", "summarize_runs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,24 +102,43 @@ def load_runs(db: sqlite3.Connection, name: str | None = None) -> list[RunRow]:
     return out
 
 
-def summarize_runs(db: sqlite3.Connection, name: str | None = None) -> list[RunSummary]:
+#: SQL sums per run, in the order :func:`summarize_runs` reads them (``own`` values).
+RUN_SUMS_SQL = (
+    "sum(1 - synthetic), sum(cost_pico IS NULL), sum(coalesce(cost_pico, 0)), "
+    "sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_creation_tokens)"
+)
+
+
+def summarize_runs(
+    db: sqlite3.Connection,
+    name: str | None = None,
+    own: Mapping[str, Sequence[int]] | None = None,
+) -> list[RunSummary]:
     """Runs with their totals, descendants included (a parent's figures contain its
-    children's); oldest first."""
+    children's); oldest first.
+
+    ``own``: each run's own sums (the :data:`RUN_SUMS_SQL` columns over its records), when
+    the caller counts only some records (e.g. ``tokentrail.Ledger.report("run", source=...)``);
+    default: every record of the run."""
     every = load_runs(db)
-    own: dict[str, tuple[int, ...]] = {}
-    for row in db.execute(
-        "SELECT run_id, sum(1 - synthetic), sum(cost_pico IS NULL), sum(coalesce(cost_pico, 0)), "
-        "sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), "
-        "sum(cache_creation_tokens) FROM records WHERE run_id IS NOT NULL GROUP BY run_id"
-    ):
-        own[row[0]] = tuple(int(v) for v in row[1:])
+    sums: Mapping[str, Sequence[int]] = (
+        own
+        if own is not None
+        else {
+            row[0]: tuple(int(v) for v in row[1:])
+            for row in db.execute(
+                f"SELECT run_id, {RUN_SUMS_SQL} FROM records "
+                "WHERE run_id IS NOT NULL GROUP BY run_id"
+            )
+        }
+    )
     children: dict[str, list[str]] = {}
     for r in every:
         if r.parent_id is not None:
             children.setdefault(r.parent_id, []).append(r.id)
 
     def total(run_id: str, seen: set[str]) -> list[int]:
-        acc = list(own.get(run_id, (0,) * 7))
+        acc = list(sums.get(run_id, (0,) * 7))
         for child in children.get(run_id, ()):
             if child not in seen:
                 seen.add(child)

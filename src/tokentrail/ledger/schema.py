@@ -310,6 +310,28 @@ sources (most records come from Claude Code) and records of a tracked run. A ful
 scan every Claude Code record for queries that name ``source = 'claude_code'``. A query for
 an API source adds ``source != 'claude_code'`` so the partial index serves it."""
 
+# -- 0006: Message Batches outcome counts per results file ----------------------------
+
+_BATCH_OUTCOMES = """
+CREATE TABLE batch_outcomes (
+    content_hash TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    ingested_ms INTEGER NOT NULL,
+    succeeded INTEGER NOT NULL,
+    errored INTEGER NOT NULL,
+    expired INTEGER NOT NULL,
+    canceled INTEGER NOT NULL,
+    problems INTEGER NOT NULL
+);
+"""
+"""One row per Message Batches results file ingested: the result lines per type
+(``errored`` / ``expired`` / ``canceled`` are billed nothing and have no record, so this is
+where they are kept) and its bad lines. Keyed by the SHA-256 of the file's bytes, so
+ingesting the same results again (or a copy) replaces the row with the same counts;
+``file`` is the last path it was read from, ``ts_ms`` the date given to its records (the
+``--at`` time or the file's mtime), ``ingested_ms`` when it was last read (both ms, UTC)."""
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
@@ -317,4 +339,5 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0003_sources_tags_runs", _SOURCES_TAGS_RUNS),
     ("0004_checkpoint_tail_requestless", _TAIL_REQUESTLESS),
     ("0005_partial_source_run_indexes", _PARTIAL_SOURCE_RUN),
+    ("0006_batch_outcomes", _BATCH_OUTCOMES),
 )

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from tokentrail.errors import LedgerError, LedgerLockedError
-from tokentrail.ingest.claude_code import decode_usage
 from tokentrail.ingest.reader import FileCheckpoint
 from tokentrail.ingest.records import (
     SOURCE_CLAUDE_CODE,
@@ -127,7 +126,7 @@ def _row(r: CCRecord, cost: int | None, flags: str | None) -> tuple[object, ...]
         r.client_version,
         int(r.is_sidechain),
         r.stop_reason,
-        int(r.stop_reason is not None),
+        int(r.stop_reason is not None if r.final is None else r.final),
         int(r.model == SYNTHETIC_MODEL),
         r.input_tokens,
         r.cache_creation_tokens,
@@ -151,6 +150,8 @@ def _row(r: CCRecord, cost: int | None, flags: str | None) -> tuple[object, ...]
 
 def _record_from_row(row: sqlite3.Row) -> CCRecord:
     raw = row["usage_json"].encode("utf-8")
+    from tokentrail.ingest.claude_code import decode_usage  # reads only: keep startup light
+
     u = decode_usage(raw)
     return CCRecord(
         key=row["dedup_key"],

@@ -3,6 +3,9 @@
 5-hour blocks and the status line need per-request timestamps (a gap of five hours is not
 visible in quarter-hour rollups at the right precision), so these read ``records`` through
 the ``records_ts_ms`` index, never the whole table unless asked for all of history.
+:func:`usage_points` also returns ``<synthetic>`` records (``synthetic=True``: local
+error / limit lines, never requests, never priced) so that reports built on it count them
+as the rollups do; the other reads leave them out.
 Timestamps are integer milliseconds since the Unix epoch (UTC); tokens are ints; money is
 integer picodollars (``cost_pico``, ``None`` for an unpriced request).
 """
@@ -26,9 +29,10 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class UsagePoint:
-    """One deduplicated, non-synthetic request: its instant, model, token counts and cost.
+    """One deduplicated record: its instant, model, token counts and cost.
 
-    ``cost_pico`` is ``None`` when the request could not be priced.
+    ``cost_pico`` is ``None`` when the request could not be priced. ``synthetic`` marks a
+    ``<synthetic>`` line (Claude Code's local error / limit message): not a request, cost 0.
     """
 
     ts_ms: int
@@ -45,12 +49,13 @@ class UsagePoint:
     cost_pico: int | None
     is_final: bool
     is_sidechain: bool
+    synthetic: bool = False
 
 
 _POINT_COLS = (
     "ts_ms, model, session_id, input_tokens, cache_creation_tokens, cache_5m_tokens, "
     "cache_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, "
-    "web_fetch_requests, cost_pico, is_final, is_sidechain"
+    "web_fetch_requests, cost_pico, is_final, is_sidechain, synthetic"
 )
 
 
@@ -71,6 +76,7 @@ def _point(row: Any) -> UsagePoint:
         cost_pico=None if r[11] is None else int(r[11]),
         is_final=bool(r[12]),
         is_sidechain=bool(r[13]),
+        synthetic=bool(r[14]),
     )
 
 
@@ -79,8 +85,9 @@ def _filters(
     until_ms: int | None,
     models: Sequence[str] = (),
     project: str | None = None,
+    with_synthetic: bool = False,
 ) -> tuple[str, list[object]]:
-    conds = ["synthetic = 0"]
+    conds = [] if with_synthetic else ["synthetic = 0"]
     args: list[object] = []
     if since_ms is not None:
         conds.append("ts_ms >= ?")
@@ -94,7 +101,7 @@ def _filters(
     if project is not None:
         conds.append("project = ?")
         args.append(project)
-    return " WHERE " + " AND ".join(conds), args
+    return (" WHERE " + " AND ".join(conds) if conds else ""), args
 
 
 def usage_points(
@@ -104,9 +111,13 @@ def usage_points(
     *,
     models: Sequence[str] = (),
     project: str | None = None,
+    with_synthetic: bool = True,
 ) -> list[UsagePoint]:
-    """Requests with ``since_ms <= ts_ms < until_ms`` (``None``: unbounded), oldest first."""
-    where, args = _filters(since_ms, until_ms, models, project)
+    """Records with ``since_ms <= ts_ms < until_ms`` (``None``: unbounded), oldest first.
+
+    ``<synthetic>`` records are included (``UsagePoint.synthetic``) unless
+    ``with_synthetic`` is false; a ``models`` filter keeps only the ids it names."""
+    where, args = _filters(since_ms, until_ms, models, project, with_synthetic)
     sql = f"SELECT {_POINT_COLS} FROM records{where} ORDER BY ts_ms, id"
     return [_point(row) for row in db.execute(sql, args)]
 

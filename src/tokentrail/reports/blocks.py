@@ -7,12 +7,21 @@ after the current block's start, or more than 5 h after the previous request. A 
 block gets a burn rate (tokens per minute and USD per hour, over the span from its first
 to its last request) and a projection to the block's end at that rate.
 
+``<synthetic>`` lines (Claude Code's local error / limit messages: never requests, never
+priced) do not open, extend or activate a block: each is counted (``Totals.synthetic``,
+model ``<synthetic>``) in the block whose window ``[start, end)`` holds its instant. Those
+that fall outside every request block (in a quiet gap, or with no request at all) form
+request-less blocks of their own by the same rule, never active, so every message is
+counted exactly once and always in a block whose window holds it (such a block's window
+may overlap the next request block's).
+
 Tokens are ints (all four kinds: input, cache writes, cache reads, output); money is
 Decimal USD (exact sums; burn rate and projection are rounded to the picodollar).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,8 +38,9 @@ _PICO = Decimal(10) ** -12
 @dataclass(slots=True)
 class Block:
     """One 5-hour block: ``start_ms`` / ``end_ms`` (UTC ms, end exclusive), the first and
-    last request instants, exact totals, totals per model, and, when ``active``, the burn
-    rate and projection (``None`` otherwise)."""
+    last request instants (of its ``<synthetic>`` lines for a request-less block), exact
+    totals, totals per model, and, when ``active``, the burn rate and projection (``None``
+    otherwise)."""
 
     start_ms: int
     end_ms: int
@@ -46,10 +56,12 @@ class Block:
 
 
 def point_totals(p: UsagePoint) -> Totals:
-    """The :class:`Totals` of one request."""
+    """The :class:`Totals` of one record (a ``<synthetic>`` one counts in ``synthetic``,
+    not ``requests``), as the ledger's rollups count it."""
     return Totals(
-        requests=1,
-        incomplete=0 if p.is_final else 1,
+        requests=0 if p.synthetic else 1,
+        synthetic=1 if p.synthetic else 0,
+        incomplete=0 if p.is_final or p.synthetic else 1,
         unpriced=1 if p.cost_pico is None else 0,
         input_tokens=p.input_tokens,
         cache_creation_tokens=p.cache_creation_tokens,
@@ -79,24 +91,47 @@ def _finish(b: Block, now_ms: int | None) -> None:
     b.projected_cost = (b.totals.cost + cost_per_ms * remaining_ms).quantize(_PICO)
 
 
-def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> list[Block]:
-    """Group time-ordered requests into blocks; mark the active one (needs ``now_ms``)."""
-    pts = list(points)
+def _add(b: Block, p: UsagePoint) -> None:
+    t = point_totals(p)
+    b.totals = b.totals + t
+    old = b.models.get(p.model)
+    b.models[p.model] = t if old is None else old + t
+
+
+def _group(pts: Sequence[UsagePoint]) -> list[Block]:
     blocks: list[Block] = []
     for start, lo, hi in split_blocks([p.ts_ms for p in pts]):
         b = Block(start, start + BLOCK_MS, pts[lo].ts_ms, pts[hi - 1].ts_ms)
         for p in pts[lo:hi]:
-            t = point_totals(p)
-            b.totals = b.totals + t
-            old = b.models.get(p.model)
-            b.models[p.model] = t if old is None else old + t
+            _add(b, p)
         blocks.append(b)
-    if blocks:
-        _finish(blocks[-1], now_ms)
+    return blocks
+
+
+def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> list[Block]:
+    """Group time-ordered records into blocks, ordered by start; mark the active one
+    (needs ``now_ms``). ``<synthetic>`` records are placed as the module docstring says."""
+    pts = list(points)
+    blocks = _group([p for p in pts if not p.synthetic])
+    last = blocks[-1] if blocks else None
+    starts = [b.start_ms for b in blocks]
+    orphans: list[UsagePoint] = []
+    for p in pts:
+        if not p.synthetic:
+            continue
+        i = bisect_right(starts, p.ts_ms) - 1
+        if i >= 0 and p.ts_ms < blocks[i].end_ms:
+            _add(blocks[i], p)
+        else:
+            orphans.append(p)
+    if last is not None:
+        _finish(last, now_ms)
+    if orphans:
+        blocks = sorted(blocks + _group(orphans), key=lambda b: b.start_ms)
     return blocks
 
 
 def active_block(points: Sequence[UsagePoint], now_ms: int) -> Block | None:
     """The active block among ``points`` (which must start after a block boundary)."""
     blocks = identify_blocks(points, now_ms)
-    return blocks[-1] if blocks and blocks[-1].active else None
+    return next((b for b in blocks if b.active), None)

@@ -1,9 +1,10 @@
 """Build :class:`~tokentrail.reports.model.Report` objects from a ledger.
 
 Every kind but ``blocks`` comes from the quarter-hour rollups (``SQLiteLedger.aggregate``);
-weekly rows are unions of local days; ``blocks`` reads request instants through the time
-index. Filters: inclusive local dates ``since`` / ``until`` in ``tz``, an exact project
-and a set of exact model ids (resolve user input first with :func:`resolve_project` and
+weekly rows are unions of local days; ``blocks`` reads record instants (``<synthetic>``
+lines included, counted as the rollups count them) through the time index. Filters:
+inclusive local dates ``since`` / ``until`` in ``tz``, an exact project and a set of exact
+model ids (resolve user input first with :func:`resolve_project` and
 :func:`resolve_models`, which raise :class:`~tokentrail.errors.UserInputError`).
 """
 

@@ -14,7 +14,9 @@ as incomplete (``stop_reason`` unset): its input was billed. A stream closed bef
 event was read (``with client.messages.stream(...) as s: pass``) is read at close up to its
 ``message_start`` and recorded the same way. A stream that *fails* (an
 ``error`` event, a lost connection) is not a completed request and records nothing; the
-SDK's exception reaches the caller unchanged.
+SDK's exception reaches the caller unchanged. A complete non-streamed ``Message`` (parsed or
+read from the raw body) is a finished request whatever its ``stop_reason`` (``null``
+included); a stream is finished once its ``stop_reason`` arrived.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ class Tracker:
                 request_id=rid,
                 stop_reason=getattr(message, "stop_reason", None),
                 call=call,
+                final=True,
             )
         except Exception as exc:
             self._failed(exc)
@@ -175,6 +178,7 @@ class Tracker:
                 request_id=request_id,
                 stop_reason=stop if isinstance(stop, str) else None,
                 call=call,
+                final=True,
             )
         except Exception as exc:
             self._failed(exc)
@@ -189,7 +193,10 @@ class Tracker:
         stop_reason: str | None,
         run: Run | None = None,
         call: CallInfo | None = None,
+        final: bool | None = None,
     ) -> None:
+        """``final=True`` for a complete non-streamed message (finished whatever its
+        ``stop_reason``); ``None`` for a stream (finished iff ``stop_reason`` is set)."""
         if run is None:
             run = current_run()
         call = call or CallInfo()
@@ -211,6 +218,7 @@ class Tracker:
             tags=tags,
             run_id=run.id if run is not None else None,
             fallback_key=None if message_id else f"call:{uuid.uuid4().hex}",
+            final=final,
         )
         for r in chain:
             if self.writer not in r._writers:
