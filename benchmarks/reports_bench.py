@@ -61,12 +61,24 @@ def _time(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float,
     return statistics.median(samples), min(samples), out
 
 
+def _compile() -> None:
+    """Byte-compile tokentrail first, as a wheel install does: with PYTHONDONTWRITEBYTECODE
+    set (as on some machines) every run would otherwise compile its modules again."""
+    import tokentrail
+
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(tokentrail.__file__).parent)],
+        check=True,
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="1GB", help="log tree size (default 1GB)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--runs", type=int, default=9, help="runs per command (median)")
     args = ap.parse_args()
+    _compile()
     tree = _tree(args.size, args.seed)
     ledger = WORK / f"ledger-{args.size}-s{args.seed}.sqlite3"
     exe = shutil.which("tokentrail", path=str(Path(sys.executable).parent)) or "tokentrail"
