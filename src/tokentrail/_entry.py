@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timezone, tzinfo
-from pathlib import Path
 
 __all__ = ["main"]
 
@@ -45,41 +43,19 @@ def _statusline_args(args: list[str]) -> tuple[str | None, str | None] | None:
     return ledger, zone
 
 
-def _zone(name: str | None) -> tzinfo | bool | None:
-    """The zone, None for local time, or False when it does not parse."""
-    if name is None:
-        return None
-    if name.upper() in ("UTC", "Z", "ETC/UTC"):
-        return timezone.utc
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(name)
-    except Exception:
-        return False
-
-
-def _ledger_path(explicit: str | None) -> Path:
-    if explicit:
-        return Path(os.path.expanduser(explicit))
-    env = os.environ.get("TOKENTRAIL_LEDGER")
-    if env:
-        return Path(os.path.expanduser(env))
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("tokentrail")) / "ledger.sqlite3"
-
-
 def _fast_statusline(ledger: str | None, zone: str | None) -> bool:
     """Print the status line; False when the full command line must handle the call."""
     import sqlite3
 
+    from tokentrail.errors import UserInputError
     from tokentrail.reports.statusline import format_status, now_ms, open_readonly, read_status
+    from tokentrail.reports.zone import ledger_file, parse_zone
 
-    tz = _zone(zone)
-    if isinstance(tz, bool):
-        return False
-    db = open_readonly(_ledger_path(ledger))
+    try:
+        tz = parse_zone(zone)
+    except UserInputError:
+        return False  # the full command line says why
+    db = open_readonly(ledger_file(ledger))
     if db is None:
         return False
     try:

@@ -20,6 +20,7 @@ from tokentrail.analysis.rows import RequestRow
 from tokentrail.errors import UserInputError
 from tokentrail.ledger import RecordFilter, SQLiteLedger, ingest_claude_code, open_ledger
 from tokentrail.ledger.analysis_rows import request_rows
+from tokentrail.reports.zone import parse_zone
 
 __all__ = [
     "common_options",
@@ -84,18 +85,7 @@ def dollars(amount: Decimal, places: int = 4) -> str:
 
 def parse_tz(name: str | None) -> tzinfo | None:
     """An IANA zone (or UTC); None = the process's local zone."""
-    if name is None:
-        return None
-    if name.upper() in ("UTC", "Z", "ETC/UTC"):
-        return timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UserInputError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
-        ) from exc
+    return parse_zone(name)
 
 
 def parse_day(value: str | None, opt: str) -> date | None:

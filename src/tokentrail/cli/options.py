@@ -12,13 +12,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from tokentrail.errors import UserInputError
+from tokentrail.reports.zone import parse_zone
 
 __all__ = [
     "ENV_LOCK_TIMEOUT",
@@ -51,18 +52,7 @@ def lock_timeout(default: float = 60.0) -> float:
 
 def parse_tz(name: str | None) -> tzinfo | None:
     """IANA zone (or ``UTC``) for ``--timezone``; None means the process's local time."""
-    if name is None:
-        return None
-    if name.upper() in ("UTC", "Z", "ETC/UTC"):
-        return timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UserInputError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
-        ) from exc
+    return parse_zone(name)
 
 
 def parse_date(value: str | None, opt: str) -> date | None:

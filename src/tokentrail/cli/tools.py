@@ -16,6 +16,7 @@ import click
 from tokentrail.cli import cli
 from tokentrail.cli.options import lock_timeout, parse_date, parse_tz
 from tokentrail.errors import LedgerError, UserInputError
+from tokentrail.reports.zone import ledger_file
 
 __all__ = ["completion_cmd", "demo_cmd", "doctor_cmd", "statusline_cmd"]
 
@@ -172,14 +173,7 @@ def statusline_cmd(ledger_path: str | None, tz_name: str | None, hook: bool) -> 
 def _ledger_path(explicit: str | None) -> Path:
     """As :func:`tokentrail.ledger.resolve_ledger_path`, without importing the ledger
     (the status line must start fast)."""
-    if explicit:
-        return Path(os.path.expanduser(explicit))
-    env = os.environ.get("TOKENTRAIL_LEDGER")
-    if env:
-        return Path(os.path.expanduser(env))
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("tokentrail")) / "ledger.sqlite3"
+    return ledger_file(explicit)
 
 
 @cli.command("demo")
