@@ -147,6 +147,8 @@ def record_from_row(row: sqlite3.Row) -> CCRecord:
         source=row["source"],
         tags_json=row["tags"],
         run_id=row["run_id"],
+        # stored final without a stop reason: a non-streamed response (see CCRecord.final)
+        final=True if row["is_final"] and row["stop_reason"] is None else None,
     )
 
 
