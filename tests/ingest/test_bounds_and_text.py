@@ -21,7 +21,24 @@ from tokentrail.pricing import extract
 SF = SourceFile(Path("/logs/p/s1.jsonl"), "main", "s1", None, None)
 
 
+_ITERATION = {"type": "message", "input_tokens": 0, "cache_creation_input_tokens": 0,
+              "cache_read_input_tokens": 0, "output_tokens": 0}  # fmt: skip
+
+
+def _usage(u: object) -> object:
+    """``u`` with the fields the SDK requires filled in (input / output tokens, and every
+    iteration's type and counts), so each case tests only what it sets."""
+    if not isinstance(u, dict):
+        return u
+    full: dict[str, object] = {"input_tokens": 1, "output_tokens": 1, **u}
+    its = full.get("iterations")
+    if isinstance(its, list):
+        full["iterations"] = [{**_ITERATION, **i} if isinstance(i, dict) else i for i in its]
+    return full
+
+
 def _line(mid: str, u: object, **env: object) -> bytes:
+    u = _usage(u)
     obj: dict[str, object] = {
         "type": "assistant", "timestamp": "2026-05-04T09:00:00Z", "sessionId": "s1",
         "cwd": "/w", "requestId": f"r_{mid}",
@@ -98,7 +115,7 @@ def test_lone_surrogate_escapes_keep_the_record() -> None:
     assert probs == []
     assert (r.output_tokens, r.project, r.git_branch) == (7, "/w/\\udc00x", "b\\ud800")
     assert (r2.key, r2.output_tokens) == ("n|r_n", 1)
-    assert json.loads(r.usage_json) == {"output_tokens": 7}
+    assert json.loads(r.usage_json) == {"input_tokens": 1, "output_tokens": 7}
     # a line that is not JSON at all stays a problem
     _, (p,) = _parse(b'{"type": "assistant", "x": "\\udc00", ')
     assert p.kind == "invalid_json"
@@ -139,3 +156,32 @@ def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
         assert list(ledger.checkpoints()) == [expect]
         again = ingest_claude_code(ledger, [tmp_path / "projects"])  # checkpoint matches
         assert (again.files_read, again.bytes, again.problems) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("usage", "field", "kind"),
+    [
+        ({"output_tokens": 3}, "message.usage.input_tokens", "missing_field"),
+        ({"input_tokens": 3, "output_tokens": None}, "message.usage.output_tokens", "wrong_type"),
+        ({"input_tokens": 1, "output_tokens": 1,
+          "iterations": [{"input_tokens": 5, "output_tokens": 5, "cache_read_input_tokens": 0,
+                          "cache_creation_input_tokens": 0}]},
+         "message.usage.iterations[0].type", "missing_field"),
+        ({"input_tokens": 1, "output_tokens": 1,
+          "iterations": [{"type": "message", "input_tokens": 5, "output_tokens": 5}]},
+         "message.usage.iterations[0].cache_creation_input_tokens", "missing_field"),
+    ],
+)  # fmt: skip
+def test_usage_the_pricing_engine_would_reject_is_a_problem(
+    usage: dict[str, object], field: str, kind: str
+) -> None:
+    """What the SDK's types require is required here too: such a line is a problem naming
+    the field, never a record stored unpriced without a word."""
+    line = json.dumps(
+        {"type": "assistant", "timestamp": "2026-05-04T09:00:00Z", "sessionId": "s1",
+         "requestId": "r1", "message": {"id": "m1", "model": "claude-sonnet-4-5",
+                                         "stop_reason": "end_turn", "usage": usage}}
+    ).encode()  # fmt: skip
+    recs, (p,) = _parse(line)
+    assert recs == []
+    assert (p.field, p.kind) == (field, kind)

@@ -119,13 +119,18 @@ def test_crlf_and_missing_ids() -> None:
 
 
 def test_decode_usage_ttl_rules() -> None:
-    u = decode_usage(b'{"cache_creation_input_tokens": 100}')
+    u = decode_usage(b'{"input_tokens": 1, "output_tokens": 1, "cache_creation_input_tokens": 100}')
     assert (u.cache_creation, u.cache_5m, u.cache_1h, u.ttl_known) == (100, 100, 0, False)
     u = decode_usage(
-        b'{"cache_creation_input_tokens": 100, "cache_creation": '
+        b'{"input_tokens": 1, "output_tokens": 1, "cache_creation_input_tokens": 100, '
+        b'"cache_creation": '
         b'{"ephemeral_5m_input_tokens": 10, "ephemeral_1h_input_tokens": 500}}'
     )
     assert (u.cache_creation, u.cache_5m, u.cache_1h, u.ttl_known) == (100, 0, 100, True)
     # with iterations the columns are the iteration sums (what pricing prices), not the top
-    u = decode_usage(b'{"cache_creation": {"ephemeral_5m_input_tokens": 7}, "iterations": [{}]}')
+    u = decode_usage(
+        b'{"input_tokens": 1, "output_tokens": 1, "cache_creation": '
+        b'{"ephemeral_5m_input_tokens": 7}, "iterations": [{"type": "message", "input_tokens": 0, '
+        b'"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 0}]}'
+    )
     assert (u.cache_creation, u.cache_5m, u.has_iterations) == (0, 0, True)

@@ -11,8 +11,11 @@ Hot path, per block of complete lines (bytes ending in ``\\n``):
    server tools, speed, geo, tier, iterations) and also decoded into typed counts.
 
 Counts are ints in ``[0, MAX_TOKENS]``; a count outside it is an ``invalid_value`` problem
-naming the field, so no stored integer can overflow. A count
-written as ``null`` (or left out) is 0, as in the SDK's loose parsing. A line that is valid
+naming the field, so no stored integer can overflow. ``input_tokens`` and
+``output_tokens`` (and, in each ``iterations`` entry, ``type`` and all four counts) are
+required non-null ints, as in the SDK's types and the pricing engine: a line without them
+is a ``missing_field`` / ``wrong_type`` problem, never a record left unpriced; the
+optional cache counts written as ``null`` (or left out) are 0. A line that is valid
 JSON but holds a lone UTF-16 surrogate escape (``"\\udc00"``, which msgspec rejects) is
 decoded again by a tolerant fallback (error path only) that spells such surrogates as
 backslash escapes, so the record is kept.
@@ -58,19 +61,23 @@ class _ServerToolUse(msgspec.Struct):
     web_fetch_requests: _NonNeg | None = None
 
 
+# Required and non-null where the SDK's types require them (``input_tokens`` and
+# ``output_tokens``; every count and ``type`` of an iteration): a usage the pricing engine
+# would reject is a problem line here, never a record stored unpriced without a word.
 class _Iteration(msgspec.Struct):
-    input_tokens: _NonNeg | None = None
-    cache_creation_input_tokens: _NonNeg | None = None
-    cache_read_input_tokens: _NonNeg | None = None
-    output_tokens: _NonNeg | None = None
+    type: str
+    input_tokens: _NonNeg
+    cache_creation_input_tokens: _NonNeg
+    cache_read_input_tokens: _NonNeg
+    output_tokens: _NonNeg
     cache_creation: _CacheCreation | None = None
 
 
 class _Usage(msgspec.Struct):
-    input_tokens: _NonNeg | None = None
+    input_tokens: _NonNeg
+    output_tokens: _NonNeg
     cache_creation_input_tokens: _NonNeg | None = None
     cache_read_input_tokens: _NonNeg | None = None
-    output_tokens: _NonNeg | None = None
     cache_creation: _CacheCreation | None = None
     server_tool_use: _ServerToolUse | None = None
     service_tier: str | None = None
@@ -234,6 +241,7 @@ class _Envelope(msgspec.Struct):
 _line_dec = msgspec.json.Decoder(_Line)
 _env_dec = msgspec.json.Decoder(_Envelope)
 _PATH_RE = re.compile(r" - at `\$\.?(.*)`$")
+_MISSING_RE = re.compile(r"Object missing required field `([^`]*)`")
 
 
 def _describe(exc: Exception, prefix: str = "") -> tuple[str | None, str, str]:
@@ -243,6 +251,10 @@ def _describe(exc: Exception, prefix: str = "") -> tuple[str | None, str, str]:
         m = _PATH_RE.search(text)
         path = (m.group(1) if m else "") or None
         field = f"{prefix}.{path}" if prefix and path else (prefix or path)
+        missing = _MISSING_RE.match(text)
+        if missing:
+            name = missing.group(1)
+            return (f"{field}.{name}" if field else name), "missing_field", text
         if field is None and text.startswith("Expected `object`"):
             return None, "not_an_object", text
         if text.startswith("Expected `") and ", got `" in text:

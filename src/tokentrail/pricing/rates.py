@@ -167,12 +167,12 @@ def _plan(catalog: Catalog, model: ModelSpec, day: date, fast: bool) -> RatePlan
     row, inside = _nearest(fast_rows, day)
     if row is not None and not inside:
         first, last = fast_rows[0], fast_rows[-1]
-        when = "before fast mode launched" if day < first.effective_from else "outside"
+        when = "before fast mode launched" if day < first.effective_from else "after it ended"
         flags.append(
             Flag(
                 "fast_mode_after_removal",
-                f"speed 'fast' on {day} is {when} every fast row of {mid} "
-                f"({first.effective_from}..{last.effective_to or 'open'}); priced at the nearest "
+                f"speed 'fast' on {day} is outside every fast row of {mid} ({when}: "
+                f"{first.effective_from}..{last.effective_to or 'open'}); priced at the nearest "
                 f"fast row ({row.effective_from}..{row.effective_to or 'open'}). Alternatives: "
                 "standard rates (what a removed fast mode bills) or $0 (rejected requests)",
             )

@@ -207,7 +207,8 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
             console.print(", ".join(parts))
     if report.totals.unpriced:
         console.print(
-            f"* {report.totals.unpriced} requests could not be priced (unknown model); "
+            f"* {report.totals.unpriced} requests could not be priced (a model the catalog "
+            "does not know, or usage the engine rejects; `tokentrail doctor` lists them); "
             "costs marked * leave them out."
         )
     if mode == "compact":

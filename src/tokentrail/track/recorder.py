@@ -66,14 +66,27 @@ class CallInfo:
         self.stream = stream
 
 
+def _reason(exc: BaseException) -> str:
+    """A one-line reason: msgspec names the JSON path of a bad usage value."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, msgspec.ValidationError):
+        return f"bad usage in the response: {text.replace('$', 'usage', 1)}"
+    return text
+
+
 def _usage_bytes(usage: Any) -> bytes:
     """The usage object as JSON bytes, fields as sent (SDK model, tokentrail model or dict)."""
+    if usage is None:
+        raise ValueError("the response has no usage object")
     if isinstance(usage, Mapping):
         return _enc.encode(dict(usage))
     to_dict = getattr(usage, "to_dict", None)
     if callable(to_dict):
-        return _enc.encode(to_dict())
-    return _enc.encode(usage.model_dump(exclude_unset=True, by_alias=True))
+        try:  # an odd value sent by the API is kept as sent, without pydantic's warnings
+            return _enc.encode(to_dict(warnings=False))
+        except TypeError:
+            return _enc.encode(to_dict())
+    return _enc.encode(usage.model_dump(exclude_unset=True, by_alias=True, warnings=False))
 
 
 _COSTER: list[Coster] = []  # one shared, catalog-loaded pricer for every tracker
@@ -266,7 +279,9 @@ class Tracker:
 
     def _failed(self, exc: BaseException) -> None:
         self.errors += 1
-        log.warning("tokentrail: could not record a response: %r", exc, exc_info=exc)
+        # One line for the user; the traceback only when debugging tokentrail itself.
+        log.warning("tokentrail: could not record a response: %s", _reason(exc))
+        log.debug("tokentrail: recording failed", exc_info=exc)
 
     # -- streams ----------------------------------------------------------------------
 
