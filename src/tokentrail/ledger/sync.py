@@ -126,8 +126,9 @@ class _Writer:
         self.summary = summary
         self.error: BaseException | None = None
         self.queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=1)
-        self.thread = threading.Thread(target=self._run, name="tokentrail-ingest-writer")
-        self.thread.start()
+        # Started with the first batch, so the worker pool is always forked before this
+        # thread exists (forking a process that runs other threads is unsafe).
+        self.thread: threading.Thread | None = None
 
     def _run(self) -> None:
         while True:
@@ -147,13 +148,17 @@ class _Writer:
     def put(self, batch: _Batch) -> _Batch:
         """Hand ``batch`` over (waits while another batch is waiting); a fresh batch."""
         self._raise()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="tokentrail-ingest-writer")
+            self.thread.start()
         self.queue.put(batch)
         return _Batch()
 
     def close(self) -> None:
         """Wait for every batch handed over; raise the first commit error."""
-        self.queue.put(None)
-        self.thread.join()
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
         self._raise()
 
 
