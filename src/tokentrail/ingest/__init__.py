@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tokentrail.ingest.claude_code import UsageCounts, decode_usage, parse_block
     from tokentrail.ingest.discover import (
+        FoundFile,
         SourceFile,
+        classify,
         claude_roots,
         discover_claude_files,
+        find_claude_files,
         read_agent_type,
         roots_from_paths,
     )
@@ -43,9 +46,12 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("UsageCounts", "decode_usage", "parse_block"), "claude_code"),
     **dict.fromkeys(
         (
+            "FoundFile",
             "SourceFile",
+            "classify",
             "claude_roots",
             "discover_claude_files",
+            "find_claude_files",
             "read_agent_type",
             "roots_from_paths",
         ),
@@ -81,13 +87,16 @@ __all__ = [
     "Block",
     "CCRecord",
     "FileCheckpoint",
+    "FoundFile",
     "Problem",
     "ReadStart",
     "SourceFile",
     "UsageCounts",
+    "classify",
     "claude_roots",
     "decode_usage",
     "discover_claude_files",
+    "find_claude_files",
     "is_better",
     "iter_blocks",
     "parse_block",

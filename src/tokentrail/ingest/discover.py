@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from tokentrail.ingest.records import storable
 
@@ -211,6 +212,53 @@ def _not_a_file(path: str) -> str:
     return "not a regular file"
 
 
+class FoundFile(NamedTuple):
+    """A transcript path found below a root: ``path`` (real path, a plain string) and
+    ``rel`` (its parts below the ``projects/`` root, ``None`` for a root that is itself a
+    file). :func:`classify` turns it into a :class:`SourceFile` when it is needed."""
+
+    path: str
+    rel: list[str] | None
+
+
+def find_claude_files(
+    roots: Sequence[Path], *, skipped: list[SkippedPath] | None = None
+) -> list[FoundFile]:
+    """The transcript paths of :func:`discover_claude_files`, in the same order, as plain
+    strings: no :class:`~pathlib.Path` and no classification per file, so an incremental
+    run can compare thousands of unchanged files with their checkpoints cheaply."""
+    seen: set[str] = set()
+    out: list[FoundFile] = []
+    for root in roots:
+        if root.is_file():
+            p = str(root.resolve())
+            if p not in seen:
+                seen.add(p)
+                out.append(FoundFile(p, None))
+            continue
+        if not root.is_dir():
+            continue
+        base = str(root.resolve())
+        cut = len(base.rstrip(os.sep)) + 1
+        for raw, is_link in _walk(base, skipped):
+            # `base` is resolved and directory links are not followed: only a linked
+            # file needs resolving (cheap on trees of thousands of files).
+            real = os.path.realpath(raw) if is_link else raw
+            if real in seen:
+                continue
+            seen.add(real)
+            out.append(FoundFile(real, raw[cut:].split(os.sep)))
+    return out
+
+
+def classify(found: FoundFile, *, with_agent_types: bool = True) -> SourceFile:
+    """The :class:`SourceFile` of a found path (its layout says what it is)."""
+    path = Path(found.path)
+    if found.rel is None:
+        return SourceFile(path, MAIN, storable(path.stem), None, None)
+    return _classify(found.rel, path, with_agent_types)
+
+
 def discover_claude_files(
     roots: Sequence[Path],
     *,
@@ -228,25 +276,7 @@ def discover_claude_files(
     given, receives every unusable path met below the roots (see the module docstring).
     Order: roots in the given order, then paths sorted by name, so runs are reproducible.
     """
-    seen: set[str] = set()
-    out: list[SourceFile] = []
-    for root in roots:
-        if root.is_file():
-            p = root.resolve()
-            if str(p) not in seen:
-                seen.add(str(p))
-                out.append(SourceFile(p, MAIN, storable(p.stem), None, None))
-            continue
-        if not root.is_dir():
-            continue
-        base = str(root.resolve())
-        cut = len(base.rstrip(os.sep)) + 1
-        for raw, is_link in _walk(base, skipped):
-            # `base` is resolved and directory links are not followed: only a linked
-            # file needs resolving (cheap on trees of thousands of files).
-            real = os.path.realpath(raw) if is_link else raw
-            if real in seen:
-                continue
-            seen.add(real)
-            out.append(_classify(raw[cut:].split(os.sep), Path(real), with_agent_types))
-    return out
+    return [
+        classify(f, with_agent_types=with_agent_types)
+        for f in find_claude_files(roots, skipped=skipped)
+    ]

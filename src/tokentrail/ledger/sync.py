@@ -27,8 +27,9 @@ import msgspec
 
 from tokentrail.ingest.discover import (
     SourceFile,
+    classify,
     claude_roots,
-    discover_claude_files,
+    find_claude_files,
     with_agent_type,
 )
 from tokentrail.ingest.reader import (
@@ -199,13 +200,13 @@ def ingest_claude_code(
     t0 = time.perf_counter()
     roots = list(roots) if roots is not None else claude_roots()
     summary = IngestSummary(roots=[str(r) for r in roots])
-    files = discover_claude_files(roots, with_agent_types=False)
+    files = find_claude_files(roots)
     summary.files = len(files)
     known = store.checkpoints()
     todo: list[tuple[int, SourceFile, os.stat_result, ReadStart]] = []
     touched: list[FileCheckpoint] = []
-    for sf in files:
-        path = str(sf.path)
+    for found in files:
+        path = found.path
         try:
             st = os.stat(path)
         except OSError:
@@ -217,7 +218,9 @@ def ingest_claude_code(
         if start.offset >= st.st_size and cp is not None:
             touched.append(_checkpoint(path, st, cp.offset, cp.lines))  # mtime only
             continue
-        todo.append((st.st_mtime_ns, with_agent_type(sf), st, start))
+        todo.append(
+            (st.st_mtime_ns, with_agent_type(classify(found, with_agent_types=False)), st, start)
+        )
     todo.sort(key=lambda t: (t[0], str(t[1].path)))
     total = sum(st.st_size - start.offset for _, _, st, start in todo)
     done = 0
