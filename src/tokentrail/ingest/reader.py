@@ -27,6 +27,7 @@ import hashlib
 import os
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "HEAD_BYTES",
@@ -45,12 +46,14 @@ _BLOCK = 4 << 20
 _MAX_LINE = 64 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class FileCheckpoint:
-    """How far a file has been ingested. Offsets and sizes in bytes; ``lines`` counts
-    complete lines consumed (so the next line is ``lines + 1``, 1-based). ``path`` is
-    :func:`~tokentrail.ingest.records.storable` (the ledger's key for the file);
-    ``head_hash`` / ``tail_hash`` as in :func:`content_hashes` (``""``: not recorded)."""
+class FileCheckpoint(NamedTuple):
+    """How far a file has been ingested (a tuple: a warm run loads thousands at once).
+
+    Offsets and sizes in bytes; ``lines`` counts complete lines consumed (so the next
+    line is ``lines + 1``, 1-based). ``path`` is the
+    :func:`~tokentrail.ingest.records.storable` path (the ledger's key for the file);
+    ``head_hash`` / ``tail_hash`` as in :func:`content_hashes` (``""``: not recorded).
+    """
 
     path: str
     dev: int

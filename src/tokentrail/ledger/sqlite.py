@@ -350,13 +350,13 @@ class SQLiteLedger:
 
     def checkpoints(self) -> dict[str, FileCheckpoint]:
         """Every file checkpoint, by absolute path."""
-        return {
-            r[0]: FileCheckpoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
-            for r in self._db.execute(
-                "SELECT path, dev, ino, size, mtime_ns, byte_offset, lines, head_hash, "
-                "tail_hash FROM checkpoints"
-            )
-        }
+        cur = self._db.cursor()
+        cur.row_factory = None  # plain tuples: a warm run loads every checkpoint
+        cur.execute(
+            "SELECT path, dev, ino, size, mtime_ns, byte_offset, lines, head_hash, tail_hash "
+            "FROM checkpoints"
+        )
+        return {r[0]: FileCheckpoint._make(r) for r in cur}
 
     def problems(self) -> list[Problem]:
         """Every stored problem, by file then line."""
