@@ -185,3 +185,22 @@ def test_usage_the_pricing_engine_would_reject_is_a_problem(
     recs, (p,) = _parse(line)
     assert recs == []
     assert (p.field, p.kind) == (field, kind)
+
+
+def test_a_synthetic_placeholder_without_counts_is_still_a_synthetic_message() -> None:
+    """Claude Code's local ``<synthetic>`` lines are never billed: one that leaves its counts
+    out is still counted as a synthetic message (zero tokens), not a problem; a wrong type in
+    one is still a problem."""
+
+    def line(usage: object) -> bytes:
+        return json.dumps(
+            {"type": "assistant", "timestamp": "2026-05-04T09:00:00Z", "sessionId": "s1",
+             "message": {"id": "msg_local", "model": "<synthetic>", "usage": usage}}
+        ).encode()  # fmt: skip
+
+    (r,), probs = _parse(line({}))
+    assert probs == []
+    assert (r.model, r.input_tokens, r.output_tokens, r.synthetic) == ("<synthetic>", 0, 0, True)
+    recs, (p,) = _parse(line({"input_tokens": "0", "output_tokens": 0}))
+    assert recs == []
+    assert (p.field, p.kind) == ("message.usage.input_tokens", "wrong_type")

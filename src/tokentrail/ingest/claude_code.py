@@ -37,7 +37,7 @@ from typing import Annotated
 import msgspec
 
 from tokentrail.ingest.discover import SourceFile
-from tokentrail.ingest.records import CCRecord, Problem, storable
+from tokentrail.ingest.records import SYNTHETIC_MODEL, CCRecord, Problem, storable
 
 __all__ = ["MAX_TOKENS", "UsageCounts", "decode_usage", "parse_block"]
 
@@ -210,6 +210,7 @@ def _iteration_writes(
 
 
 _usage_dec = msgspec.json.Decoder(_Usage)
+_SYNTHETIC_ZERO = UsageCounts(0, 0, 0, 0, False, 0, 0, 0, 0, None, None, None, False)
 
 
 class _Message(msgspec.Struct):
@@ -284,7 +285,10 @@ def _record(
         u = decode_usage(raw)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         field, kind, text = _describe(exc, "message.usage")
-        return Problem(fname, lineno, field, kind, text)
+        if kind != "missing_field" or msg.model != SYNTHETIC_MODEL:
+            return Problem(fname, lineno, field, kind, text)
+        # Claude Code's local placeholder is never billed: a count it leaves out is 0.
+        u = _SYNTHETIC_ZERO
     if ln.timestamp is None:
         return Problem(fname, lineno, "timestamp", "missing_field", "usage line has no timestamp")
     mid = _nonempty(msg.id)
