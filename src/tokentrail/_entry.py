@@ -48,23 +48,17 @@ def _fast_statusline(ledger: str | None, zone: str | None) -> bool:
     import sqlite3
 
     from tokentrail.errors import UserInputError
-    from tokentrail.reports.statusline import format_status, now_ms, open_readonly, read_status
+    from tokentrail.reports.statusline import status_line
     from tokentrail.reports.zone import ledger_file, parse_zone
 
     try:
         tz = parse_zone(zone)
-    except UserInputError:
+        line = status_line(ledger_file(ledger), tz)
+    except (UserInputError, sqlite3.Error):
         return False  # the full command line says why
-    db = open_readonly(ledger_file(ledger))
-    if db is None:
+    if line is None:
         return False
-    try:
-        status = read_status(db, now_ms(), tz, None)
-    except sqlite3.Error:
-        return False
-    finally:
-        db.close()
-    sys.stdout.write(format_status(status) + "\n")
+    sys.stdout.write(line + "\n")
     return True
 
 

@@ -98,7 +98,7 @@ def _run_ingest(
 
 
 def _human_bytes(n: int) -> str:
-    size = float(n)
+    size = float(n)  # float ok: bytes, for display
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1000 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"

@@ -37,7 +37,7 @@ ENV_LOCK_TIMEOUT = "TOKENTRAIL_LOCK_TIMEOUT"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def lock_timeout(default: float = 60.0) -> float:
+def lock_timeout(default: float = 60.0) -> float:  # float ok: seconds
     """Seconds to wait for a ledger another process is writing: ``$TOKENTRAIL_LOCK_TIMEOUT``,
     else ``default`` (60 s for ``ingest``; report commands pass 10 s)."""
     raw = os.environ.get(ENV_LOCK_TIMEOUT)

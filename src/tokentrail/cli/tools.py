@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -142,11 +141,11 @@ def statusline_cmd(ledger_path: str | None, tz_name: str | None, hook: bool) -> 
     Fast enough for a prompt hook (reads the ledger only). In Claude Code's settings:
     {"statusLine": {"type": "command", "command": "tokentrail statusline --hook"}}.
     """
-    from tokentrail.reports.statusline import format_status, now_ms, open_readonly, read_status
+    from tokentrail.reports.statusline import status_line
 
     tz = parse_tz(tz_name)
     session: str | None = None
-    path = _ledger_path(ledger_path)
+    path = ledger_file(ledger_path)
     if hook:
         data = _hook_input()
         transcript = data.get("transcript_path")
@@ -157,23 +156,11 @@ def statusline_cmd(ledger_path: str | None, tz_name: str | None, hook: bool) -> 
 
             with open_ledger(path, timeout=lock_timeout()) as ledger:
                 ingest_claude_code(ledger, [Path(transcript)])
-    db = open_readonly(path)
-    if db is None:
-        click.echo("tokentrail: no ledger yet (run `tokentrail`)")
-        return
     try:
-        status = read_status(db, now_ms(), tz, session)
+        line = status_line(path, tz, session)
     except sqlite3.Error as exc:
         raise LedgerError(f"cannot read ledger {path}: {exc}") from exc
-    finally:
-        db.close()
-    click.echo(format_status(status))
-
-
-def _ledger_path(explicit: str | None) -> Path:
-    """As :func:`tokentrail.ledger.resolve_ledger_path`, without importing the ledger
-    (the status line must start fast)."""
-    return ledger_file(explicit)
+    click.echo(line if line is not None else "tokentrail: no ledger yet (run `tokentrail`)")
 
 
 @cli.command("demo")
@@ -216,17 +203,10 @@ def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
                 render_table(report, console)
                 console.print()
         if last is None:  # history up to now: show the status line too
-            from tokentrail.reports.statusline import (
-                format_status,
-                now_ms,
-                open_readonly,
-                read_status,
-            )
+            from tokentrail.reports.statusline import status_line
 
-            db = open_readonly(base / "demo-ledger.sqlite3")
-            if db is not None:
-                with contextlib.closing(db):
-                    line = format_status(read_status(db, now_ms(), parse_tz("UTC")))
+            line = status_line(base / "demo-ledger.sqlite3", parse_tz("UTC"))
+            if line is not None:
                 click.echo(f"Status line (tokentrail statusline): {line}\n")
         click.echo(
             "Your own numbers: run `tokentrail` (reads ~/.claude), then `tokentrail session`, "

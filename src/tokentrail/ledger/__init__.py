@@ -55,7 +55,9 @@ __all__ = [
 
 
 def open_ledger(
-    path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0
+    path: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = 60.0,  # float ok: seconds
 ) -> SQLiteLedger:
     """Open (creating and migrating if needed) the SQLite ledger at ``path``.
 

@@ -119,7 +119,7 @@ class SQLiteLedger:
         self,
         path: str | os.PathLike[str],
         *,
-        timeout: float = 60.0,
+        timeout: float = 60.0,  # float ok: seconds
         coster: Coster | None = None,
     ) -> None:
         self.path = Path(path)

@@ -164,11 +164,17 @@ class _Writer:
 
 
 def _checkpoint(
-    path: str, st: os.stat_result, offset: int, lines: int, size: int | None = None
+    path: str,
+    st: os.stat_result,
+    offset: int,
+    lines: int,
+    size: int | None = None,
+    hashes: tuple[str, str] | None = None,
 ) -> FileCheckpoint:
     """Checkpoint of ``path`` (the real path) at ``offset``, keyed by its storable path;
-    ``size`` is the stat size unless the file is unfinished."""
-    head, tail, _ = content_hashes(path, offset)
+    ``size`` is the stat size unless the file is unfinished; ``hashes`` (head, tail) when
+    the reader already took them, else they are read here."""
+    head, tail = hashes if hashes is not None else content_hashes(path, offset)[:2]
     return FileCheckpoint(
         storable(path), st.st_dev, st.st_ino, st.st_size if size is None else size,
         st.st_mtime_ns, offset, lines, head, tail,
@@ -266,15 +272,16 @@ def ingest_claude_code(
                 done += read
                 if res.error is not None:
                     on_problem(Problem(key, 0, None, "unreadable", res.error))
+                hashes = (res.head_hash, res.tail_hash) if res.error is None else None
                 if res.complete:
                     batch.checkpoints[key] = _checkpoint(
-                        task.path, st, res.end_offset, res.end_lines
+                        task.path, st, res.end_offset, res.end_lines, hashes=hashes
                     )
                 elif read:
                     # Unfinished: the offset as the size, so a crash before the file's end
                     # never looks "unchanged" to the next run; the rest is the next task.
                     batch.checkpoints[key] = _checkpoint(
-                        task.path, st, res.end_offset, res.end_lines, size=res.end_offset
+                        task.path, st, res.end_offset, res.end_lines, res.end_offset, hashes
                     )
                     if res.error is None:
                         rest = msgspec.structs.replace(

@@ -31,7 +31,7 @@ from typing import Any
 import msgspec
 
 from tokentrail.ingest.discover import SourceFile
-from tokentrail.ingest.reader import ReadStart, iter_blocks
+from tokentrail.ingest.reader import ReadStart, content_hashes, iter_blocks
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.costing import Coster
 
@@ -65,7 +65,9 @@ class FileResult(msgspec.Struct, array_like=True, gc=False):
     ``end_lines`` are just after the last complete line; ``error`` is set (and the rest
     describes what was read before it) when the file could not be read to the end;
     ``complete`` is false when the task's byte ``limit`` stopped the read before the file's
-    last complete line (the caller continues from ``end_offset``)."""
+    last complete line (the caller continues from ``end_offset``); ``head_hash`` /
+    ``tail_hash`` are the checkpoint hashes at ``end_offset``
+    (:func:`~tokentrail.ingest.reader.content_hashes`, read here, off the parent)."""
 
     path: str
     records: list[CCRecord]
@@ -75,6 +77,8 @@ class FileResult(msgspec.Struct, array_like=True, gc=False):
     end_lines: int
     complete: bool
     error: str | None = None
+    head_hash: str = ""
+    tail_hash: str = ""
 
 
 _enc = msgspec.msgpack.Encoder()
@@ -131,15 +135,18 @@ def read_file(task: FileTask) -> FileResult:
                 block = blocks.send(n)
             except StopIteration:
                 block = None
+        head, tail, _ = content_hashes(task.path, end_offset)
     except OSError as exc:
         error = f"cannot read file: {exc}"
+        head = tail = ""
     records = list(best.values())
     if records:
         for r, cost in zip(records, _coster().cost_many(records), strict=True):
             r.priced = cost
     return FileResult(
-        key, records, problems, usage_lines, end_offset, end_lines, complete and not error, error
-    )
+        key, records, problems, usage_lines, end_offset, end_lines, complete and not error,
+        error, head, tail,
+    )  # fmt: skip
 
 
 def _work(tasks: list[FileTask]) -> bytes:
@@ -174,7 +181,7 @@ def _workers() -> int:
 class FilePool:
     """Reads many files, in worker processes when it pays (see the module docstring).
 
-    ``results(tasks, total_bytes)`` yields one :class:`FileResult` per task, in task order.
+    ``results(tasks, total_bytes)`` yields ``(task, FileResult)`` per task, in task order.
     Use as a context manager so the workers are always stopped.
     """
 

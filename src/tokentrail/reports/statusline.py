@@ -33,7 +33,7 @@ from pathlib import Path
 from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 from tokentrail.reports.text import escape_controls, usd_cents
 
-__all__ = ["Status", "format_status", "open_readonly", "read_status"]
+__all__ = ["Status", "format_status", "open_readonly", "read_status", "status_line"]
 
 _QUARTER_MS = 900_000
 
@@ -233,3 +233,17 @@ def format_status(s: Status) -> str:
 def now_ms() -> int:
     """The clock, UTC milliseconds."""
     return int(time.time() * 1000)
+
+
+def status_line(
+    path: str | os.PathLike[str], tz: tzinfo | None, session: str | None = None
+) -> str | None:
+    """The status line of the ledger at ``path`` now (read-only), or None when there is no
+    ledger yet; raises :class:`sqlite3.Error` when the file cannot be read as one."""
+    db = open_readonly(path)
+    if db is None:
+        return None
+    try:
+        return format_status(read_status(db, now_ms(), tz, session))
+    finally:
+        db.close()

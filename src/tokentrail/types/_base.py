@@ -274,7 +274,7 @@ def construct_value(value: object, type_: Any, *, metadata: tuple[object, ...] =
         return [construct_value(e, inner) for e in value]
 
     if origin is float and isinstance(value, int):
-        as_float = float(value)
+        as_float = float(value)  # float ok: the SDK's own coercion of a float field
         return value if as_float != value else as_float
 
     return value
