@@ -13,15 +13,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "reports"))
 from _rep_helpers import gen_tree, make_env, run_cli  # noqa: E402
 
-from tokentrail._entry import _statusline_args  # noqa: E402
+from tokentrail._entry import _report_args, _statusline_args  # noqa: E402
 
 
 def _entry(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     code = (
-        "import sys; from tokentrail._entry import main\n"
+        "import os, sys; from tokentrail._entry import main\n"
+        "def mark():\n"
+        "    print('CLICK' if 'click' in sys.modules else 'NOCLICK', file=sys.stderr, flush=True)\n"
+        "leave = os._exit  # a fast path answers, then leaves without teardown\n"
+        "os._exit = lambda code: (mark(), leave(code))\n"
         f"sys.argv = ['tokentrail', *{args!r}]\n"
-        "try:\n    main()\nfinally:\n"
-        "    print('CLICK' if 'click' in sys.modules else 'NOCLICK', file=sys.stderr)\n"
+        "try:\n    main()\nfinally:\n    mark()\n"
     )
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
@@ -79,3 +82,80 @@ def test_doubtful_calls_go_to_the_full_command_line(tmp_path: Path) -> None:
     version = _entry(["--version"], env)
     assert version.returncode == 0
     assert "tokentrail, version" in version.stdout
+
+
+_KW: dict[str, object] = {"models": (), "no_ingest": False}
+
+
+@pytest.mark.parametrize(
+    ("args", "parsed"),
+    [
+        (["daily", "--json"], ("daily", _KW)),
+        (["session", "--json", "--ledger", "x.db", "-z", "UTC"],
+         ("session", {**_KW, "ledger": "x.db", "zone": "UTC"})),
+        (["daily", "--ledger=x.db", "--timezone=Asia/Tokyo", "--json", "-q", "-b"],
+         ("daily", {**_KW, "ledger": "x.db", "zone": "Asia/Tokyo"})),
+        (["model", "--json", "-m", "opus", "--model=haiku", "-p", "app", "--no-ingest"],
+         ("model", {**_KW, "models": ("opus", "haiku"), "project": "app", "no_ingest": True})),
+        (["daily", "--json", "-s", "20260101", "--until=2026-02-01", "-o", "desc", "-z", "A",
+          "-z", "B"],
+         ("daily", {**_KW, "since": "20260101", "until": "2026-02-01", "order": "desc",
+                    "zone": "B"})),
+        (["weekly", "--json", "-w", "sunday"], ("weekly", {**_KW, "start_of_week": "sunday"})),
+        (["daily", "--json", "-w", "sunday"], None),  # weekly only
+        (["daily"], None),  # a table: the full command line
+        (["daily", "--csv"], None),
+        (["daily", "--json", "--csv"], None),
+        (["daily", "--json", "--parquet", "x.parquet"], None),
+        (["daily", "--json", "--help"], None),
+        (["daily", "--json", "--ledger"], None),
+        (["daily", "--json", "--ledger", "-x"], None),  # a value that looks like an option
+        (["daily", "--json", "-zUTC"], None),
+        (["daily", "--json", "-z=UTC"], None),
+        (["daily", "--json=1"], None),
+        (["daily", "--json", "--"], None),
+        (["daily", "--json", "extra"], None),
+        (["blocks", "--json", "--active"], None),
+        (["--version"], None),
+        (["statusline", "--json"], None),
+        ([], None),
+    ],
+)  # fmt: skip
+def test_only_plain_json_report_calls_take_the_fast_path(
+    args: list[str], parsed: tuple[str, dict[str, object]] | None
+) -> None:
+    assert _report_args(args) == parsed
+
+
+def test_completion_and_handed_over_calls_use_the_full_command_line(tmp_path: Path) -> None:
+    gen_tree(tmp_path / "tree", seed=33, size="200KB")
+    env = make_env(tmp_path, tmp_path / "tree")
+    assert run_cli(["ingest", "-q"], env).returncode in (0, 1)
+    fast = _entry(["daily", "--json"], env)
+    assert fast.returncode == 0, fast.stderr
+    assert fast.stderr.strip() == "NOCLICK"
+    complete = _entry(["daily", "--json"], {**env, "_TOKENTRAIL_COMPLETE": "bash_source"})
+    assert complete.stderr.strip().endswith("CLICK")
+    assert not complete.stderr.strip().endswith("NOCLICK")
+    table = _entry(["daily", "-z", "UTC"], env)
+    assert table.returncode == 0
+    assert table.stderr.strip().endswith("CLICK")
+    assert "NOCLICK" not in table.stderr
+    bad = _entry(["daily", "--json", "--since", "tomorrow"], env)
+    assert bad.returncode == 2
+    assert "is not a date" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_an_unexpected_error_on_the_fast_path_hands_over(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tokentrail._entry as entry
+    import tokentrail.reports.warm as warm
+
+    def broken(kind: str, **kw: object) -> str:
+        raise OverflowError("a bug")
+
+    monkeypatch.setattr(warm, "warm_report_json", broken)
+    assert entry._fast_report("daily", {"models": (), "no_ingest": False}) is False
+    assert capsys.readouterr().out == ""

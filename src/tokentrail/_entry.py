@@ -7,12 +7,25 @@ read-only status queries. Anything else, and any doubt (``--hook``, ``--help``, 
 option, a zone that does not parse, a ledger that cannot be read), goes to the full
 command line (:func:`tokentrail.cli.main`), which prints the same line or the proper
 error.
+
+Report commands with ``--json`` get the same treatment when the ledger is already up to
+date with the logs (a warm run): ``daily``, ``weekly``, ``monthly``, ``session``,
+``project``, ``model``, ``blocks``, ``agent`` and ``branch`` with ``--json`` and at most
+``--ledger``, ``--timezone``/``-z``, ``--since``/``-s``, ``--until``/``-u``,
+``--project``/``-p``, ``--model``/``-m``, ``--order``/``-o``, ``--no-ingest``,
+``--quiet``/``-q``, ``--breakdown``/``-b`` (no effect on JSON) and, for ``weekly``,
+``--start-of-week``/``-w`` are answered by :func:`tokentrail.reports.warm.warm_report_json`
+(the same report functions, the ledger read-only). Values are taken as ``--opt VALUE``,
+``--opt=VALUE`` (long options) or ``-o VALUE``; any other spelling, a value that starts
+with ``-``, and any case the warm path cannot answer exactly (logs changed, no ledger, a
+pending migration, a bad value) go to the full command line.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -43,6 +56,89 @@ def _statusline_args(args: list[str]) -> tuple[str | None, str | None] | None:
     return ledger, zone
 
 
+_KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent", "branch")
+# option spelling -> keyword of warm_report_json (values), or of the flags
+_VALUES = {
+    "--ledger": "ledger",
+    "--timezone": "zone",
+    "-z": "zone",
+    "--since": "since",
+    "-s": "since",
+    "--until": "until",
+    "-u": "until",
+    "--project": "project",
+    "-p": "project",
+    "--model": "models",
+    "-m": "models",
+    "--order": "order",
+    "-o": "order",
+}
+_WEEKLY_VALUES = {"--start-of-week": "start_of_week", "-w": "start_of_week"}
+_FLAGS = {
+    "--json": "json",
+    "--no-ingest": "no_ingest",
+    "--quiet": "quiet",
+    "-q": "quiet",
+    "--breakdown": "breakdown",
+    "-b": "breakdown",
+}
+
+
+def _report_args(args: list[str]) -> tuple[str, dict[str, object]] | None:
+    """``(kind, keywords of warm_report_json)`` when ``args`` is a plain report call with
+    ``--json`` (see the module doc), else None."""
+    if not args or args[0] not in _KINDS:
+        return None
+    kind = args[0]
+    values = _VALUES if kind != "weekly" else {**_VALUES, **_WEEKLY_VALUES}
+    kw: dict[str, object] = {}
+    models: list[str] = []
+    flags: set[str] = set()
+    rest = args[1:]
+    i = 0
+    while i < len(rest):
+        name, eq, value = rest[i].partition("=")
+        if name in _FLAGS and not eq:
+            flags.add(_FLAGS[name])
+            i += 1
+            continue
+        key = values.get(name)
+        if key is None or (eq and not name.startswith("--")):
+            return None
+        if not eq:
+            if i + 1 >= len(rest):
+                return None
+            i += 1
+            value = rest[i]
+        if value.startswith("-"):
+            return None
+        if key == "models":
+            models.append(value)
+        else:
+            kw[key] = value  # the last one wins, as in click
+        i += 1
+    if "json" not in flags:
+        return None
+    kw["models"] = tuple(models)
+    kw["no_ingest"] = "no_ingest" in flags
+    return kind, kw
+
+
+def _fast_report(kind: str, kw: dict[str, object]) -> bool:
+    """Print the ``--json`` report; False when the full command line must handle the call
+    (also on any unexpected error: the full command line then behaves as it always did)."""
+    try:
+        from tokentrail.reports.warm import warm_report_json
+
+        text = warm_report_json(kind, **kw)  # type: ignore[arg-type]
+    except Exception:
+        return False
+    if text is None:
+        return False
+    sys.stdout.write(text + "\n")
+    return True
+
+
 def _fast_statusline(ledger: str | None, zone: str | None) -> bool:
     """Print the status line; False when the full command line must handle the call."""
     import sqlite3
@@ -62,14 +158,27 @@ def _fast_statusline(ledger: str | None, zone: str | None) -> bool:
     return True
 
 
+def _leave() -> NoReturn:
+    """Exit 0 once a fast path has answered: flush, then skip the interpreter's teardown
+    (freeing every module and object costs a warm report ~8 ms, an eighth of its time).
+    Nothing is left to clean up: the ledger connection is closed, no ``atexit`` hook is
+    registered on these paths, and stdout / stderr are flushed here."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def main() -> None:
     """Run ``tokentrail`` with ``sys.argv``."""
-    fast = _statusline_args(sys.argv[1:])
-    if fast is not None and "_TOKENTRAIL_COMPLETE" not in os.environ:
+    if "_TOKENTRAIL_COMPLETE" not in os.environ:
+        args = sys.argv[1:]
+        fast = _statusline_args(args)
+        report = _report_args(args) if fast is None else None
         try:
-            if _fast_statusline(*fast):
-                sys.stdout.flush()
-                sys.exit(0)
+            if (fast is not None and _fast_statusline(*fast)) or (
+                report is not None and _fast_report(*report)
+            ):
+                _leave()
         except BrokenPipeError:
             sys.exit(0)
     from tokentrail.cli import main as cli_main

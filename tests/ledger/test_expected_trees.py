@@ -125,3 +125,26 @@ def test_worker_processes_give_the_serial_ledger(
     assert (two.files_read, two.records, two.added, two.problems, two.bytes) == (
         one.files_read, one.records, one.added, one.problems, one.bytes,
     )  # fmt: skip
+
+
+def test_a_broken_price_file_stops_a_parallel_ingest_on_the_callers_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Workers never load the catalog (the parent imports it on a thread while they parse):
+    a broken override is still a CatalogError raised by ingest itself, nothing is committed,
+    and no thread prints a traceback."""
+    from tokentrail.errors import CatalogError
+    from tokentrail.pricing import catalog
+
+    tree = tmp_path / "tree"
+    generate(tree, "300KB", 3, 0.0)
+    bad = tmp_path / "prices.toml"
+    bad.write_text("this is [not toml\n")
+    monkeypatch.setenv("TOKENTRAIL_PRICES", str(bad))
+    catalog._cached.cache_clear()
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        with pytest.raises(CatalogError, match="not valid TOML"):
+            ingest_claude_code(ledger, [tree / "projects"], workers=2)
+        assert ledger.checkpoints() == {}
+        assert ledger._db.execute("SELECT count(*) FROM records").fetchone()[0] == 0
+    assert "Traceback" not in capsys.readouterr().err

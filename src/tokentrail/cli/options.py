@@ -7,19 +7,19 @@ Flag names follow ccusage where they overlap (``--since/--until``, ``--json``,
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from tokentrail.errors import UserInputError
-from tokentrail.reports.zone import parse_zone
+from tokentrail.reports.dates import parse_date
+from tokentrail.reports.zone import ENV_LOCK_TIMEOUT, lock_timeout, parse_zone
 
 __all__ = [
     "ENV_LOCK_TIMEOUT",
@@ -31,62 +31,12 @@ __all__ = [
     "report_options",
 ]
 
-#: Seconds to wait for a ledger held by another process.
-ENV_LOCK_TIMEOUT = "TOKENTRAIL_LOCK_TIMEOUT"
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def lock_timeout(default: float = 60.0) -> float:  # float ok: seconds
-    """Seconds to wait for a ledger another process is writing: ``$TOKENTRAIL_LOCK_TIMEOUT``,
-    else ``default`` (60 s for ``ingest``; report commands pass 10 s)."""
-    raw = os.environ.get(ENV_LOCK_TIMEOUT)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise UserInputError(f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds") from exc
-    return max(0.0, value)
 
 
 def parse_tz(name: str | None) -> tzinfo | None:
     """IANA zone (or ``UTC``) for ``--timezone``; None means the process's local time."""
     return parse_zone(name)
-
-
-def parse_date(value: str | None, opt: str) -> date | None:
-    """A calendar day for ``opt``: ``YYYYMMDD`` or ``YYYY-MM-DD``.
-
-    Report bounds are whole local days of ``--timezone`` (the rollups' grain), so a value
-    with a time of day or a UTC offset (``2025-11-01T00:00:00Z``) is rejected with a
-    :class:`~tokentrail.errors.UserInputError` rather than silently cut to its date: that
-    instant is a different day boundary in most zones.
-    """
-    if value is None:
-        return None
-    v = value.strip()
-    if len(v) == 8 and v.isdigit():
-        try:
-            return date(int(v[:4]), int(v[4:6]), int(v[6:]))
-        except ValueError:
-            pass
-    elif len(v) == 10:
-        try:
-            return date.fromisoformat(v)
-        except ValueError:
-            pass
-    elif len(v) > 10 and v[10:11] in ("T", "t", " "):
-        try:
-            datetime.fromisoformat(v.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            raise UserInputError(
-                f"{opt} {value!r} has a time of day: give a date (YYYYMMDD or YYYY-MM-DD); "
-                "days are local to --timezone"
-            )
-    raise UserInputError(f"{opt} {value!r} is not a date (YYYYMMDD or YYYY-MM-DD)")
 
 
 @contextmanager

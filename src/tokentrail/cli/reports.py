@@ -18,22 +18,17 @@ from tokentrail.cli import cli
 from tokentrail.cli.options import ReportArgs, lock_timeout, progress_bar, report_options
 from tokentrail.cli.options import show_progress as _show_progress
 from tokentrail.ledger import ingest_claude_code, open_ledger
-from tokentrail.reports import (
-    Report,
-    ReportOptions,
-    build_report,
-    render_csv,
-    render_json,
-    resolve_models,
-    resolve_project,
-    write_parquet,
-)
-from tokentrail.reports.build import WEEKDAYS, sum_rows
+from tokentrail.reports import Report, write_parquet
+from tokentrail.reports.build import WEEKDAYS, build_report, options_for, sum_rows
+
+# From the modules, not the package: once ``tokentrail.reports.render_json`` (the module)
+# is imported, e.g. by the warm fast path that handed this call over, the package
+# attribute of that name is the module, not the function.
+from tokentrail.reports.render_csv import render_csv
+from tokentrail.reports.render_json import render_json
+from tokentrail.reports.warm import REPORT_LOCK_TIMEOUT
 
 __all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "run_report"]
-
-#: Seconds a report waits for a ledger another process holds (``ingest`` waits 60 s).
-REPORT_LOCK_TIMEOUT = 10.0
 
 
 def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
@@ -49,20 +44,14 @@ def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
                     "skipped; see `tokentrail problems`",
                     err=True,
                 )
-        filters: dict[str, object] = {
-            "since": args.since.isoformat() if args.since else None,
-            "until": args.until.isoformat() if args.until else None,
-            "project": resolve_project(ledger, args.project),
-            "models": list(resolve_models(ledger, args.models)),
-        }
-        opts = ReportOptions(
+        opts = options_for(
+            ledger,
             tz=args.tz,
             since=args.since,
             until=args.until,
-            project=filters["project"],  # type: ignore[arg-type]
-            models=tuple(filters["models"]),  # type: ignore[arg-type]
-            order="desc" if args.order == "desc" else "asc",
-            filters=filters,
+            project=args.project,
+            models=args.models,
+            order=args.order,
             **extra,
         )
         return build_report(ledger, kind, opts)

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
 
-from tokentrail.ingest.records import storable
+from tokentrail.ingest.found import FoundFile as FoundFile
+from tokentrail.ingest.found import find_claude_files as find_claude_files
+from tokentrail.ingest.found import root_dirs
+from tokentrail.ingest.storable import storable
 
 __all__ = [
     "SkippedPath",
@@ -87,20 +89,7 @@ def claude_roots(env: Mapping[str, str] | None = None, home: Path | None = None)
     ``projects/`` dir itself; ``~`` is expanded; empty entries are ignored. Roots that do
     not exist are kept (the caller skips them) so a message can name them.
     """
-    env = os.environ if env is None else env
-    raw = env.get("CLAUDE_CONFIG_DIR", "")
-    entries = [e.strip() for e in raw.split(",") if e.strip()]
-    if entries:
-        bases = [Path(os.path.expanduser(e)) for e in entries]
-    else:
-        h = home if home is not None else Path.home()
-        bases = [h / ".config" / "claude", h / ".claude"]
-    out: list[Path] = []
-    for base in bases:
-        proj = base if base.name == "projects" else base / "projects"
-        if proj not in out:
-            out.append(proj)
-    return out
+    return [Path(p) for p in root_dirs(env, home)]
 
 
 def roots_from_paths(paths: Sequence[str | Path]) -> list[Path]:
@@ -164,91 +153,6 @@ def _classify(rel: list[str], path: Path, with_agent_types: bool = True) -> Sour
     if agent_id is not None:
         return SourceFile(path, LEGACY_AGENT, None, agent_id, agent_type)
     return SourceFile(path, MAIN, storable(stem), None, None)
-
-
-def _walk(directory: str, skipped: list[SkippedPath] | None = None) -> Iterator[tuple[str, bool]]:
-    """``(path, is_symlink)`` of every ``*.jsonl`` file below ``directory``, sorted by name
-    at each level; directory symlinks are not followed. Unusable entries go to ``skipped``
-    (when given)."""
-    try:
-        it = os.scandir(directory)
-    except OSError as e:
-        if skipped is not None:
-            skipped.append(_skip(directory, f"cannot list directory: {_why(e)}"))
-        return
-    with it:
-        entries = sorted(it, key=lambda e: e.name)
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _walk(entry.path, skipped)
-            elif entry.name.endswith(".jsonl"):
-                if entry.is_file():
-                    yield entry.path, entry.is_symlink()
-                elif skipped is not None:
-                    skipped.append(_skip(entry.path, _not_a_file(entry.path)))
-        except OSError as e:
-            if skipped is not None:
-                skipped.append(_skip(entry.path, _why(e)))
-            continue
-
-
-def _skip(path: str, message: str) -> SkippedPath:
-    return SkippedPath(Path(path), "unreadable", message)
-
-
-def _why(e: OSError) -> str:
-    return e.strerror or type(e).__name__
-
-
-def _not_a_file(path: str) -> str:
-    """Why the ``*.jsonl`` entry at ``path`` (not a regular file, not a real directory) is
-    not read."""
-    if os.path.islink(path):
-        if not os.path.exists(path):
-            return "dangling symlink (its target does not exist)"
-        if os.path.isdir(path):
-            return "symlink to a directory (not followed)"
-    return "not a regular file"
-
-
-class FoundFile(NamedTuple):
-    """A transcript path found below a root: ``path`` (real path, a plain string) and
-    ``rel`` (its parts below the ``projects/`` root, ``None`` for a root that is itself a
-    file). :func:`classify` turns it into a :class:`SourceFile` when it is needed."""
-
-    path: str
-    rel: list[str] | None
-
-
-def find_claude_files(
-    roots: Sequence[Path], *, skipped: list[SkippedPath] | None = None
-) -> list[FoundFile]:
-    """The transcript paths of :func:`discover_claude_files`, in the same order, as plain
-    strings: no :class:`~pathlib.Path` and no classification per file, so an incremental
-    run can compare thousands of unchanged files with their checkpoints cheaply."""
-    seen: set[str] = set()
-    out: list[FoundFile] = []
-    for root in roots:
-        if root.is_file():
-            p = str(root.resolve())
-            if p not in seen:
-                seen.add(p)
-                out.append(FoundFile(p, None))
-            continue
-        if not root.is_dir():
-            continue
-        base = str(root.resolve())
-        cut = len(base.rstrip(os.sep)) + 1
-        for raw, is_link in _walk(base, skipped):
-            # `base` is resolved and directory links are not followed: only a linked
-            # file needs resolving (cheap on trees of thousands of files).
-            real = os.path.realpath(raw) if is_link else raw
-            if real in seen:
-                continue
-            seen.add(real)
-            out.append(FoundFile(real, raw[cut:].split(os.sep)))
-    return out
 
 
 def classify(found: FoundFile, *, with_agent_types: bool = True) -> SourceFile:

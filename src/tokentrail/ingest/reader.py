@@ -24,10 +24,10 @@ than ``max_line`` bytes are skipped without being held in memory and reported.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import NamedTuple
+
+from tokentrail.ingest.checkpoint import HEAD_BYTES, FileCheckpoint, content_hashes, plan_read
 
 __all__ = [
     "HEAD_BYTES",
@@ -40,30 +40,8 @@ __all__ = [
     "plan_read",
 ]
 
-#: Bytes at the start of a file whose hash identifies its content.
-HEAD_BYTES = 4096
 _BLOCK = 4 << 20
 _MAX_LINE = 64 << 20
-
-
-class FileCheckpoint(NamedTuple):
-    """How far a file has been ingested (a tuple: a warm run loads thousands at once).
-
-    Offsets and sizes in bytes; ``lines`` counts complete lines consumed (so the next
-    line is ``lines + 1``, 1-based). ``path`` is the
-    :func:`~tokentrail.ingest.records.storable` path (the ledger's key for the file);
-    ``head_hash`` / ``tail_hash`` as in :func:`content_hashes` (``""``: not recorded).
-    """
-
-    path: str
-    dev: int
-    ino: int
-    size: int
-    mtime_ns: int
-    offset: int
-    lines: int
-    head_hash: str
-    tail_hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,49 +79,6 @@ def head_hash(path: str, length: int) -> str:
     n = min(length, HEAD_BYTES)
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read(n)).hexdigest()
-
-
-def content_hashes(path: str, offset: int) -> tuple[str, str, bytes]:
-    """``(head, tail, last byte)`` of ``path`` for a checkpoint at byte ``offset``: SHA-256
-    hex of the first ``min(offset, HEAD_BYTES)`` bytes and of the ``min(offset, HEAD_BYTES)``
-    bytes ending at ``offset``, and the byte at ``offset - 1`` (``b""`` at offset 0)."""
-    n = min(offset, HEAD_BYTES)
-    with open(path, "rb") as fh:
-        head = fh.read(n)
-        if offset <= HEAD_BYTES:
-            tail = head
-        else:
-            fh.seek(offset - n)
-            tail = fh.read(n)
-    head_sha = hashlib.sha256(head).hexdigest()
-    tail_sha = head_sha if tail is head else hashlib.sha256(tail).hexdigest()
-    return head_sha, tail_sha, tail[-1:]
-
-
-def plan_read(path: str, st: os.stat_result, cp: FileCheckpoint | None) -> ReadStart | None:
-    """Where to start reading ``path`` (stat ``st``) given its checkpoint, or ``None``
-    when the file is unchanged since the checkpoint (or cannot be read now). May read
-    4 KiB at the start and 4 KiB before the checkpoint's offset."""
-    if cp is None:
-        return ReadStart(0, 0, "new")
-    if (
-        st.st_dev == cp.dev
-        and st.st_ino == cp.ino
-        and st.st_size == cp.size
-        and st.st_mtime_ns == cp.mtime_ns
-    ):
-        return None
-    if st.st_size < cp.offset:
-        return ReadStart(0, 0, "truncated")
-    try:
-        head, tail, last = content_hashes(path, cp.offset)
-    except OSError:
-        return None
-    if head != cp.head_hash:
-        return ReadStart(0, 0, "replaced")
-    if cp.offset > 0 and (last != b"\n" or (cp.tail_hash and tail != cp.tail_hash)):
-        return ReadStart(0, 0, "replaced")
-    return ReadStart(cp.offset, cp.lines, "appended")
 
 
 def iter_blocks(

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from tokentrail.ingest.ids import SOURCE_CLAUDE_CODE, SYNTHETIC_MODEL
+from tokentrail.ingest.storable import storable
+
 if TYPE_CHECKING:
     from tokentrail.types import UsageRecord
 
@@ -33,29 +36,6 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-#: ``UsageRecord.source`` of records read from Claude Code transcripts.
-SOURCE_CLAUDE_CODE = "claude_code"
-#: The model id Claude Code writes on locally made-up messages (errors, limits): never priced.
-SYNTHETIC_MODEL = "<synthetic>"
-
-
-def storable(text: str) -> str:
-    """``text`` unchanged when it is valid Unicode, else with its lone surrogates spelled as
-    backslash escapes, so SQLite (UTF-8) can store it and the same input always gives the
-    same string. A file name's undecodable bytes (``os.fsdecode``'s surrogateescape) become
-    ``\\xNN``, as in ``os.fsencode(p).decode("utf-8", "backslashreplace")``; any other lone
-    surrogate (a JSON ``"\\udc00"`` escape) becomes ``\\udc00``."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
 
 
 class CCRecord(msgspec.Struct, gc=False):

@@ -15,24 +15,63 @@ picodollars (see :mod:`tokentrail.ledger.schema` for units and limits).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
-from tokentrail.ledger.costing import Coster, pico_to_usd
-from tokentrail.ledger.protocol import (
-    AggregateQuery,
-    AggregateRow,
-    BatchResult,
-    LedgerStore,
-    RecordFilter,
-    RepriceResult,
-    Totals,
-)
-from tokentrail.ledger.sqlite import (
-    ENV_LEDGER,
-    SQLiteLedger,
-    default_ledger_path,
-    resolve_ledger_path,
-)
-from tokentrail.ledger.sync import IngestSummary, ingest_claude_code
+if TYPE_CHECKING:
+    from tokentrail.ledger.costing import Coster, pico_to_usd
+    from tokentrail.ledger.protocol import (
+        AggregateQuery,
+        AggregateRow,
+        BatchResult,
+        LedgerStore,
+        RecordFilter,
+        RepriceResult,
+        Totals,
+    )
+    from tokentrail.ledger.sqlite import (
+        ENV_LEDGER,
+        SQLiteLedger,
+        default_ledger_path,
+        resolve_ledger_path,
+    )
+    from tokentrail.ledger.sync import IngestSummary, ingest_claude_code
+
+# Loaded on first use (PEP 562): a warm report reads the rollups through
+# ``tokentrail.ledger.totals`` / ``.aggregate`` and must not pay for the ingest, the
+# pricing hooks or the writer it does not use.
+_LAZY: dict[str, str] = {
+    "Coster": "tokentrail.ledger.costing",
+    "pico_to_usd": "tokentrail.ledger.costing",
+    "AggregateQuery": "tokentrail.ledger.totals",
+    "AggregateRow": "tokentrail.ledger.totals",
+    "Totals": "tokentrail.ledger.totals",
+    "BatchResult": "tokentrail.ledger.protocol",
+    "LedgerStore": "tokentrail.ledger.protocol",
+    "RecordFilter": "tokentrail.ledger.protocol",
+    "RepriceResult": "tokentrail.ledger.protocol",
+    "ENV_LEDGER": "tokentrail.ledger.sqlite",
+    "SQLiteLedger": "tokentrail.ledger.sqlite",
+    "default_ledger_path": "tokentrail.ledger.sqlite",
+    "resolve_ledger_path": "tokentrail.ledger.sqlite",
+    "IngestSummary": "tokentrail.ledger.sync",
+    "ingest_claude_code": "tokentrail.ledger.sync",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tokentrail.ledger' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ENV_LEDGER",
@@ -63,4 +102,6 @@ def open_ledger(
 
     ``path`` ``None``: ``$TOKENTRAIL_LEDGER``, else the platform data dir.
     """
+    from tokentrail.ledger.sqlite import SQLiteLedger, resolve_ledger_path
+
     return SQLiteLedger(resolve_ledger_path(path), timeout=timeout)

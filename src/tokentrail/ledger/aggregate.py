@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
-from tokentrail.ledger.costing import pico_to_usd
-from tokentrail.ledger.protocol import AggregateQuery, AggregateRow, Totals
 from tokentrail.ledger.schema import QUARTER_MS
+from tokentrail.ledger.totals import AggregateQuery, AggregateRow, Totals, usd_from_pico
 
 __all__ = ["aggregate_rollups", "local_date"]
 
@@ -52,16 +51,12 @@ def local_date(q: int, tz: tzinfo | None) -> date:
 
 def _totals(v: list[int]) -> Totals:
     (req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico) = v
-    return Totals(req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico_to_usd(pico))
+    return Totals(req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, usd_from_pico(pico))
 
 
-def _add(acc: dict[str, list[int]], key: str, vals: Iterable[int]) -> None:
+def _add(acc: dict[str, list[int]], key: str, vals: Sequence[int]) -> None:
     cur = acc.get(key)
-    if cur is None:
-        acc[key] = list(vals)
-    else:
-        for i, v in enumerate(vals):
-            cur[i] += v
+    acc[key] = list(vals) if cur is None else [a + b for a, b in zip(cur, vals, strict=True)]
 
 
 def _offset(q: int, tz: tzinfo | None) -> int:
@@ -127,6 +122,44 @@ def _where(query: AggregateQuery) -> tuple[str, list[object]]:
     return (" WHERE " + " AND ".join(conds)) if conds else "", args
 
 
+def _by_key(
+    db: sqlite3.Connection,
+    table: str,
+    col: str,
+    where: str,
+    args: list[object],
+    by: str,
+    groups: dict[str, list[int]],
+    per_model: dict[str, dict[str, list[int]]],
+    projects: dict[str, tuple[int, str]],
+    spans: dict[str, tuple[int, int]],
+) -> None:
+    """The cell-by-cell loop of :func:`aggregate_rollups` for a query without date bounds,
+    with SQLite summing the cells of each ``(key, model, project)`` first: the same sums,
+    the same session spans, and the same session project (that of the first cell in
+    ``(q, model, project)`` order, the order the cell loop meets them in), from a few
+    hundred rows instead of thousands. SQLite raises on a sum past 2**63 - 1 (the caller
+    then runs the cell loop, which sums in Python)."""
+    sql = (
+        f"SELECT {col}, model, project, min(q), max(q), {_SUMS_SQL} FROM {table}{where} "
+        f"GROUP BY {col}, model, project"
+    )
+    firsts: dict[str, tuple[int, str, str]] = {}
+    for row in db.execute(sql, args).fetchall():
+        key, model, project, lo, hi = row[:5]
+        vals = row[5:]
+        _add(groups, key, vals)
+        _add(per_model.setdefault(key, {}), model, vals)
+        if by == "session":
+            first = firsts.get(key)
+            if first is None or (lo, model, project) < first:
+                firsts[key] = (lo, model, project)
+            span = spans.get(key)
+            spans[key] = (lo, hi) if span is None else (min(span[0], lo), max(span[1], hi))
+    for key, (lo, _, project) in firsts.items():
+        projects[key] = (lo, project)
+
+
 def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[AggregateRow]:
     """Group the rollups by ``query.group_by``; rows sorted by key."""
     where, args = _where(query)
@@ -178,24 +211,33 @@ def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[Agg
         table = "rollup_dims_q15" if by in ("agent", "branch") else "rollup_q15"
         if table == "rollup_dims_q15" and query.session_id is not None:
             raise ValueError("session_id filter is not available for agent / branch groups")
-        sql = (
-            f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM {table}{where} "
-            f"GROUP BY q, model, {col}, project"
-        )
-        for row in db.execute(sql, args):
-            q = row[0]
-            if (query.since is not None or query.until is not None) and in_range(q) is None:
-                continue
-            key = row[2]
-            vals = row[4:]
-            _add(groups, key, vals)
-            _add(per_model.setdefault(key, {}), row[1], vals)
-            if by == "session":
-                first = projects.get(key)
-                if first is None or q < first[0]:
-                    projects[key] = (q, row[3])
-                lo, hi = spans.get(key, (q, q))
-                spans[key] = (min(lo, q), max(hi, q))
+        if query.since is None and query.until is None:
+            try:
+                _by_key(db, table, col, where, args, by, groups, per_model, projects, spans)
+            except sqlite3.OperationalError as exc:  # a sum past 2**63 - 1 picodollars
+                if "overflow" not in str(exc):
+                    raise
+                for partial in (groups, per_model, projects, spans):
+                    partial.clear()
+        if not groups:
+            sql = (
+                f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM {table}{where} "
+                f"GROUP BY q, model, {col}, project"
+            )
+            for row in db.execute(sql, args):
+                q = row[0]
+                if (query.since is not None or query.until is not None) and in_range(q) is None:
+                    continue
+                key = row[2]
+                vals = row[4:]
+                _add(groups, key, vals)
+                _add(per_model.setdefault(key, {}), row[1], vals)
+                if by == "session":
+                    first = projects.get(key)
+                    if first is None or q < first[0]:
+                        projects[key] = (q, row[3])
+                    lo, hi = spans.get(key, (q, q))
+                    spans[key] = (min(lo, q), max(hi, q))
     out: list[AggregateRow] = []
     for key in sorted(groups):
         span = spans.get(key)

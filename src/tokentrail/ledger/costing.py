@@ -45,6 +45,7 @@ class Coster:
     def __init__(self, pricer: Any | None = None) -> None:
         self._pricer = pricer
         self._fast_record: Any = None
+        self._joined: dict[tuple[str, ...], str] = {}
 
     def _load(self) -> Any:
         if self._pricer is None:
@@ -77,21 +78,31 @@ class Coster:
         pricer = self._load()
         rows = [self._fast(records[i]) for i in fast]
         try:
-            totals: list[Decimal | None] = pricer.totals(rows)
+            picos: list[int | None] = pricer.picodollars(rows)
         except _PRICING_ERRORS:
-            totals = [self._one_total(row) for row in rows]
+            picos = [self._one_pico(row) for row in rows]
         flag_codes = pricer.flag_codes
-        for i, row, usd in zip(fast, rows, totals, strict=True):
+        joined = self._joined
+        for i, row, pico in zip(fast, rows, picos, strict=True):
             r = records[i]
-            if usd is None:
-                out[i] = None, _unpriced(None)
-                continue
+            usd: Decimal | None = None
+            if pico is None:
+                usd = self._one_total(row)  # not a whole picodollar (or not priceable)
+                if usd is None:
+                    out[i] = None, _unpriced(None)
+                    continue
             try:
                 codes = flag_codes(row, r.usage_json, stop_reason=r.stop_reason)
             except _PRICING_ERRORS as exc:
                 out[i] = None, _unpriced(exc)
                 continue
-            out[i] = _result(usd, codes)
+            if usd is not None:
+                out[i] = _result(usd, codes)
+                continue
+            flags = joined.get(codes)
+            if flags is None:
+                flags = joined[codes] = ",".join(codes)
+            out[i] = pico, flags or None
         return out
 
     def _fast(self, r: CCRecord) -> Any:
@@ -107,6 +118,15 @@ class Coster:
             r.model, day, counts, r.speed, r.service_tier, r.inference_geo,
             r.web_search_requests, (),
         )  # fmt: skip
+
+    def _one_pico(self, row: Any) -> int | None:
+        """Picodollars of one fast row; None when it is not a whole number of them or the
+        row cannot be priced (the caller then asks :meth:`_one_total`)."""
+        try:
+            pico: int | None = self._load().picodollars((row,))[0]
+        except _PRICING_ERRORS:
+            return None
+        return pico
 
     def _one_total(self, row: Any) -> Decimal | None:
         try:

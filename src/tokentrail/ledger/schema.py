@@ -21,7 +21,9 @@ into ``records`` must run it (``SQLiteLedger.commit_batch`` does).
 
 from __future__ import annotations
 
-__all__ = ["DIMS_INSERTED", "MIGRATIONS", "QUARTER_MS", "ROLLUP_INSERTED"]
+import sqlite3
+
+__all__ = ["DIMS_INSERTED", "MIGRATIONS", "QUARTER_MS", "ROLLUP_INSERTED", "migration_pending"]
 
 #: Milliseconds per rollup cell.
 QUARTER_MS = 900_000
@@ -341,3 +343,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0005_partial_source_run_indexes", _PARTIAL_SOURCE_RUN),
     ("0006_batch_outcomes", _BATCH_OUTCOMES),
 )
+
+
+def migration_pending(db: sqlite3.Connection) -> bool:
+    """Whether a migration of :data:`MIGRATIONS` is not recorded in ``db``'s
+    ``_migrations`` (true when that table does not exist yet). Reads only, so it runs on a
+    read-only connection and while another process holds the write lock (WAL)."""
+    try:
+        done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
+    except sqlite3.OperationalError:  # no such table yet
+        return True
+    return any(name not in done for name, _ in MIGRATIONS)

@@ -230,6 +230,13 @@ class SQLiteLedger:
         res = self.commit_batch(records, (), ())
         return res.inserted, res.duplicates
 
+    def coster(self) -> Coster:
+        """The :class:`~tokentrail.ledger.costing.Coster` that prices records committed
+        here without a price (the one given to the constructor, else a default one)."""
+        if self._coster is None:
+            self._coster = Coster()
+        return self._coster
+
     def commit_batch(
         self,
         records: Iterable[CCRecord],
@@ -255,10 +262,7 @@ class SQLiteLedger:
         ]
         todo = [r for r in cands if r.priced is None]
         if todo:
-            coster = self._coster
-            if coster is None:
-                coster = self._coster = Coster()
-            for r, cost in zip(todo, coster.cost_many(todo), strict=True):
+            for r, cost in zip(todo, self.coster().cost_many(todo), strict=True):
                 r.priced = cost
         priced = [(r, *r.priced) for r in cands if r.priced is not None]
         now = int(time.time() * 1000)
@@ -350,13 +354,9 @@ class SQLiteLedger:
 
     def checkpoints(self) -> dict[str, FileCheckpoint]:
         """Every file checkpoint, by absolute path."""
-        cur = self._db.cursor()
-        cur.row_factory = None  # plain tuples: a warm run loads every checkpoint
-        cur.execute(
-            "SELECT path, dev, ino, size, mtime_ns, byte_offset, lines, head_hash, tail_hash "
-            "FROM checkpoints"
-        )
-        return {r[0]: FileCheckpoint._make(r) for r in cur}
+        from tokentrail.ledger.ingest_plan import load_checkpoints
+
+        return load_checkpoints(self._db)
 
     def problems(self) -> list[Problem]:
         """Every stored problem, by file then line."""

@@ -1,17 +1,18 @@
-"""Reading transcript files in worker processes: decode, dedup within the file, price.
+"""Reading transcript files in worker processes: decode and dedup within the file.
 
 A cold ingest is CPU-bound: every line of every file is validated as JSON (a broken line
 is a problem to report, never silently skipped) and every usage line becomes a priced
 record. :class:`FilePool` spreads that work over the machine's cores with ``fork``-ed
-worker processes; the parent only merges results and writes the ledger, so parsing and
-SQLite writes overlap.
+worker processes; the parent merges results, prices them and writes the ledger, so parsing
+and SQLite writes overlap. Workers never load the pricing catalog: the pool forks at once,
+and the parent imports pricing (the slowest import) while the workers parse.
 
 One task is one file (from its checkpoint to its last complete line). A worker returns a
 :class:`FileResult` encoded with msgpack (compact, and decoding it costs far less than
 pickling records): the file's records deduplicated within the file (the rule of
 :func:`tokentrail.ingest.records.is_better`, a total order, so deduplicating per file and
-then across files gives the result of one serial pass), each priced (``CCRecord.priced``),
-its problems, and where the read stopped.
+then across files gives the result of one serial pass), its problems, and where the read
+stopped.
 
 Small ingests (an append of a few lines, a warm run) never start a pool: below
 :data:`PARALLEL_MIN_BYTES` the same function runs in the calling process. Without
@@ -22,6 +23,7 @@ ledger writes slower than the workers read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -33,7 +35,6 @@ import msgspec
 from tokentrail.ingest.discover import SourceFile
 from tokentrail.ingest.reader import ReadStart, content_hashes, iter_blocks
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
-from tokentrail.ledger.costing import Coster
 
 __all__ = ["PARALLEL_MIN_BYTES", "FilePool", "FileResult", "FileTask", "read_file"]
 
@@ -60,7 +61,7 @@ class FileTask(msgspec.Struct, array_like=True, gc=False):
 
 class FileResult(msgspec.Struct, array_like=True, gc=False):
     """What reading one file gave. ``path`` is the file's storable path (its ledger key);
-    ``records`` are the best copy per dedup key within the file, priced (``priced`` set);
+    ``records`` are the best copy per dedup key within the file (not priced yet);
     ``usage_lines`` counts every usage line decoded (copies included); ``end_offset`` /
     ``end_lines`` are just after the last complete line; ``error`` is set (and the rest
     describes what was read before it) when the file could not be read to the end;
@@ -85,14 +86,6 @@ _enc = msgspec.msgpack.Encoder()
 _dec = msgspec.msgpack.Decoder(list[FileResult])
 #: Bytes of files handed to a worker at once.
 CHUNK_BYTES = 8 << 20
-
-_COSTER: list[Coster] = []
-
-
-def _coster() -> Coster:
-    if not _COSTER:
-        _COSTER.append(Coster())
-    return _COSTER[0]
 
 
 def read_file(task: FileTask) -> FileResult:
@@ -140,13 +133,23 @@ def read_file(task: FileTask) -> FileResult:
         error = f"cannot read file: {exc}"
         head = tail = ""
     records = list(best.values())
-    if records:
-        for r, cost in zip(records, _coster().cost_many(records), strict=True):
-            r.priced = cost
     return FileResult(
         key, records, problems, usage_lines, end_offset, end_lines, complete and not error,
         error, head, tail,
     )  # fmt: skip
+
+
+#: How much nicer than the parent the workers run. The parent's merge, pricing and SQLite
+#: writes form the one serial chain of an ingest; with the workers niced, that chain gets a
+#: core whenever it has work and the workers take the rest, so a big ingest is not left
+#: waiting on a writer starved by its own readers.
+WORKER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Pool initializer: lower this worker's scheduling priority (see WORKER_NICENESS)."""
+    with contextlib.suppress(OSError):  # not permitted, or no nice() on this system
+        os.nice(WORKER_NICENESS)
 
 
 def _work(tasks: list[FileTask]) -> bytes:
@@ -206,9 +209,7 @@ class FilePool:
     def _start(self) -> Any:
         import multiprocessing
 
-        ctx = multiprocessing.get_context("fork")
-        _coster()._load()  # load the catalog once, before forking: workers inherit it
-        return ctx.Pool(self.workers)
+        return multiprocessing.get_context("fork").Pool(self.workers, _lower_priority)
 
     def results(
         self, tasks: deque[tuple[FileTask, int]], total_bytes: int

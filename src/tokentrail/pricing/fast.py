@@ -15,7 +15,7 @@ run by another model than the request's is priced at standard speed, as in ``pri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Context, Decimal
 from typing import NamedTuple
@@ -186,24 +186,38 @@ class Pricer:
 
     def totals(self, records: Iterable[FastRecord]) -> list[Decimal]:
         """USD totals of many records, in order (the hot loop: ints only, one Decimal each)."""
+        exp = self._exp
+        ctx = _CTX
+        dec = Decimal
+        return [dec(u).scaleb(exp, ctx) for u in self._units_many(records)]
+
+    def picodollars(self, records: Iterable[FastRecord]) -> list[int | None]:
+        """Totals of many records in integer picodollars (USD x 10**12), in order, without a
+        Decimal per record; ``None`` for a total that is not a whole number of picodollars
+        (no current rate gives one: use :meth:`totals` for those). Equal to
+        ``price(...).total * 10**12`` wherever it is an int."""
+        shift = 6 - self.scale  # units are USD x 10**(scale + 6)
+        if shift >= 0:
+            mul = 10**shift
+            return [u * mul for u in self._units_many(records)]
+        div = 10**-shift
+        pairs = (divmod(u, div) for u in self._units_many(records))
+        return [q if not r else None for q, r in pairs]
+
+    def _units_many(self, records: Iterable[FastRecord]) -> Iterator[int]:
+        """Each record's total in units of USD x 10**(scale + 6) (see the module)."""
         plans = self._plans
         get = plans.get
         build = self._plan
         fee = self._fee
-        exp = self._exp
-        ctx = _CTX
-        dec = Decimal
         synthetic = self._synthetic
         same = self._same
-        zero = Decimal(0)
-        out: list[Decimal] = []
-        append = out.append
         for model, day, counts, speed, tier, geo, searches, iterations in records:
             is_synthetic = synthetic.get(model)
             if is_synthetic is None:
                 is_synthetic = synthetic[model] = model.strip().lower() == SYNTHETIC
             if is_synthetic:  # Claude Code's local placeholder: $0, like price()
-                append(zero)
+                yield 0
                 continue
             if iterations:
                 units = 0
@@ -231,5 +245,4 @@ class Pricer:
                     units = p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
             if searches:
                 units += searches * fee
-            append(dec(units).scaleb(exp, ctx))
-        return out
+            yield units

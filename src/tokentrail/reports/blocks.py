@@ -26,8 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tokentrail.ledger import Totals, pico_to_usd
 from tokentrail.ledger.timeline import UsagePoint
+from tokentrail.ledger.totals import Totals
+from tokentrail.ledger.totals import usd_from_pico as pico_to_usd
 from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 
 __all__ = ["BLOCK_MS", "Block", "identify_blocks", "point_totals"]
@@ -108,6 +109,22 @@ def _group(pts: Sequence[UsagePoint]) -> list[Block]:
     return blocks
 
 
+def _group_orphans(pts: Sequence[UsagePoint]) -> list[Block]:
+    """Request-less blocks of time-ordered ``<synthetic>`` points: the block rule, except
+    that a point at exactly the block's end (start + 5 h) opens the next block, so every
+    block's window ``[start, end)`` holds its points."""
+    blocks: list[Block] = []
+    for p in pts:
+        b = blocks[-1] if blocks else None
+        if b is None or p.ts_ms >= b.end_ms:
+            start = p.ts_ms - p.ts_ms % HOUR_MS
+            b = Block(start, start + BLOCK_MS, p.ts_ms, p.ts_ms)
+            blocks.append(b)
+        b.last_ms = p.ts_ms
+        _add(b, p)
+    return blocks
+
+
 def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> list[Block]:
     """Group time-ordered records into blocks, ordered by start; mark the active one
     (needs ``now_ms``). ``<synthetic>`` records are placed as the module docstring says."""
@@ -127,7 +144,7 @@ def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> 
     if last is not None:
         _finish(last, now_ms)
     if orphans:
-        blocks = sorted(blocks + _group(orphans), key=lambda b: b.start_ms)
+        blocks = sorted(blocks + _group_orphans(orphans), key=lambda b: b.start_ms)
     return blocks
 
 

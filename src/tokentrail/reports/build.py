@@ -13,22 +13,23 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tokentrail.errors import UserInputError
-from tokentrail.ledger import AggregateQuery, AggregateRow, Totals
-from tokentrail.ledger.timeline import UsagePoint
-from tokentrail.reports.blocks import identify_blocks
+from tokentrail.ledger.frozen import Frozen
+from tokentrail.ledger.totals import AggregateQuery, AggregateRow, Totals, fold_totals
 from tokentrail.reports.model import KINDS, Report, ReportRow
-from tokentrail.reports.text import escape_controls
+
+if TYPE_CHECKING:
+    from tokentrail.ledger.timeline import UsagePoint
 
 __all__ = [
     "WEEKDAYS",
     "ReportOptions",
     "ReportSource",
     "build_report",
+    "options_for",
     "resolve_models",
     "resolve_project",
     "sum_rows",
@@ -64,21 +65,91 @@ class ReportSource(Protocol):
     def distinct(self, column: str) -> list[str]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
+class ReportOptions(Frozen):
     """Query of a report: ``tz`` (None: local), inclusive local ``since`` / ``until``,
     exact ``project`` and ``models``, row ``order``, ``start_of_week`` (0 = Monday), and
-    ``now_ms`` (UTC ms; None: the clock) for the active block."""
+    ``now_ms`` (UTC ms; None: the clock) for the active block; ``filters`` is what the
+    report says it applied (see :func:`options_for`). Frozen, as
+    :class:`~tokentrail.ledger.frozen.Frozen` says."""
 
-    tz: tzinfo | None = None
-    since: date | None = None
-    until: date | None = None
-    project: str | None = None
-    models: tuple[str, ...] = ()
-    order: Literal["asc", "desc"] = "asc"
-    start_of_week: int = 0
-    now_ms: int | None = None
-    filters: dict[str, object] = field(default_factory=dict)
+    __match_args__ = (
+        "tz",
+        "since",
+        "until",
+        "project",
+        "models",
+        "order",
+        "start_of_week",
+        "now_ms",
+        "filters",
+    )
+    __slots__ = __match_args__
+
+    tz: tzinfo | None
+    since: date | None
+    until: date | None
+    project: str | None
+    models: tuple[str, ...]
+    order: Literal["asc", "desc"]
+    start_of_week: int
+    now_ms: int | None
+    filters: dict[str, object]
+
+    def __init__(
+        self,
+        tz: tzinfo | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        project: str | None = None,
+        models: tuple[str, ...] = (),
+        order: Literal["asc", "desc"] = "asc",
+        start_of_week: int = 0,
+        now_ms: int | None = None,
+        filters: dict[str, object] | None = None,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, "tz", tz)
+        _set(self, "since", since)
+        _set(self, "until", until)
+        _set(self, "project", project)
+        _set(self, "models", models)
+        _set(self, "order", order)
+        _set(self, "start_of_week", start_of_week)
+        _set(self, "now_ms", now_ms)
+        _set(self, "filters", {} if filters is None else filters)
+
+
+def options_for(
+    source: ReportSource,
+    *,
+    tz: tzinfo | None,
+    since: date | None,
+    until: date | None,
+    project: str | None,
+    models: Sequence[str],
+    order: str,
+    start_of_week: int = 0,
+) -> ReportOptions:
+    """The :class:`ReportOptions` of a report command's options: ``project`` and ``models``
+    as the user gave them (resolved with :func:`resolve_project` / :func:`resolve_models`,
+    which raise :class:`~tokentrail.errors.UserInputError`), ``order`` ``"desc"`` or
+    anything else for ascending; ``filters`` records them as the JSON shows them."""
+    filters: dict[str, object] = {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "project": resolve_project(source, project),
+        "models": list(resolve_models(source, models)),
+    }
+    return ReportOptions(
+        tz=tz,
+        since=since,
+        until=until,
+        project=filters["project"],  # type: ignore[arg-type]
+        models=tuple(filters["models"]),  # type: ignore[arg-type]
+        order="desc" if order == "desc" else "asc",
+        start_of_week=start_of_week,
+        filters=filters,
+    )
 
 
 def tz_name(tz: tzinfo | None) -> str:
@@ -112,6 +183,8 @@ def _listing(values: Sequence[str], limit: int = 8) -> str:
     """Up to ``limit`` stored values, whole and terminal-safe (they come from logs)."""
     if not values:
         return "none yet"
+    from tokentrail.reports.text import escape_controls  # an error message: rare
+
     shown = ", ".join(escape_controls(v) for v in values[:limit])
     more = len(values) - limit
     return shown + (f", and {more} more" if more > 0 else "")
@@ -132,14 +205,18 @@ def resolve_models(source: ReportSource, names: Sequence[str]) -> tuple[str, ...
 
 
 def sum_rows(rows: Sequence[ReportRow]) -> tuple[Totals, dict[str, Totals]]:
-    total = Totals()
-    models: dict[str, Totals] = {}
+    """The totals of ``rows`` and their totals per model (sorted by model id): exact sums,
+    added in row order."""
+    total = fold_totals(Totals(), [r.totals for r in rows])
+    per_model: dict[str, list[Totals]] = {}
     for r in rows:
-        total = total + r.totals
         for m, t in r.models.items():
-            old = models.get(m)
-            models[m] = t if old is None else old + t
-    return total, dict(sorted(models.items()))
+            ts = per_model.get(m)
+            if ts is None:
+                per_model[m] = [t]
+            else:
+                ts.append(t)
+    return total, {m: fold_totals(ts[0], ts[1:]) for m, ts in sorted(per_model.items())}
 
 
 def _week_key(day: str, start_of_week: int) -> str:
@@ -176,6 +253,8 @@ def _iso(ms: int, tz: tzinfo | None) -> str:
 
 
 def _blocks(source: ReportSource, opts: ReportOptions) -> list[ReportRow]:
+    from tokentrail.reports.blocks import identify_blocks
+
     since = _local_ms(opts.since, opts.tz) if opts.since else None
     until = _local_ms(opts.until + timedelta(days=1), opts.tz) if opts.until else None
     points = source.usage_points(since, until, models=opts.models, project=opts.project)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-from tokentrail.ledger import Totals
+from tokentrail.ledger.totals import Totals
 from tokentrail.reports.model import KINDS, Report, cache_hit_ratio, cost_or_none, priced_models
 
 __all__ = [

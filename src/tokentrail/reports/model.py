@@ -9,12 +9,12 @@ whose requests were all unpriced has ``cost is None`` in the renderers' eyes (se
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from tokentrail.ingest.records import SYNTHETIC_MODEL
-from tokentrail.ledger import Totals
+from tokentrail.ingest.ids import SYNTHETIC_MODEL
+from tokentrail.ledger.frozen import Frozen
+from tokentrail.ledger.totals import Totals
 
 __all__ = [
     "KINDS",
@@ -68,9 +68,11 @@ def priced_models(models: Mapping[str, Totals]) -> list[str]:
     return sorted(m for m in models if m != SYNTHETIC_MODEL)
 
 
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    """One line of a report.
+_set = object.__setattr__
+
+
+class ReportRow(Frozen):
+    """One line of a report (frozen, as :class:`~tokentrail.ledger.frozen.Frozen` says).
 
     ``key``: the group (ISO date, week start date, ``YYYY-MM``, session id, project path,
     model id, agent type, git branch, or the block's start as ISO local time). ``totals``
@@ -79,26 +81,59 @@ class ReportRow:
     and projection) as JSON-ready scalars (money as Decimal).
     """
 
+    __match_args__ = ("key", "totals", "models", "extra")
+    __slots__ = __match_args__
+
     key: str
     totals: Totals
     models: Mapping[str, Totals]
-    extra: Mapping[str, object] = field(default_factory=dict)
+    extra: Mapping[str, object]
+
+    def __init__(
+        self,
+        key: str,
+        totals: Totals,
+        models: Mapping[str, Totals],
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        _set(self, "key", key)
+        _set(self, "totals", totals)
+        _set(self, "models", models)
+        _set(self, "extra", {} if extra is None else extra)
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(Frozen):
     """A whole report: its kind, rows (already ordered), totals and the query it answers.
 
     ``timezone`` is the IANA name (or ``"local"``) used for day boundaries; ``filters``
     the since / until / project / model filters applied, as strings.
     """
 
+    __match_args__ = ("kind", "rows", "totals", "models", "timezone", "filters")
+    __slots__ = __match_args__
+
     kind: str
     rows: list[ReportRow]
     totals: Totals
     models: Mapping[str, Totals]
     timezone: str
-    filters: Mapping[str, object] = field(default_factory=dict)
+    filters: Mapping[str, object]
+
+    def __init__(
+        self,
+        kind: str,
+        rows: list[ReportRow],
+        totals: Totals,
+        models: Mapping[str, Totals],
+        timezone: str,
+        filters: Mapping[str, object] | None = None,
+    ) -> None:
+        _set(self, "kind", kind)
+        _set(self, "rows", rows)
+        _set(self, "totals", totals)
+        _set(self, "models", models)
+        _set(self, "timezone", timezone)
+        _set(self, "filters", {} if filters is None else filters)
 
     @property
     def key_name(self) -> str:

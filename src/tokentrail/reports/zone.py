@@ -1,15 +1,35 @@
-"""Time zones and the ledger file as the command line names them, standard library only
-(the status line's fast path uses them before any framework is loaded)."""
+"""Time zones, the ledger file and how long to wait for it, as the command line gives them;
+standard library only (the fast paths of ``tokentrail._entry`` use them before any
+framework is loaded)."""
 
 from __future__ import annotations
 
 import os
 from datetime import timezone, tzinfo
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokentrail.errors import UserInputError
 
-__all__ = ["ledger_file", "parse_zone"]
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["ENV_LOCK_TIMEOUT", "ledger_file", "ledger_path", "lock_timeout", "parse_zone"]
+
+#: Seconds to wait for a ledger held by another process.
+ENV_LOCK_TIMEOUT = "TOKENTRAIL_LOCK_TIMEOUT"
+
+
+def lock_timeout(default: float = 60.0) -> float:  # float ok: seconds
+    """Seconds to wait for a ledger another process is writing: ``$TOKENTRAIL_LOCK_TIMEOUT``,
+    else ``default`` (60 s for ``ingest``; report commands pass 10 s)."""
+    raw = os.environ.get(ENV_LOCK_TIMEOUT)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise UserInputError(f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds") from exc
+    return max(0.0, value)
 
 
 def parse_zone(name: str | None) -> tzinfo | None:
@@ -33,11 +53,18 @@ def ledger_file(explicit: str | None) -> Path:
     """The ledger file: ``explicit``, else ``$TOKENTRAIL_LEDGER``, else the platform data
     dir's ``tokentrail/ledger.sqlite3`` (the rule of
     :func:`tokentrail.ledger.resolve_ledger_path`, without importing the ledger)."""
+    from pathlib import Path
+
+    return Path(ledger_path(explicit))
+
+
+def ledger_path(explicit: str | None) -> str:
+    """:func:`ledger_file` as a plain string (no :mod:`pathlib` import)."""
     if explicit:
-        return Path(os.path.expanduser(explicit))
+        return os.path.expanduser(explicit)
     env = os.environ.get("TOKENTRAIL_LEDGER")
     if env:
-        return Path(os.path.expanduser(env))
+        return os.path.expanduser(env)
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("tokentrail")) / "ledger.sqlite3"
+    return os.path.join(platformdirs.user_data_dir("tokentrail"), "ledger.sqlite3")

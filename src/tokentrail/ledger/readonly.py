@@ -1,0 +1,132 @@
+"""The ledger opened read-only with the standard library, for warm reports.
+
+:func:`open_current` opens an existing ledger file read-only (never creating, migrating
+or changing it) when it is at the current schema, and gives a :class:`ReadOnlyLedger`:
+the :class:`~tokentrail.reports.build.ReportSource` reads of
+:class:`~tokentrail.ledger.sqlite.SQLiteLedger` (the same functions and SQL:
+:func:`~tokentrail.ledger.aggregate.aggregate_rollups` and :mod:`tokentrail.ledger.timeline`)
+plus :meth:`ReadOnlyLedger.is_warm`, the ingest's own rule
+(:func:`~tokentrail.ledger.ingest_plan.plan_ingest`) for "an ingest would change nothing".
+Errors are :class:`sqlite3.Error` (a locked, corrupt or unreadable file) and
+:class:`OSError`; callers that can fall back to the full ledger treat both as "not here".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from tokentrail.ingest.checkpoint import FileCheckpoint
+from tokentrail.ingest.found import find_claude_files
+from tokentrail.ledger.aggregate import aggregate_rollups
+from tokentrail.ledger.ingest_plan import load_checkpoints, plan_ingest
+from tokentrail.ledger.schema import migration_pending
+from tokentrail.ledger.totals import AggregateQuery, AggregateRow
+
+if TYPE_CHECKING:
+    from tokentrail.ledger.timeline import UsagePoint
+
+__all__ = ["ReadOnlyLedger", "open_current", "readonly_uri"]
+
+
+def readonly_uri(path: str) -> str:
+    """The SQLite URI opening ``path`` read-only: absolute, ``%``, ``?`` and ``#``
+    escaped, an empty authority before a path that starts with a separator."""
+    p = os.path.abspath(path)
+    escaped = p.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{'//' if escaped.startswith('/') else ''}{escaped}?mode=ro"
+
+
+class ReadOnlyLedger:
+    """Read-only report queries over one ``sqlite3`` connection (see the module doc)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> ReadOnlyLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._db.close()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction around the reads inside: they all see the same state of
+        the ledger, whatever another process commits meanwhile (WAL)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("ROLLBACK")
+
+    def checkpoints(self) -> dict[str, FileCheckpoint]:
+        """Every file checkpoint, by storable path."""
+        return load_checkpoints(self._db)
+
+    def is_warm(self, roots: Sequence[str | os.PathLike[str]]) -> bool:
+        """True when ingesting the transcripts under ``roots`` would change nothing: every
+        file found has a checkpoint it still matches (no file new, grown, touched,
+        truncated or replaced). A file that disappeared does not matter (its records
+        stay)."""
+        return plan_ingest(find_claude_files(roots), self.checkpoints()).warm
+
+    def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
+        """As :meth:`tokentrail.ledger.sqlite.SQLiteLedger.aggregate`."""
+        return aggregate_rollups(self._db, query)
+
+    def usage_points(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[UsagePoint]:
+        """As :meth:`tokentrail.ledger.sqlite.SQLiteLedger.usage_points`."""
+        from tokentrail.ledger.timeline import usage_points
+
+        return usage_points(self._db, since_ms, until_ms, models=models, project=project)
+
+    def distinct(self, column: str) -> list[str]:
+        """As :meth:`tokentrail.ledger.sqlite.SQLiteLedger.distinct`."""
+        from tokentrail.ledger.timeline import distinct_values
+
+        return distinct_values(self._db, column)
+
+
+def _writable_by_us(path: str) -> bool:
+    """Whether :class:`~tokentrail.ledger.sqlite.SQLiteLedger` could open ``path`` as it
+    does (read-write, then ``chmod 0600``): a regular file we may read and write and, on
+    POSIX, own (or we are root)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    if st.st_mode & 0o170000 != 0o100000 or not os.access(path, os.R_OK | os.W_OK):
+        return False
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is None or geteuid() in (0, st.st_uid)
+
+
+def open_current(path: str, timeout: float = 10.0) -> ReadOnlyLedger | None:  # float ok: s
+    """``path`` opened read-only, or None when it is not a file, a migration is pending
+    (the full ledger creates / migrates it), or the full ledger could not open it
+    read-write (it says why). ``timeout``: seconds to wait for a lock."""
+    if not _writable_by_us(path):
+        return None
+    db = sqlite3.connect(readonly_uri(path), uri=True, timeout=timeout)
+    try:
+        if migration_pending(db):
+            db.close()
+            return None
+    except BaseException:
+        db.close()
+        raise
+    return ReadOnlyLedger(db)

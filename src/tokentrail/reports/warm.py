@@ -1,0 +1,78 @@
+"""A ``--json`` report from a ledger that is already up to date, standard library only.
+
+``tokentrail daily --json`` (and every report kind) first ingests the Claude Code logs.
+When that ingest would change nothing (:meth:`~tokentrail.ledger.readonly.ReadOnlyLedger.
+is_warm`: the ingest's own planning rule) the report can be read from the ledger as it
+is: :func:`warm_report_json` opens it read-only and builds and renders the report with
+the functions the command line uses (:func:`~tokentrail.reports.build.options_for`,
+:func:`~tokentrail.reports.build.build_report`,
+:func:`~tokentrail.reports.render_json.render_json`), without the command-line framework,
+the ingest, the writer or the pricing catalog. It returns None (the caller runs the full
+command, which ingests, or prints the proper error) when the ledger is missing, not at
+the current schema, locked or unreadable, when the logs changed, or on any bad option.
+The checkpoints and the report are read in one read transaction, so the report is the
+ledger state the warm check vouched for even while another process ingests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from tokentrail.errors import UserInputError
+from tokentrail.ingest.found import root_dirs
+from tokentrail.ledger.readonly import open_current
+from tokentrail.reports.build import WEEKDAYS, build_report, options_for
+from tokentrail.reports.dates import parse_date
+from tokentrail.reports.render_json import render_json
+from tokentrail.reports.zone import ledger_path, lock_timeout, parse_zone
+
+__all__ = ["REPORT_LOCK_TIMEOUT", "warm_report_json"]
+
+#: Seconds a report waits for a ledger another process holds (``$TOKENTRAIL_LOCK_TIMEOUT``
+#: overrides it; ``ingest`` waits 60 s).
+REPORT_LOCK_TIMEOUT = 10.0
+
+
+def warm_report_json(
+    kind: str,
+    *,
+    ledger: str | None = None,
+    zone: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    project: str | None = None,
+    models: Sequence[str] = (),
+    order: str = "asc",
+    start_of_week: str = "monday",
+    no_ingest: bool = False,
+) -> str | None:
+    """The JSON text of the ``kind`` report (no trailing newline) for these option values
+    (as the command line takes them: raw strings), or None when the full command must
+    answer (see the module doc). With ``no_ingest`` the logs are not looked at."""
+    if start_of_week not in WEEKDAYS or order not in ("asc", "desc"):
+        return None
+    try:
+        timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
+        d_since = parse_date(since, "--since")
+        d_until = parse_date(until, "--until")
+        tz = parse_zone(zone)
+        source = open_current(ledger_path(ledger), timeout=timeout)
+        if source is None:
+            return None
+        with source, source.snapshot():
+            if not no_ingest and not source.is_warm(root_dirs()):
+                return None
+            opts = options_for(
+                source,
+                tz=tz,
+                since=d_since,
+                until=d_until,
+                project=project,
+                models=models,
+                order=order,
+                start_of_week=WEEKDAYS[start_of_week],
+            )
+            return render_json(build_report(source, kind, opts))
+    except (UserInputError, sqlite3.Error, OSError, RuntimeError):
+        return None

@@ -1,0 +1,83 @@
+"""The one planning rule of an incremental ingest (tokentrail.ledger.ingest_plan), shared by
+ingest_claude_code and the warm report path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import tokentrail.ledger.sync as sync_mod
+from tokentrail.ingest.checkpoint import FileCheckpoint, content_hashes
+from tokentrail.ingest.found import find_claude_files
+from tokentrail.ledger import SQLiteLedger, ingest_claude_code
+from tokentrail.ledger.ingest_plan import IngestPlan, load_checkpoints, plan_ingest
+
+
+def _cp(path: Path) -> FileCheckpoint:
+    st = os.stat(path)
+    head, tail, _ = content_hashes(str(path), st.st_size)
+    return FileCheckpoint(
+        str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_size, 2, head, tail
+    )
+
+
+def test_each_kind_of_change_is_planned(tmp_path: Path) -> None:
+    root = tmp_path / "projects" / "p"
+    root.mkdir(parents=True)
+    names = ("same", "grown", "touched", "truncated", "replaced", "gone")
+    for n in names:
+        (root / f"{n}.jsonl").write_bytes(b'{"a": 1}\n{"b": 2}\n')
+    known = {str(root / f"{n}.jsonl"): _cp(root / f"{n}.jsonl") for n in names}
+    assert plan_ingest(find_claude_files([tmp_path / "projects"]), known).warm
+    (root / "new.jsonl").write_bytes(b'{"a": 1}\n')
+    with open(root / "grown.jsonl", "ab") as fh:
+        fh.write(b'{"c": 3}\n')
+    st = os.stat(root / "touched.jsonl")
+    os.utime(root / "touched.jsonl", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    (root / "truncated.jsonl").write_bytes(b'{"a": 1}\n')
+    (root / "replaced.jsonl").write_bytes(b'{"z": 9}\n{"b": 2}\n')
+    files = find_claude_files([tmp_path / "projects"])
+    (root / "gone.jsonl").unlink()  # listed, then gone before its stat: skipped
+    plan = plan_ingest(files, known)
+    assert not plan.warm
+    reads = {Path(found.path).stem: start for found, _, start in plan.reads}
+    assert {k: (s.offset, s.reason) for k, s in reads.items()} == {
+        "grown": (18, "appended"),
+        "truncated": (0, "truncated"),
+        "replaced": (0, "replaced"),
+        "new": (0, "new"),
+    }
+    assert [Path(p).stem for p, _, _ in plan.touched] == ["touched"]
+    assert plan.touched[0][2] == known[str(root / "touched.jsonl")]
+    assert IngestPlan([], []).warm
+
+
+def test_ingest_plans_with_the_shared_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "projects" / "p"
+    root.mkdir(parents=True)
+    (root / "s.jsonl").write_bytes(b"not json\n")
+    seen: list[IngestPlan] = []
+
+    def spy(files: object, known: object) -> IngestPlan:
+        plan = plan_ingest(files, known)  # type: ignore[arg-type]
+        seen.append(plan)
+        return plan
+
+    monkeypatch.setattr(sync_mod, "plan_ingest", spy)
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        first = ingest_claude_code(ledger, [tmp_path / "projects"])
+        assert (first.files_read, len(seen[-1].reads)) == (1, 1)
+        assert load_checkpoints(ledger._db) == ledger.checkpoints()
+        second = ingest_claude_code(ledger, [tmp_path / "projects"])
+        assert second.files_read == 0
+        assert seen[-1].warm
+        st = os.stat(root / "s.jsonl")
+        os.utime(root / "s.jsonl", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        third = ingest_claude_code(ledger, [tmp_path / "projects"])
+        assert third.files_read == 0
+        assert len(seen[-1].touched) == 1
+        assert ledger.checkpoints()[str(root / "s.jsonl")].mtime_ns == st.st_mtime_ns + 10**9
+        ingest_claude_code(ledger, [tmp_path / "projects"])
+        assert seen[-1].warm
