@@ -26,17 +26,13 @@ from typing import Any
 
 from tokentrail.errors import TokentrailError, UnknownModelError
 from tokentrail.ingest.records import SYNTHETIC_MODEL, CCRecord
+from tokentrail.ledger.totals import usd_from_pico as pico_to_usd
 
 __all__ = ["PICO", "Coster", "pico_to_usd"]
 
 #: Picodollars per USD.
 PICO = 10**12
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def pico_to_usd(pico: int) -> Decimal:
-    """Exact USD for an integer amount of picodollars."""
-    return Decimal(pico).scaleb(-12)
 
 
 class Coster:

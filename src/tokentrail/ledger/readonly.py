@@ -25,19 +25,12 @@ from tokentrail.ledger.aggregate import aggregate_rollups
 from tokentrail.ledger.ingest_plan import load_checkpoints, plan_ingest
 from tokentrail.ledger.schema import migration_pending
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow
+from tokentrail.ledger.uri import readonly_uri
 
 if TYPE_CHECKING:
     from tokentrail.ledger.timeline import UsagePoint
 
-__all__ = ["ReadOnlyLedger", "open_current", "readonly_uri"]
-
-
-def readonly_uri(path: str) -> str:
-    """The SQLite URI opening ``path`` read-only: absolute, ``%``, ``?`` and ``#``
-    escaped, an empty authority before a path that starts with a separator."""
-    p = os.path.abspath(path)
-    escaped = p.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-    return f"file:{'//' if escaped.startswith('/') else ''}{escaped}?mode=ro"
+__all__ = ["ReadOnlyLedger", "open_current"]
 
 
 class ReadOnlyLedger:

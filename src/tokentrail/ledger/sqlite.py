@@ -59,7 +59,7 @@ from tokentrail.ledger.protocol import (
     RepriceResult,
 )
 from tokentrail.ledger.runs import RunRow, RunSummary, load_runs, save_runs, summarize_runs
-from tokentrail.ledger.schema import DIMS_INSERTED, MIGRATIONS, ROLLUP_INSERTED
+from tokentrail.ledger.schema import DIMS_INSERTED, MIGRATIONS, ROLLUP_INSERTED, migration_pending
 from tokentrail.ledger.timeline import (
     UsagePoint,
     distinct_values,
@@ -183,22 +183,13 @@ class SQLiteLedger:
                 db.execute("ROLLBACK")
             raise LedgerLockedError(f"ledger {self.path}: commit failed: {exc}") from exc
 
-    def _pending(self) -> bool:
-        """Whether a migration is pending, read without the write lock (WAL lets this read
-        run while another process holds it, e.g. an ingest)."""
-        try:
-            done = {r[0] for r in self._db.execute("SELECT name FROM _migrations")}
-        except sqlite3.OperationalError:  # no such table yet
-            return True
-        return any(name not in done for name, _ in MIGRATIONS)
-
     def migrate(self) -> list[str]:
         """Apply pending named migrations, each with its record, in one transaction.
 
         The write lock is taken only when a migration is pending, so opening a current
         ledger (e.g. for a report) never waits for a running ingest."""
         applied: list[str] = []
-        if not self._pending():
+        if not migration_pending(self._db):
             return applied
         with self._tx() as db:
             db.execute(

@@ -31,7 +31,6 @@ from tokentrail.ingest.discover import (
     classify,
     claude_roots,
     find_claude_files,
-    with_agent_type,
 )
 from tokentrail.ingest.reader import FileCheckpoint, ReadStart, content_hashes
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
@@ -241,7 +240,7 @@ def ingest_claude_code(
     summary.files = len(files)
     plan = plan_ingest(files, store.checkpoints())
     todo: list[tuple[int, SourceFile, os.stat_result, ReadStart]] = [
-        (st.st_mtime_ns, with_agent_type(classify(found, with_agent_types=False)), st, start)
+        (st.st_mtime_ns, classify(found, with_agent_types=False), st, start)
         for found, st, start in plan.reads
     ]
     touched = [_checkpoint(path, st, cp.offset, cp.lines) for path, st, cp in plan.touched]

@@ -26,7 +26,7 @@ _ZERO = Decimal(0)
 
 
 def usd_from_pico(pico: int) -> Decimal:
-    """Exact USD for an integer amount of picodollars (as
+    """Exact USD for an integer amount of picodollars (re-exported as
     :func:`tokentrail.ledger.costing.pico_to_usd`)."""
     return Decimal(pico).scaleb(-12)
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import msgspec
 
-from tokentrail.ingest.discover import SourceFile
+from tokentrail.ingest.discover import SourceFile, with_agent_type
 from tokentrail.ingest.reader import ReadStart, content_hashes, iter_blocks
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 
@@ -94,6 +94,7 @@ def read_file(task: FileTask) -> FileResult:
     from tokentrail.ingest.claude_code import parse_block  # only when there is data to read
 
     sf = SourceFile(Path(task.path), task.kind, task.session_hint, task.agent_id, task.agent_type)
+    sf = with_agent_type(sf)  # an agent's sidecar is read here, off the parent
     key = storable(task.path)
     best: dict[str, CCRecord] = {}
     problems: list[Problem] = []

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
+from tokentrail.ledger.uri import readonly_uri
 from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 from tokentrail.reports.text import escape_controls, usd_cents
 
@@ -68,7 +69,7 @@ def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection | None:
     p = Path(path)
     if not p.exists():
         return None
-    return sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=5.0)
+    return sqlite3.connect(readonly_uri(str(p)), uri=True, timeout=5.0)
 
 
 def _local_day_ms(now_ms: int, tz: tzinfo | None) -> tuple[int, int]:
