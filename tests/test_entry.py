@@ -90,20 +90,23 @@ _KW: dict[str, object] = {"models": (), "no_ingest": False}
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["daily", "--json"], ("daily", _KW)),
+        (["daily", "--json"], ("daily", _KW, True, False)),
         (["session", "--json", "--ledger", "x.db", "-z", "UTC"],
-         ("session", {**_KW, "ledger": "x.db", "zone": "UTC"})),
+         ("session", {**_KW, "ledger": "x.db", "zone": "UTC"}, True, False)),
         (["daily", "--ledger=x.db", "--timezone=Asia/Tokyo", "--json", "-q", "-b"],
-         ("daily", {**_KW, "ledger": "x.db", "zone": "Asia/Tokyo"})),
+         ("daily", {**_KW, "ledger": "x.db", "zone": "Asia/Tokyo"}, True, True)),
         (["model", "--json", "-m", "opus", "--model=haiku", "-p", "app", "--no-ingest"],
-         ("model", {**_KW, "models": ("opus", "haiku"), "project": "app", "no_ingest": True})),
+         ("model", {**_KW, "models": ("opus", "haiku"), "project": "app", "no_ingest": True},
+          True, False)),
         (["daily", "--json", "-s", "20260101", "--until=2026-02-01", "-o", "desc", "-z", "A",
           "-z", "B"],
          ("daily", {**_KW, "since": "20260101", "until": "2026-02-01", "order": "desc",
-                    "zone": "B"})),
-        (["weekly", "--json", "-w", "sunday"], ("weekly", {**_KW, "start_of_week": "sunday"})),
+                    "zone": "B"}, True, False)),
+        (["weekly", "--json", "-w", "sunday"],
+         ("weekly", {**_KW, "start_of_week": "sunday"}, True, False)),
         (["daily", "--json", "-w", "sunday"], None),  # weekly only
-        (["daily"], None),  # a table: the full command line
+        (["daily"], ("daily", _KW, False, False)),  # a table
+        (["session", "-b", "-z", "UTC"], ("session", {**_KW, "zone": "UTC"}, False, True)),
         (["daily", "--csv"], None),
         (["daily", "--json", "--csv"], None),
         (["daily", "--json", "--parquet", "x.parquet"], None),
@@ -118,11 +121,12 @@ _KW: dict[str, object] = {"models": (), "no_ingest": False}
         (["blocks", "--json", "--active"], None),
         (["--version"], None),
         (["statusline", "--json"], None),
+        (["daily", "--blocks"], None),
         ([], None),
     ],
 )  # fmt: skip
-def test_only_plain_json_report_calls_take_the_fast_path(
-    args: list[str], parsed: tuple[str, dict[str, object]] | None
+def test_only_plain_report_calls_take_the_fast_path(
+    args: list[str], parsed: tuple[str, dict[str, object], bool, bool] | None
 ) -> None:
     assert _report_args(args) == parsed
 
@@ -139,8 +143,11 @@ def test_completion_and_handed_over_calls_use_the_full_command_line(tmp_path: Pa
     assert not complete.stderr.strip().endswith("NOCLICK")
     table = _entry(["daily", "-z", "UTC"], env)
     assert table.returncode == 0
-    assert table.stderr.strip().endswith("CLICK")
-    assert "NOCLICK" not in table.stderr
+    assert table.stderr.strip() == "NOCLICK"
+    csv = _entry(["daily", "--csv"], env)
+    assert csv.returncode == 0
+    assert csv.stderr.strip().endswith("CLICK")
+    assert "NOCLICK" not in csv.stderr
     bad = _entry(["daily", "--json", "--since", "tomorrow"], env)
     assert bad.returncode == 2
     assert "is not a date" in bad.stderr
@@ -156,6 +163,9 @@ def test_an_unexpected_error_on_the_fast_path_hands_over(
     def broken(kind: str, **kw: object) -> str:
         raise OverflowError("a bug")
 
-    monkeypatch.setattr(warm, "warm_report_json", broken)
-    assert entry._fast_report("daily", {"models": (), "no_ingest": False}) is False
+    monkeypatch.setattr(warm, "warm_report", broken)
+    for as_json in (True, False):
+        assert (
+            entry._fast_report("daily", {"models": (), "no_ingest": False}, as_json, False) is False
+        )
     assert capsys.readouterr().out == ""

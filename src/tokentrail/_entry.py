@@ -8,17 +8,18 @@ option, a zone that does not parse, a ledger that cannot be read), goes to the f
 command line (:func:`tokentrail.cli.main`), which prints the same line or the proper
 error.
 
-Report commands with ``--json`` get the same treatment when the ledger is already up to
-date with the logs (a warm run): ``daily``, ``weekly``, ``monthly``, ``session``,
-``project``, ``model``, ``blocks``, ``agent`` and ``branch`` with ``--json`` and at most
+Report commands get the same treatment when the ledger is already up to date with the
+logs (a warm run): ``daily``, ``weekly``, ``monthly``, ``session``, ``project``,
+``model``, ``blocks``, ``agent`` and ``branch`` as a table or with ``--json``, and at most
 ``--ledger``, ``--timezone``/``-z``, ``--since``/``-s``, ``--until``/``-u``,
 ``--project``/``-p``, ``--model``/``-m``, ``--order``/``-o``, ``--no-ingest``,
-``--quiet``/``-q``, ``--breakdown``/``-b`` (no effect on JSON) and, for ``weekly``,
-``--start-of-week``/``-w`` are answered by :func:`tokentrail.reports.warm.warm_report_json`
-(the same report functions, the ledger read-only). Values are taken as ``--opt VALUE``,
-``--opt=VALUE`` (long options) or ``-o VALUE``; any other spelling, a value that starts
-with ``-``, and any case the warm path cannot answer exactly (logs changed, no ledger, a
-pending migration, a bad value) go to the full command line.
+``--quiet``/``-q``, ``--breakdown``/``-b`` and, for ``weekly``, ``--start-of-week``/``-w``
+are answered by :func:`tokentrail.reports.warm.warm_report` (the same report functions,
+the ledger read-only) and printed by the command's own renderers. Values are taken as
+``--opt VALUE``, ``--opt=VALUE`` (long options) or ``-o VALUE``; any other spelling or
+option (``--csv``, ``--parquet``, ``--help``), a value that starts with ``-``, and any case
+the warm path cannot answer exactly (logs changed, no ledger, a pending migration, a bad
+value) go to the full command line.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _statusline_args(args: list[str]) -> tuple[str | None, str | None] | None:
 
 
 _KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent", "branch")
-# option spelling -> keyword of warm_report_json (values), or of the flags
+# option spelling -> keyword of warm_report (values), or of the flags
 _VALUES = {
     "--ledger": "ledger",
     "--timezone": "zone",
@@ -84,9 +85,9 @@ _FLAGS = {
 }
 
 
-def _report_args(args: list[str]) -> tuple[str, dict[str, object]] | None:
-    """``(kind, keywords of warm_report_json)`` when ``args`` is a plain report call with
-    ``--json`` (see the module doc), else None."""
+def _report_args(args: list[str]) -> tuple[str, dict[str, object], bool, bool] | None:
+    """``(kind, keywords of warm_report, --json, --breakdown)`` when ``args`` is a plain
+    report call (see the module doc), else None."""
     if not args or args[0] not in _KINDS:
         return None
     kind = args[0]
@@ -117,25 +118,33 @@ def _report_args(args: list[str]) -> tuple[str, dict[str, object]] | None:
         else:
             kw[key] = value  # the last one wins, as in click
         i += 1
-    if "json" not in flags:
-        return None
     kw["models"] = tuple(models)
     kw["no_ingest"] = "no_ingest" in flags
-    return kind, kw
+    return kind, kw, "json" in flags, "breakdown" in flags
 
 
-def _fast_report(kind: str, kw: dict[str, object]) -> bool:
-    """Print the ``--json`` report; False when the full command line must handle the call
-    (also on any unexpected error: the full command line then behaves as it always did)."""
+def _fast_report(kind: str, kw: dict[str, object], as_json: bool, breakdown: bool) -> bool:
+    """Print the report (``--json`` or a table); False when the full command line must
+    handle the call (also on any unexpected error before the first byte is printed: the
+    full command line then behaves as it always did)."""
     try:
-        from tokentrail.reports.warm import warm_report_json
+        from tokentrail.reports.warm import warm_report
 
-        text = warm_report_json(kind, **kw)  # type: ignore[arg-type]
+        report = warm_report(kind, **kw)  # type: ignore[arg-type]
+        if report is None:
+            return False
+        if as_json:
+            from tokentrail.reports.render_json import render_json
+
+            text = render_json(report) + "\n"
+        else:
+            from tokentrail.reports.render_table import print_table
     except Exception:
         return False
-    if text is None:
-        return False
-    sys.stdout.write(text + "\n")
+    if as_json:
+        sys.stdout.write(text)
+    else:
+        print_table(report, breakdown=breakdown)
     return True
 
 

@@ -325,3 +325,30 @@ def test_a_ledger_the_full_command_could_not_open_hands_over(
     finally:
         copy.chmod(0o600)
     assert warm_report_json("daily", ledger=str(tmp_path)) is None  # a directory
+
+
+@pytest.mark.parametrize("columns", ["200", "100", "60"])  # full, normal and narrow layouts
+@pytest.mark.parametrize(
+    "args",
+    [["daily"], ["session", "-b"], ["monthly", "-z", "Asia/Kolkata"], ["blocks"], ["model"],
+     ["weekly", "-w", "sunday", "-o", "desc"], ["agent", "--no-ingest", "-q"]],
+)  # fmt: skip
+def test_warm_tables_equal_the_full_command(
+    shared: dict[str, str], args: list[str], columns: str
+) -> None:
+    """A table from the console entry's warm path (no click loaded) is the full command's
+    table, byte for byte, at every width."""
+    env = {**shared, "COLUMNS": columns, "PATH": os.environ.get("PATH", "")}
+    fast = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, env=env
+    )
+    assert fast.returncode == 0, fast.stderr
+    assert fast.stderr.strip().startswith("LOADED"), fast.stderr
+    assert "click" not in fast.stderr
+    slow = subprocess.run(
+        [sys.executable, "-c", "from tokentrail.cli import main; main()", *args],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert slow.returncode == 0, slow.stderr
+    assert fast.stdout == slow.stdout
+    assert "Totals" in fast.stdout or "Total" in fast.stdout

@@ -70,11 +70,9 @@ def emit(report: Report, args: ReportArgs) -> None:
     elif args.as_csv:
         click.echo(render_csv(report, args.breakdown), nl=False)
     else:
-        from rich.console import Console
+        from tokentrail.reports.render_table import print_table
 
-        from tokentrail.reports.render_table import render_table
-
-        render_table(report, Console(highlight=False), breakdown=args.breakdown)
+        print_table(report, breakdown=args.breakdown)
 
 
 def run_report(kind: str, kw: dict[str, Any], **extra: Any) -> None:

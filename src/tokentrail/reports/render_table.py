@@ -29,7 +29,7 @@ from tokentrail.ledger import Totals
 from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none
 from tokentrail.reports.text import escape_controls, usd_cents
 
-__all__ = ["Mode", "mode_for_width", "render_table", "safe", "short_model"]
+__all__ = ["Mode", "mode_for_width", "print_table", "render_table", "safe", "short_model"]
 
 Mode = Literal["full", "normal", "compact", "narrow"]
 
@@ -162,6 +162,12 @@ def _first_header(report: Report) -> str:
         "agent": "Agent",
         "branch": "Branch",
     }[report.kind]
+
+
+def print_table(report: Report, *, breakdown: bool = False) -> None:
+    """Print ``report`` as a table on standard output, as every report command does (a
+    console of its own, sized to the terminal or ``COLUMNS``; no syntax highlighting)."""
+    render_table(report, Console(highlight=False), breakdown=breakdown)
 
 
 def render_table(report: Report, console: Console, *, breakdown: bool = False) -> None:

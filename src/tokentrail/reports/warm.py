@@ -1,13 +1,15 @@
-"""A ``--json`` report from a ledger that is already up to date, standard library only.
+"""A report from a ledger that is already up to date, standard library only.
 
 ``tokentrail daily --json`` (and every report kind) first ingests the Claude Code logs.
 When that ingest would change nothing (:meth:`~tokentrail.ledger.readonly.ReadOnlyLedger.
 is_warm`: the ingest's own planning rule) the report can be read from the ledger as it
-is: :func:`warm_report_json` opens it read-only and builds and renders the report with
-the functions the command line uses (:func:`~tokentrail.reports.build.options_for`,
-:func:`~tokentrail.reports.build.build_report`,
-:func:`~tokentrail.reports.render_json.render_json`), without the command-line framework,
-the ingest, the writer or the pricing catalog. It returns None (the caller runs the full
+is: :func:`warm_report` opens it read-only and builds the report with the functions the
+command line uses (:func:`~tokentrail.reports.build.options_for`,
+:func:`~tokentrail.reports.build.build_report`), without the command-line framework, the
+ingest, the writer or the pricing catalog; :func:`warm_report_json` renders it as
+``--json`` does (:func:`~tokentrail.reports.render_json.render_json`), and the console
+entry prints a table with :func:`~tokentrail.reports.render_table.print_table`, as the
+command does. Both return None (the caller runs the full
 command, which ingests, or prints the proper error) when the ledger is missing, not at
 the current schema, locked or unreadable, when the logs changed, or on any bad option.
 The checkpoints and the report are read in one read transaction, so the report is the
@@ -18,23 +20,25 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from tokentrail.errors import UserInputError
 from tokentrail.ingest.found import root_dirs
 from tokentrail.ledger.readonly import open_current
 from tokentrail.reports.build import WEEKDAYS, build_report, options_for
 from tokentrail.reports.dates import parse_date
+from tokentrail.reports.model import Report
 from tokentrail.reports.render_json import render_json
 from tokentrail.reports.zone import ledger_path, lock_timeout, parse_zone
 
-__all__ = ["REPORT_LOCK_TIMEOUT", "warm_report_json"]
+__all__ = ["REPORT_LOCK_TIMEOUT", "warm_report", "warm_report_json"]
 
 #: Seconds a report waits for a ledger another process holds (``$TOKENTRAIL_LOCK_TIMEOUT``
 #: overrides it; ``ingest`` waits 60 s).
 REPORT_LOCK_TIMEOUT = 10.0
 
 
-def warm_report_json(
+def warm_report(
     kind: str,
     *,
     ledger: str | None = None,
@@ -46,10 +50,10 @@ def warm_report_json(
     order: str = "asc",
     start_of_week: str = "monday",
     no_ingest: bool = False,
-) -> str | None:
-    """The JSON text of the ``kind`` report (no trailing newline) for these option values
-    (as the command line takes them: raw strings), or None when the full command must
-    answer (see the module doc). With ``no_ingest`` the logs are not looked at."""
+) -> Report | None:
+    """The ``kind`` report for these option values (as the command line takes them: raw
+    strings), or None when the full command must answer (see the module doc). With
+    ``no_ingest`` the logs are not looked at."""
     if start_of_week not in WEEKDAYS or order not in ("asc", "desc"):
         return None
     try:
@@ -73,6 +77,13 @@ def warm_report_json(
                 order=order,
                 start_of_week=WEEKDAYS[start_of_week],
             )
-            return render_json(build_report(source, kind, opts))
+            return build_report(source, kind, opts)
     except (UserInputError, sqlite3.Error, OSError, RuntimeError):
         return None
+
+
+def warm_report_json(kind: str, **options: Any) -> str | None:
+    """The ``--json`` text (no trailing newline) of :func:`warm_report` ``(kind,
+    **options)``, or None when the full command must answer."""
+    report = warm_report(kind, **options)
+    return None if report is None else render_json(report)
