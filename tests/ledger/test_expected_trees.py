@@ -130,9 +130,9 @@ def test_worker_processes_give_the_serial_ledger(
 def test_a_broken_price_file_stops_a_parallel_ingest_on_the_callers_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Workers never load the catalog (the parent imports it on a thread while they parse):
-    a broken override is still a CatalogError raised by ingest itself, nothing is committed,
-    and no thread prints a traceback."""
+    """The catalog is loaded before the workers fork: a broken override is a CatalogError
+    raised by ingest itself, nothing is committed, and no worker or thread prints a
+    traceback."""
     from tokentrail.errors import CatalogError
     from tokentrail.pricing import catalog
 
@@ -148,3 +148,27 @@ def test_a_broken_price_file_stops_a_parallel_ingest_on_the_callers_thread(
         assert ledger.checkpoints() == {}
         assert ledger._db.execute("SELECT count(*) FROM records").fetchone()[0] == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_ledgers_own_coster_prices_in_process_and_in_workers(
+    tmp_path: Path, workers: int
+) -> None:
+    """A ledger opened with its own coster (another catalog) has every record priced by
+    it, whether files are read in process or by forked workers."""
+    from tokentrail.ingest.records import CCRecord
+    from tokentrail.ledger import Coster
+
+    class OnePico(Coster):
+        def cost_many(self, records: list[CCRecord]) -> list[tuple[int | None, str | None]]:
+            return [(1, "test_catalog")] * len(records)
+
+    tree = tmp_path / "tree"
+    generate(tree, "300KB", 4, 0.0)
+    with SQLiteLedger(tmp_path / "l.sqlite3", coster=OnePico()) as ledger:
+        s = ingest_claude_code(ledger, [tree / "projects"], workers=workers)
+        rows = ledger._db.execute(
+            "SELECT DISTINCT cost_pico, price_flags FROM records WHERE synthetic = 0"
+        ).fetchall()
+    assert s.added > 0
+    assert [tuple(r) for r in rows] == [(1, "test_catalog")]

@@ -14,7 +14,6 @@ stored (with ``\\xNN`` escapes) and matched again on the next run.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import threading
@@ -34,7 +33,6 @@ from tokentrail.ingest.discover import (
 )
 from tokentrail.ingest.reader import FileCheckpoint, ReadStart, content_hashes
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
-from tokentrail.ledger.costing import Coster
 from tokentrail.ledger.ingest_plan import plan_ingest
 from tokentrail.ledger.protocol import LedgerStore
 from tokentrail.ledger.workers import PARALLEL_MIN_BYTES, FilePool, FileTask
@@ -160,39 +158,6 @@ class _Writer:
         self._raise()
 
 
-class _Pricing:
-    """Prices each batch on the calling thread before it is handed to the writer.
-
-    The pricing catalog is the slowest import of an ingest; :meth:`start` (called once the
-    worker pool has forked: never fork while a thread is importing) imports it on a
-    background thread while the workers parse, and :meth:`price` waits for it. A failure
-    there (a broken catalog override) is raised by :meth:`price`, from the caller's thread.
-    """
-
-    def __init__(self, store: LedgerStore) -> None:
-        own = getattr(store, "coster", None)
-        self.coster: Coster = own() if callable(own) else Coster()
-        self.loader: threading.Thread | None = None
-
-    def _load(self) -> None:
-        with contextlib.suppress(Exception):  # raised again by price(), on the caller's thread
-            self.coster._load()
-
-    def start(self) -> None:
-        if self.loader is None:
-            self.loader = threading.Thread(target=self._load, name="tokentrail-pricing")
-            self.loader.start()
-
-    def price(self, batch: _Batch) -> _Batch:
-        todo = [r for r in batch.records.values() if r.priced is None]
-        if todo:
-            if self.loader is not None:
-                self.loader.join()
-            for r, cost in zip(todo, self.coster.cost_many(todo), strict=True):
-                r.priced = cost
-        return batch
-
-
 def _checkpoint(
     path: str,
     st: os.stat_result,
@@ -268,11 +233,15 @@ def ingest_claude_code(
         )  # fmt: skip
         tasks.append((task, st.st_size - start.offset))
     writer = _Writer(store, summary)
-    pricing = _Pricing(store)
+    own = getattr(store, "coster", None)  # the store's catalog, when it has its own
+    pool = FilePool(
+        workers,
+        min_bytes=PARALLEL_MIN_BYTES if workers is None else 0,
+        coster=own() if callable(own) else None,
+    )
     try:
-        with FilePool(workers, min_bytes=PARALLEL_MIN_BYTES if workers is None else 0) as pool:
+        with pool:
             for task, res in pool.results(tasks, total):
-                pricing.start()  # the pool has forked by now: import pricing meanwhile
                 sf, st, start = plans[task.path]
                 key = res.path
                 if task.offset == start.offset:  # the file's first task
@@ -310,8 +279,8 @@ def ingest_claude_code(
                 if progress is not None:
                     progress(done, total)
                 if batch.count >= batch_records or batch.bytes >= batch_bytes:
-                    batch = writer.put(pricing.price(batch))
-        writer.put(pricing.price(batch))
+                    batch = writer.put(batch)
+        writer.put(batch)
     finally:
         writer.close()
     summary.bytes = done
