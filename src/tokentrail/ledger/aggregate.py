@@ -17,27 +17,12 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
-from tokentrail.ledger.schema import QUARTER_MS
+from tokentrail.ledger.schema import QUARTER_MS, ROLLUP_SUMS
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow, Totals, usd_from_pico
 
 __all__ = ["aggregate_rollups", "local_date"]
 
-_SUM_COLS = (
-    "requests",
-    "synthetic",
-    "incomplete",
-    "unpriced",
-    "input_tokens",
-    "cache_creation_tokens",
-    "cache_5m_tokens",
-    "cache_1h_tokens",
-    "cache_read_tokens",
-    "output_tokens",
-    "web_search_requests",
-    "web_fetch_requests",
-    "cost_pico",
-)
-_SUMS_SQL = ", ".join(f"sum({c})" for c in _SUM_COLS)
+_SUMS_SQL = ", ".join(f"sum({c})" for c in ROLLUP_SUMS)
 _QSEC = QUARTER_MS // 1000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 

@@ -23,12 +23,20 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["DIMS_INSERTED", "MIGRATIONS", "QUARTER_MS", "ROLLUP_INSERTED", "migration_pending"]
+__all__ = [
+    "DIMS_INSERTED",
+    "MIGRATIONS",
+    "QUARTER_MS",
+    "ROLLUP_INSERTED",
+    "ROLLUP_SUMS",
+    "migration_pending",
+]
 
 #: Milliseconds per rollup cell.
 QUARTER_MS = 900_000
 
-_SUMS = (
+#: The summed columns of both rollup tables, in order (the last is the cost in picodollars).
+ROLLUP_SUMS = (
     "requests",
     "synthetic",
     "incomplete",
@@ -65,9 +73,9 @@ def _values(row: str) -> list[str]:
 
 
 def _add(row: str) -> str:
-    cols = ", ".join(_SUMS)
+    cols = ", ".join(ROLLUP_SUMS)
     vals = ", ".join(_values(row))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
     return (
         f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
         f"VALUES ({row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, {row}.session_id, "
@@ -76,9 +84,9 @@ def _add(row: str) -> str:
 
 
 def _rollup_inserted() -> str:
-    cols = ", ".join(_SUMS)
+    cols = ", ".join(ROLLUP_SUMS)
     vals = ", ".join(f"sum({v})" for v in _values("records"))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
     return (
         f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
         f"SELECT ts_ms / {QUARTER_MS}, model, project, session_id, {vals} FROM records "
@@ -88,7 +96,7 @@ def _rollup_inserted() -> str:
 
 
 def _sub(row: str) -> str:
-    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_SUMS, _values(row), strict=False))
+    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(ROLLUP_SUMS, _values(row), strict=False))
     where = (
         f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
         f"AND session_id = {row}.session_id"
@@ -142,7 +150,7 @@ CREATE TABLE rollup_q15 (
     model TEXT NOT NULL,
     project TEXT NOT NULL,
     session_id TEXT NOT NULL,
-    {", ".join(f"{c} INTEGER NOT NULL" for c in _SUMS)},
+    {", ".join(f"{c} INTEGER NOT NULL" for c in ROLLUP_SUMS)},
     PRIMARY KEY (q, model, project, session_id)
 ) WITHOUT ROWID;
 
@@ -198,9 +206,9 @@ _DIM_KEY = "q, model, project, agent, branch"
 
 
 def _dims_add(row: str) -> str:
-    cols = ", ".join(_SUMS)
+    cols = ", ".join(ROLLUP_SUMS)
     vals = ", ".join(_values(row))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
     return (
         f"INSERT INTO rollup_dims_q15 ({_DIM_KEY}, {cols}) "
         f"VALUES ({row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, "
@@ -210,7 +218,7 @@ def _dims_add(row: str) -> str:
 
 
 def _dims_sub(row: str) -> str:
-    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_SUMS, _values(row), strict=False))
+    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(ROLLUP_SUMS, _values(row), strict=False))
     where = (
         f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
         f"AND agent = {_AGENT.format(r=row)} AND branch = {_BRANCH.format(r=row)}"
@@ -223,9 +231,9 @@ def _dims_sub(row: str) -> str:
 
 
 def _dims_select(where: str) -> str:
-    cols = ", ".join(_SUMS)
+    cols = ", ".join(ROLLUP_SUMS)
     vals = ", ".join(f"sum({v})" for v in _values("records"))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
     return (
         f"INSERT INTO rollup_dims_q15 ({_DIM_KEY}, {cols}) "
         f"SELECT ts_ms / {QUARTER_MS}, model, project, {_AGENT.format(r='records')}, "
@@ -241,7 +249,7 @@ CREATE TABLE rollup_dims_q15 (
     project TEXT NOT NULL,
     agent TEXT NOT NULL,
     branch TEXT NOT NULL,
-    {", ".join(f"{c} INTEGER NOT NULL" for c in _SUMS)},
+    {", ".join(f"{c} INTEGER NOT NULL" for c in ROLLUP_SUMS)},
     PRIMARY KEY ({_DIM_KEY})
 ) WITHOUT ROWID;
 
