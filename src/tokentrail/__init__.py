@@ -6,8 +6,6 @@ Money is :class:`decimal.Decimal` in USD; token counts are ``int``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from tokentrail.errors import (
     BudgetExceeded,
     CatalogError,
@@ -21,6 +19,10 @@ from tokentrail.errors import (
     UsageError,
     UserInputError,
 )
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Everything below ``errors`` is imported on first use (PEP 562), so ``import tokentrail``
 # and a warm CLI run never pay for pydantic or the price catalog they do not need.

@@ -15,7 +15,8 @@ import os
 from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
     from typing import NamedTuple

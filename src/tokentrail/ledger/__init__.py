@@ -15,7 +15,10 @@ picodollars (see :mod:`tokentrail.ledger.schema` for units and limits).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from tokentrail.ledger.costing import Coster, pico_to_usd

@@ -23,11 +23,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from tokentrail.ingest.checkpoint import FileCheckpoint, plan_read
 from tokentrail.ingest.found import FoundFile
 from tokentrail.ingest.storable import storable
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
     from tokentrail.ingest.reader import ReadStart

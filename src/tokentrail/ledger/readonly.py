@@ -17,7 +17,6 @@ import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from tokentrail.ingest.checkpoint import FileCheckpoint
 from tokentrail.ingest.found import find_claude_files
@@ -26,6 +25,8 @@ from tokentrail.ledger.ingest_plan import load_checkpoints, plan_ingest
 from tokentrail.ledger.schema import migration_pending
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow
 from tokentrail.ledger.uri import readonly_uri
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
     from tokentrail.ledger.timeline import UsagePoint

@@ -13,13 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, tzinfo
 from decimal import Decimal
-from typing import Literal
 
 from tokentrail.ledger.frozen import Frozen
 
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
+
 __all__ = ["AggregateQuery", "AggregateRow", "GroupBy", "Totals", "fold_totals", "usd_from_pico"]
 
-GroupBy = Literal["day", "month", "session", "project", "model", "agent", "branch"]
+if TYPE_CHECKING:
+    from typing import Literal
+
+    GroupBy = Literal["day", "month", "session", "project", "model", "agent", "branch"]
+else:  # a name for type checkers: plain ``str`` at run time (annotations are not evaluated)
+    GroupBy = str
 
 _set = object.__setattr__
 _ZERO = Decimal(0)

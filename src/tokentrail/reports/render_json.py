@@ -20,10 +20,13 @@ not apply, e.g. the burn rate of an inactive block).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from tokentrail.reports.fields import EXTRA_COLUMNS, totals_fields, usd_str
 from tokentrail.reports.model import SCHEMA_VERSION, Report, priced_models
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["render_json", "report_to_dict"]
 

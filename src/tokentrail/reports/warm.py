@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from tokentrail.errors import UserInputError
 from tokentrail.ingest.found import root_dirs
@@ -30,6 +29,10 @@ from tokentrail.reports.dates import parse_date
 from tokentrail.reports.model import Report
 from tokentrail.reports.render_json import render_json
 from tokentrail.reports.zone import ledger_path, lock_timeout, parse_zone
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["REPORT_LOCK_TIMEOUT", "warm_report", "warm_report_json"]
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 from datetime import timezone, tzinfo
-from typing import TYPE_CHECKING
 
 from tokentrail.errors import UserInputError
+
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
     from pathlib import Path
