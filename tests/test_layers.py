@@ -13,13 +13,24 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "tokentrail"
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "_money": set(),
-    "types": {"errors", "_money"},
-    "pricing": {"types", "errors", "_money"},
-    "ingest": {"types", "errors", "_money"},
-    "analysis": {"types", "pricing", "errors", "_money"},
-    "ledger": {"ingest", "analysis", "pricing", "types", "errors", "_money"},
-    "reports": {"ledger", "ingest", "analysis", "pricing", "types", "errors", "_money"},
-    "web": {"reports", "ledger", "ingest", "analysis", "pricing", "types", "errors", "_money"},
+    "_lazy": set(),  # PEP 562 lazy package attributes, standard library only
+    "types": {"errors", "_money", "_lazy"},
+    "pricing": {"types", "errors", "_money", "_lazy"},
+    "ingest": {"types", "errors", "_money", "_lazy"},
+    "analysis": {"types", "pricing", "errors", "_money", "_lazy"},
+    "ledger": {"ingest", "analysis", "pricing", "types", "errors", "_money", "_lazy"},
+    "reports": {"ledger", "ingest", "analysis", "pricing", "types", "errors", "_money", "_lazy"},
+    "web": {
+        "reports",
+        "ledger",
+        "ingest",
+        "analysis",
+        "pricing",
+        "types",
+        "errors",
+        "_money",
+        "_lazy",
+    },
     "cli": {
         "web",
         "reports",
@@ -30,9 +41,10 @@ ALLOWED: dict[str, set[str]] = {
         "types",
         "errors",
         "_money",
+        "_lazy",
         "__init__",
     },
-    "track": {"ledger", "ingest", "analysis", "pricing", "types", "errors", "_money"},
+    "track": {"ledger", "ingest", "analysis", "pricing", "types", "errors", "_money", "_lazy"},
 }
 FACADE = {"__init__", "__main__", "_entry"}  # entry points sit above every layer
 

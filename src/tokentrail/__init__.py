@@ -6,6 +6,7 @@ Money is :class:`decimal.Decimal` in USD; token counts are ``int``.
 
 from __future__ import annotations
 
+from tokentrail._lazy import lazy_attributes
 from tokentrail.errors import (
     BudgetExceeded,
     CatalogError,
@@ -21,9 +22,6 @@ from tokentrail.errors import (
 )
 
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
-if TYPE_CHECKING:
-    from typing import Any
-
 # Everything below ``errors`` is imported on first use (PEP 562), so ``import tokentrail``
 # and a warm CLI run never pay for pydantic or the price catalog they do not need.
 _LAZY: dict[str, str] = {
@@ -81,24 +79,9 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tokentrail' has no attribute {name!r}")
-    import importlib
-
-    if name == "track":
-        # The tokentrail.track package itself: callable as track(client), and its other names
-        # (tokentrail.track.flush, .run, .Run) stay reachable whichever is imported first.
-        value = importlib.import_module(module)
-    else:
-        value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), modules={"track"})
+# (``track`` is the tokentrail.track package itself: callable as track(client), and its
+# other names, tokentrail.track.flush, .run, .Run, stay reachable whichever comes first.)
 
 
 __version__ = "0.1.0"

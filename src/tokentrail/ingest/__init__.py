@@ -15,12 +15,9 @@ Storing, deduplicating across runs and reporting is the ledger's job
 
 from __future__ import annotations
 
-import importlib
+from tokentrail._lazy import lazy_attributes
 
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
-if TYPE_CHECKING:
-    from typing import Any
-
 if TYPE_CHECKING:
     from tokentrail.ingest.claude_code import UsageCounts, decode_usage, parse_block
     from tokentrail.ingest.discover import (
@@ -75,13 +72,9 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tokentrail.ingest' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"tokentrail.ingest.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {name: f"tokentrail.ingest.{module}" for name, module in _LAZY.items()}, globals()
+)
 
 
 __all__ = [

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import os
 
-TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
-if TYPE_CHECKING:
-    from typing import Any
+from tokentrail._lazy import lazy_attributes
 
+TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 if TYPE_CHECKING:
     from tokentrail.ledger.costing import Coster, pico_to_usd
     from tokentrail.ledger.protocol import (
@@ -61,19 +60,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tokentrail.ledger' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [
