@@ -18,7 +18,15 @@ import pytest
 from _rep_helpers import gen_tree, make_env, run_cli
 from click.testing import CliRunner
 
-from tokentrail.reports.warm import warm_report_json
+from tokentrail.reports.render_json import render_json
+from tokentrail.reports.warm import warm_report
+
+
+def warm_report_json(kind: str, **options: Any) -> str | None:
+    """The ``--json`` text the console entry prints (without its newline), or None."""
+    report = warm_report(kind, **options)
+    return None if report is None else render_json(report)
+
 
 KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent", "branch")
 

@@ -91,8 +91,9 @@ _dec = msgspec.msgpack.Decoder(list[FileResult])
 CHUNK_BYTES = 8 << 20
 
 
-#: The coster forked workers price with (set by :class:`FilePool` before it forks; else a
-#: default one, made on first use and kept, so its plan and flag memos are shared).
+#: The coster :func:`read_file` prices with when given none: in a worker, its pool's (set by
+#: :func:`_init_worker`); in process, a default one made on first use and kept, so its plan
+#: and flag memos are shared.
 _COSTER: list[Coster] = []
 
 
@@ -166,8 +167,10 @@ def read_file(task: FileTask, coster: Coster | None = None) -> FileResult:
 WORKER_NICENESS = 10
 
 
-def _lower_priority() -> None:
-    """Pool initializer: lower this worker's scheduling priority (see WORKER_NICENESS)."""
+def _init_worker(coster: Coster) -> None:
+    """Pool initializer (in the forked worker): price with the pool's ``coster``, already
+    loaded by the parent, and lower the scheduling priority (see WORKER_NICENESS)."""
+    _COSTER[:] = [coster]
     with contextlib.suppress(OSError):  # not permitted, or no nice() on this system
         os.nice(WORKER_NICENESS)
 
@@ -237,8 +240,7 @@ class FilePool:
         import multiprocessing
 
         self.coster._load()  # load the catalog once, before forking: workers inherit it
-        _COSTER[:] = [self.coster]
-        return multiprocessing.get_context("fork").Pool(self.workers, _lower_priority)
+        return multiprocessing.get_context("fork").Pool(self.workers, _init_worker, (self.coster,))
 
     def results(
         self, tasks: deque[tuple[FileTask, int]], total_bytes: int

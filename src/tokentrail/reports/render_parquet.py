@@ -38,7 +38,7 @@ def _value(kind: str, v: Any) -> Any:
     if kind == "decimal":
         return Decimal(v).quantize(_PICO)
     if kind == "float":
-        return float(v)
+        return float(v)  # float ok: ratios (cache_hit_ratio); money is "decimal"
     if kind == "string":
         return str(v)
     return v

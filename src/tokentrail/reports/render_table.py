@@ -205,7 +205,8 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
             left = r.extra.get("remaining_minutes")
             parts = [f"active block: {left} min left"]
             if rate is not None and isinstance(cph, Decimal) and isinstance(proj, Decimal):
-                parts.append(f"burn {float(str(rate)):,.0f} tok/min, {usd_cents(cph)}/h")
+                tpm = float(str(rate))  # float ok: tokens per minute, shown rounded
+                parts.append(f"burn {tpm:,.0f} tok/min, {usd_cents(cph)}/h")
                 parts.append(
                     f"projected {r.extra.get('projected_total_tokens'):,} tok, "
                     f"{usd_cents(proj)} by block end"

@@ -6,10 +6,9 @@ is_warm`: the ingest's own planning rule) the report can be read from the ledger
 is: :func:`warm_report` opens it read-only and builds the report with the functions the
 command line uses (:func:`~tokentrail.reports.build.options_for`,
 :func:`~tokentrail.reports.build.build_report`), without the command-line framework, the
-ingest, the writer or the pricing catalog; :func:`warm_report_json` renders it as
-``--json`` does (:func:`~tokentrail.reports.render_json.render_json`), and the console
-entry prints a table with :func:`~tokentrail.reports.render_table.print_table`, as the
-command does. Both return None (the caller runs the full
+ingest, the writer or the pricing catalog; the console entry prints it with the
+command's own renderers (:func:`~tokentrail.reports.render_json.render_json`,
+:func:`~tokentrail.reports.render_table.print_table`). Both return None (the caller runs the full
 command, which ingests, or prints the proper error) when the ledger is missing, not at
 the current schema, locked or unreadable, when the logs changed, or on any bad option.
 The checkpoints and the report are read in one read transaction, so the report is the
@@ -27,14 +26,9 @@ from tokentrail.ledger.readonly import open_current
 from tokentrail.reports.build import WEEKDAYS, build_report, options_for
 from tokentrail.reports.dates import parse_date
 from tokentrail.reports.model import Report
-from tokentrail.reports.render_json import render_json
 from tokentrail.reports.zone import ledger_path, lock_timeout, parse_zone
 
-TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
-if TYPE_CHECKING:
-    from typing import Any
-
-__all__ = ["REPORT_LOCK_TIMEOUT", "warm_report", "warm_report_json"]
+__all__ = ["REPORT_LOCK_TIMEOUT", "warm_report"]
 
 #: Seconds a report waits for a ledger another process holds (``$TOKENTRAIL_LOCK_TIMEOUT``
 #: overrides it; ``ingest`` waits 60 s).
@@ -83,10 +77,3 @@ def warm_report(
             return build_report(source, kind, opts)
     except (UserInputError, sqlite3.Error, OSError, RuntimeError):
         return None
-
-
-def warm_report_json(kind: str, **options: Any) -> str | None:
-    """The ``--json`` text (no trailing newline) of :func:`warm_report` ``(kind,
-    **options)``, or None when the full command must answer."""
-    report = warm_report(kind, **options)
-    return None if report is None else render_json(report)

@@ -27,7 +27,7 @@ def lock_timeout(default: float = 60.0) -> float:  # float ok: seconds
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = float(raw)  # float ok: seconds
     except ValueError as exc:
         raise UserInputError(f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds") from exc
     return max(0.0, value)

@@ -113,7 +113,7 @@ class LedgerWriter:
             self._q.put(_Warm())
             self._ensure_thread()
 
-    def flush(self, timeout: float | None = 10.0) -> bool:
+    def flush(self, timeout: float | None = 10.0) -> bool:  # float ok: seconds
         """Wait until everything queued so far is committed (or failed); False on timeout."""
         if self._thread is None:
             return True
@@ -235,7 +235,7 @@ def run_finished(run: Run) -> None:
         w.submit_runs([run.row()])
 
 
-def flush(timeout: float | None = 10.0) -> bool:
+def flush(timeout: float | None = 10.0) -> bool:  # float ok: seconds
     """Wait until every tracked record queued so far is in its ledger; False on timeout."""
     with _REG_LOCK:
         writers = list(_WRITERS.values())
