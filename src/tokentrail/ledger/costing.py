@@ -72,6 +72,11 @@ class Coster:
         if not fast:
             return out
         pricer = self._load()
+        fused = getattr(pricer, "cost_rows", None)
+        if fused is not None:
+            fast = self._fused(fused, records, fast, out)
+            if not fast:
+                return out
         rows = [self._fast(records[i]) for i in fast]
         try:
             picos: list[int | None] = pricer.picodollars(rows)
@@ -100,6 +105,47 @@ class Coster:
                 flags = joined[codes] = ",".join(codes)
             out[i] = pico, flags or None
         return out
+
+    def _fused(
+        self,
+        cost_rows: Any,
+        records: list[CCRecord],
+        idx: list[int],
+        out: list[tuple[int | None, str | None]],
+    ) -> list[int]:
+        """Price ``records[i]`` for ``i`` in ``idx`` with :meth:`Pricer.cost_rows
+        <tokentrail.pricing.Pricer.cost_rows>` into ``out``; the indexes it did not settle
+        (the per-row path prices them and reports why they are unpriced)."""
+        rows = [
+            (
+                r.model,
+                r.ts_ms // 86_400_000,
+                r.input_tokens,
+                r.cache_5m_tokens,
+                r.cache_1h_tokens,
+                r.cache_read_tokens,
+                r.output_tokens,
+                r.speed,
+                r.service_tier,
+                r.inference_geo,
+                r.web_search_requests,
+                r.usage_json,
+                r.stop_reason,
+            )
+            for r in (records[i] for i in idx)
+        ]
+        joined = self._joined
+        rest: list[int] = []
+        for i, res in zip(idx, cost_rows(rows), strict=True):
+            if res is None:
+                rest.append(i)
+                continue
+            pico, codes = res
+            flags = joined.get(codes)
+            if flags is None:
+                flags = joined[codes] = ",".join(codes)
+            out[i] = pico, flags or None
+        return rest
 
     def _fast(self, r: CCRecord) -> Any:
         counts = (

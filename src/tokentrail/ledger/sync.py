@@ -35,7 +35,7 @@ from tokentrail.ingest.reader import FileCheckpoint, ReadStart, content_hashes
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.ingest_plan import plan_ingest
 from tokentrail.ledger.protocol import LedgerStore
-from tokentrail.ledger.workers import PARALLEL_MIN_BYTES, FilePool, FileTask
+from tokentrail.ledger.workers import PARALLEL_MIN_BYTES, FilePool, FileTask, collector_paused
 
 __all__ = ["IngestSummary", "ingest_claude_code"]
 
@@ -176,6 +176,7 @@ def _checkpoint(
     )  # fmt: skip
 
 
+@collector_paused()
 def ingest_claude_code(
     store: LedgerStore,
     roots: Sequence[Path] | None = None,
@@ -196,7 +197,8 @@ def ingest_claude_code(
     :data:`~tokentrail.ledger.workers.PARALLEL_MIN_BYTES`), or always with ``workers`` > 1,
     never with ``workers=1`` (see :class:`~tokentrail.ledger.workers.FilePool`);
     ``task_bytes`` at a time per file (so memory stays bounded on a huge transcript), in
-    blocks of ``block_size`` bytes.
+    blocks of ``block_size`` bytes. Python's cyclic garbage collector is paused meanwhile
+    (see :func:`~tokentrail.ledger.workers.collector_paused`).
     """
     t0 = time.perf_counter()
     roots = list(roots) if roots is not None else claude_roots()

@@ -26,6 +26,7 @@ ledger writes slower than the workers read.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -39,7 +40,14 @@ from tokentrail.ingest.reader import ReadStart, content_hashes, iter_blocks
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.costing import Coster
 
-__all__ = ["PARALLEL_MIN_BYTES", "FilePool", "FileResult", "FileTask", "read_file"]
+__all__ = [
+    "PARALLEL_MIN_BYTES",
+    "FilePool",
+    "FileResult",
+    "FileTask",
+    "collector_paused",
+    "read_file",
+]
 
 #: Below this many bytes to read, files are read in the calling process (a pool costs
 #: more to start than it saves).
@@ -167,10 +175,32 @@ def read_file(task: FileTask, coster: Coster | None = None) -> FileResult:
 WORKER_NICENESS = 10
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the block runs (its state restored after).
+
+    An ingest allocates a few objects per line and per record but builds no reference
+    cycles (records, problems and results are ``gc=False`` structs), so the collector only
+    re-scans the live heap, the bigger the ingest the more often: measured side by side on a
+    1 GB cold ingest, with it off in the parent and the workers, about 0.75 CPU-s (10%) less.
+    Other threads of the process run without it meanwhile.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _init_worker(coster: Coster) -> None:
     """Pool initializer (in the forked worker): price with the pool's ``coster``, already
-    loaded by the parent, and lower the scheduling priority (see WORKER_NICENESS)."""
+    loaded by the parent, lower the scheduling priority (see WORKER_NICENESS), and run
+    without the cyclic garbage collector (see :func:`collector_paused`; a worker lives only
+    as long as its pool)."""
     _COSTER[:] = [coster]
+    gc.disable()
     with contextlib.suppress(OSError):  # not permitted, or no nice() on this system
         os.nice(WORKER_NICENESS)
 

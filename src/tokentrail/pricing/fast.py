@@ -15,22 +15,28 @@ run by another model than the request's is priced at standard speed, as in ``pri
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Context, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tokentrail.errors import PricingError
 from tokentrail.pricing.calculate import utc_day
 from tokentrail.pricing.catalog import Catalog, default_catalog
-from tokentrail.pricing.extract import read_request
-from tokentrail.pricing.flagcodes import FlagMemo
+from tokentrail.pricing.extract import (
+    MAX_OUTPUT_TOKENS,
+    MAX_TOKENS,
+    MAX_TOOL_REQUESTS,
+    read_request,
+)
+from tokentrail.pricing.flagcodes import FlagMemo, usage_quirks
 from tokentrail.pricing.modifiers import token_multiplier
 from tokentrail.pricing.rates import RateChoice, plan_rates
 from tokentrail.pricing.resolve import SYNTHETIC, resolve_model
 from tokentrail.pricing.schema import COMPONENTS
 
-__all__ = ["FastRecord", "Pricer"]
+__all__ = ["CostRow", "FastRecord", "Pricer"]
 
 _CTX = Context(prec=80)
 _NO_TIER = 1 << 62  # above any prompt: MAX_TOKENS x 4 components is far below this
@@ -54,6 +60,15 @@ class FastRecord(NamedTuple):
     web_search_requests: int = 0
     iterations: tuple[tuple[str | None, Counts], ...] = ()
 
+
+CostRow = tuple[
+    str, int, int, int, int, int, int, str | None, str | None, str | None, int, bytes, str | None
+]
+"""One record for :meth:`Pricer.cost_rows`: model, UTC day as days since 1970-01-01, input,
+5-minute cache writes, 1-hour cache writes, cache reads, output (tokens), speed, service tier,
+inference geo, web searches, raw usage JSON, stop reason."""
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 # A plan: (threshold, low coefficients x5, high coefficients x5) as one flat tuple of ints.
 _Plan = tuple[int, int, int, int, int, int, int, int, int, int, int]
@@ -96,6 +111,9 @@ class Pricer:
         self._synthetic: dict[str, bool] = {}
         self._same: dict[tuple[str, str], bool] = {}
         self._flags: FlagMemo | None = None
+        # cost_rows: (model, day number, speed, tier, geo) -> (plan, flag-key prefix,
+        # prompt thresholds, day), or None when the fused path cannot price that key.
+        self._rows: dict[tuple[str, int, str | None, str | None, str | None], Any] = {}
 
     def _units(self, value: Decimal, what: str) -> int:
         scaled = value.scaleb(self.scale, _CTX)
@@ -112,10 +130,103 @@ class Pricer:
         ``usage`` is the record's raw usage JSON, ``rec`` its parsed values (with iterations
         the memo is bypassed). Raises what ``price()`` raises.
         """
+        return self._memo().codes(rec, usage, stop_reason)
+
+    def _memo(self) -> FlagMemo:
         memo = self._flags
         if memo is None:
             memo = self._flags = FlagMemo(self.catalog)
-        return memo.codes(rec, usage, stop_reason)
+        return memo
+
+    def _row_entry(self, key: tuple[str, int, str | None, str | None, str | None]) -> Any:
+        model, n, speed, tier, geo = key
+        day = date.fromordinal(_EPOCH_DAY + n)
+        entry: Any = None
+        if model.strip().lower() != SYNTHETIC:
+            try:
+                plan = self._plans.get((model, day, speed, tier, geo)) or self._plan(
+                    (model, day, speed, tier, geo)
+                )
+                prefix, thresholds = self._memo().prefix(model, day)
+            except (PricingError, ValueError, LookupError, TypeError):
+                pass  # the caller's per-row path raises and reports it
+            else:
+                entry = (plan, (*prefix, speed, tier, geo), thresholds, day)
+        self._rows[key] = entry
+        return entry
+
+    def cost_rows(self, rows: Iterable[CostRow]) -> list[tuple[int, tuple[str, ...]] | None]:
+        """``(picodollars, flag codes)`` of many plain rows (see :data:`CostRow`) in one loop:
+        the rate plan, the flag memo and the picodollar scale of :meth:`picodollars` and
+        :meth:`flag_codes`, keyed once per (model, day, speed, tier, geo).
+
+        ``None`` for a row this path does not settle: a synthetic or unknown model, counts
+        above the engine's limits, usage that is not a plain usage object, a total that is not
+        a whole number of picodollars, or a ``price()`` that raised while filling the memo. The
+        caller prices those with :meth:`picodollars` / :meth:`totals` and :meth:`flag_codes`,
+        which raise what ``price()`` raises. Wherever it answers, the answer equals theirs.
+        """
+        entries = self._rows
+        memo = self._memo()
+        codes = memo.codes_memo
+        fee = self._fee
+        shift = 6 - self.scale
+        mul = 10**shift if shift >= 0 else 1
+        div = 10**-shift if shift < 0 else 1
+        out: list[tuple[int, tuple[str, ...]] | None] = []
+        append = out.append
+        for model, n, i, w5, w1, r, o, speed, tier, geo, searches, usage, stop in rows:
+            k = (model, n, speed, tier, geo)
+            e = entries.get(k, False)
+            if e is False:
+                e = self._row_entry(k)
+            if (
+                e is None
+                or max(i, w5, w1, r) > MAX_TOKENS
+                or o > MAX_OUTPUT_TOKENS
+                or searches > MAX_TOOL_REQUESTS
+            ):
+                append(None)
+                continue
+            quirks = usage_quirks(usage)
+            if quirks is None:
+                append(None)
+                continue
+            p, prefix, thresholds, day = e
+            prompt = i + w5 + w1 + r
+            if prompt > p[0]:
+                units = p[6] * i + p[7] * w5 + p[8] * w1 + p[9] * r + p[10] * o
+            else:
+                units = p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
+            if searches:
+                units += searches * fee
+            if shift >= 0:
+                pico = units * mul
+            else:
+                pico, rest = divmod(units, div)
+                if rest:
+                    append(None)
+                    continue
+            no_split, odd, others = quirks
+            key = (
+                *prefix,
+                (i > 0) | (w5 > 0) << 1 | (w1 > 0) << 2 | (r > 0) << 3 | (o > 0) << 4,
+                bisect_left(thresholds, prompt),
+                no_split and w5 > 0,
+                odd,
+                others,
+                searches > 0,
+                stop == "refusal",
+            )
+            hit = codes.get(key)
+            if hit is None:
+                try:
+                    hit = codes[key] = memo.price_codes(usage, model, day, stop)
+                except (PricingError, ValueError, LookupError, TypeError):
+                    append(None)
+                    continue
+            append((pico, hit))
+        return out
 
     def _same_model(self, imodel: str, model: str) -> bool:
         """True when an iteration's model id names the request's own catalog model."""

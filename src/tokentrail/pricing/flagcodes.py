@@ -40,7 +40,7 @@ from tokentrail.pricing.extract import (
 from tokentrail.pricing.resolve import resolve_model
 from tokentrail.pricing.schema import ModelSpec
 
-__all__ = ["FlagMemo"]
+__all__ = ["FlagMemo", "usage_quirks"]
 
 _KNOWN_TOOLS = frozenset({"web_search_requests", "web_fetch_requests"})
 
@@ -63,7 +63,7 @@ class _Raw(msgspec.Struct):
 _DECODER = msgspec.json.Decoder(_Raw)
 
 
-def _quirks(usage: bytes | str) -> tuple[bool, bool, bool] | None:
+def usage_quirks(usage: bytes | str) -> tuple[bool, bool, bool] | None:
     """``(no split object, flat total disagrees with split, other server tools)`` from the raw
     usage JSON, or None when it is not a plain usage object with sane values."""
     try:
@@ -113,7 +113,9 @@ class FlagMemo:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._codes: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        #: signature -> codes (see the module); shared with :meth:`Pricer.cost_rows
+        #: <tokentrail.pricing.fast.Pricer.cost_rows>`, which builds the same keys.
+        self.codes_memo: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._models: dict[str, tuple[tuple[int, ...], tuple[date, ...]]] = {}
 
     def _model(self, model: str) -> tuple[tuple[int, ...], tuple[date, ...]]:
@@ -140,14 +142,14 @@ class FlagMemo:
         (UnknownModelError, TokenCountError, UsageError).
         """
         model, day, (i, w5, w1, r, o), speed, tier, geo, searches, iterations = rec
-        quirks = None if iterations else _quirks(usage)
+        quirks = None if iterations else usage_quirks(usage)
         if (
             quirks is None
             or max(i, w5, w1, r) > MAX_TOKENS
             or o > MAX_OUTPUT_TOKENS
             or searches > MAX_TOOL_REQUESTS
         ):
-            return self._price(usage, model, day, stop_reason)
+            return self.price_codes(usage, model, day, stop_reason)
         no_split, odd, others = quirks
         thresholds, edges = self._models.get(model) or self._model(model)
         key = (
@@ -164,12 +166,19 @@ class FlagMemo:
             searches > 0,
             stop_reason == "refusal",
         )
-        hit = self._codes.get(key)
+        hit = self.codes_memo.get(key)
         if hit is None:
-            hit = self._codes[key] = self._price(usage, model, day, stop_reason)
+            hit = self.codes_memo[key] = self.price_codes(usage, model, day, stop_reason)
         return hit
 
-    def _price(
+    def prefix(self, model: str, day: date) -> tuple[tuple[str, int], tuple[int, ...]]:
+        """``((model, day class), prompt thresholds)``: the start of the memo key of a
+        record of ``model`` on ``day`` and what its prompt is compared with. Raises
+        :class:`~tokentrail.errors.UnknownModelError` for a model the catalog does not know."""
+        thresholds, edges = self._models.get(model) or self._model(model)
+        return (model, bisect_right(edges, day)), thresholds
+
+    def price_codes(
         self, usage: bytes | str, model: str, day: date, stop_reason: str | None
     ) -> tuple[str, ...]:
         return price(
