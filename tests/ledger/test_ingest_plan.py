@@ -81,3 +81,42 @@ def test_ingest_plans_with_the_shared_rule(tmp_path: Path, monkeypatch: pytest.M
         assert ledger.checkpoints()[str(root / "s.jsonl")].mtime_ns == st.st_mtime_ns + 10**9
         ingest_claude_code(ledger, [tmp_path / "projects"])
         assert seen[-1].warm
+
+
+def test_all_unchanged_is_the_cheap_half_of_warm(tmp_path: Path) -> None:
+    from tokentrail.ledger.ingest_plan import all_unchanged
+
+    root = tmp_path / "projects" / "p"
+    root.mkdir(parents=True)
+    for n in ("a", "b", "gone"):
+        (root / f"{n}.jsonl").write_bytes(b'{"a": 1}\n')
+    known = {str(root / f"{n}.jsonl"): _cp(root / f"{n}.jsonl") for n in ("a", "b", "gone")}
+    stats = {k: (c.dev, c.ino, c.size, c.mtime_ns) for k, c in known.items()}
+    files = find_claude_files([tmp_path / "projects"])
+    (root / "gone.jsonl").unlink()  # listed, then gone: skipped by both
+    assert all_unchanged(files, stats)
+    assert plan_ingest(files, known).warm
+    st = os.stat(root / "b.jsonl")
+    os.utime(root / "b.jsonl", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    # touched: not warm for the plan either (the checkpoint's stat is refreshed)
+    assert not all_unchanged(files, stats)
+    assert not plan_ingest(files, known).warm
+    (root / "new.jsonl").write_bytes(b"{}\n")
+    files = find_claude_files([tmp_path / "projects"])
+    stats.pop(str(root / "b.jsonl"))
+    assert not all_unchanged(files, stats)
+
+
+def test_load_stats_matches_the_checkpoints(tmp_path: Path) -> None:
+    from tokentrail.ledger.ingest_plan import load_stats
+
+    root = tmp_path / "projects" / "p"
+    root.mkdir(parents=True)
+    (root / "s.jsonl").write_bytes(b'{"type": "user"}\n')
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        ingest_claude_code(ledger, [tmp_path / "projects"])
+        cps = load_checkpoints(ledger._db)
+        assert load_stats(ledger._db) == {
+            k: (c.dev, c.ino, c.size, c.mtime_ns) for k, c in cps.items()
+        }
+        assert len(cps) == 1

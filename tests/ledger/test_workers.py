@@ -45,7 +45,8 @@ def test_ingest_runs_without_the_collector_and_gives_it_back(tmp_path: Path) -> 
             ledger, [tmp_path / "projects"], progress=lambda d, t: seen.append(gc.isenabled())
         )
     assert summary.problems == 1
-    assert seen and not any(seen)
+    assert seen
+    assert not any(seen)
     assert gc.isenabled()
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from tokentrail.ingest.checkpoint import FileCheckpoint
 from tokentrail.ingest.found import find_claude_files
 from tokentrail.ledger.aggregate import aggregate_rollups
-from tokentrail.ledger.ingest_plan import load_checkpoints, plan_ingest
+from tokentrail.ledger.ingest_plan import all_unchanged, load_checkpoints, load_stats, plan_ingest
 from tokentrail.ledger.schema import migration_pending
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow
 from tokentrail.ledger.uri import readonly_uri
@@ -68,8 +68,12 @@ class ReadOnlyLedger:
         """True when ingesting the transcripts under ``roots`` would change nothing: every
         file found has a checkpoint it still matches (no file new, grown, touched,
         truncated or replaced). A file that disappeared does not matter (its records
-        stay)."""
-        return plan_ingest(find_claude_files(roots), self.checkpoints()).warm
+        stay). Most warm runs are settled by the cheap stat comparison of
+        :func:`~tokentrail.ledger.ingest_plan.all_unchanged`; the full plan decides the rest."""
+        files = find_claude_files(roots)
+        if all_unchanged(files, load_stats(self._db)):
+            return True
+        return plan_ingest(files, self.checkpoints()).warm
 
     def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
         """As :meth:`tokentrail.ledger.sqlite.SQLiteLedger.aggregate`."""
