@@ -57,3 +57,52 @@ def test_ledger_connection_settings(tmp_path: Path) -> None:
         assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 40000
         assert db.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 << 20
         assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_wal_checkpointer_runs_after_a_poke_and_stops(tmp_path: Path) -> None:
+    from tokentrail.ledger.checkpointer import WalCheckpointer
+
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        ck = WalCheckpointer(str(ledger.path))
+        ck.close()  # never started: nothing to stop
+        ck.poke()
+        ck.close()
+        ck.close()  # idempotent
+        assert ck.checkpoints <= 1
+
+
+def test_background_checkpoints_take_over_and_give_back(tmp_path: Path) -> None:
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        db = ledger._db
+        with ledger.background_checkpoints():
+            assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+            ledger.commit_batch([], [], [])
+            assert ledger._checkpointer is not None
+            ck = ledger._checkpointer
+        assert ck._thread is None  # stopped
+        assert ledger._checkpointer is None
+        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 40000
+
+
+def test_big_ingest_checkpoints_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tokentrail.ledger.sync as sync_mod
+
+    monkeypatch.setattr(sync_mod, "PARALLEL_MIN_BYTES", 0)
+    used: list[bool] = []
+    real = SQLiteLedger.background_checkpoints
+
+    def spy(self: SQLiteLedger):  # type: ignore[no-untyped-def]
+        used.append(True)
+        return real(self)
+
+    monkeypatch.setattr(SQLiteLedger, "background_checkpoints", spy)
+    proj = tmp_path / "projects" / "p"
+    proj.mkdir(parents=True)
+    (proj / "s.jsonl").write_text('{"type": "user"}\n')
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        ingest_claude_code(ledger, [tmp_path / "projects"], workers=1)
+        assert used == [True]
+        assert ledger._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 40000
+        assert ledger.checkpoints()

@@ -50,6 +50,7 @@ from tokentrail.ledger.batch_write import (
     record_from_row,
     upsert_records,
 )
+from tokentrail.ledger.checkpointer import WalCheckpointer
 from tokentrail.ledger.costing import Coster
 from tokentrail.ledger.protocol import (
     AggregateQuery,
@@ -107,6 +108,10 @@ def _split_sql(script: str) -> list[str]:
     return out
 
 
+#: Pages of WAL after which a commit checkpoints it (about 160 MB; see ``__init__``).
+WAL_AUTOCHECKPOINT = 40000
+
+
 class SQLiteLedger:
     """The default :class:`~tokentrail.ledger.protocol.LedgerStore`.
 
@@ -124,6 +129,7 @@ class SQLiteLedger:
     ) -> None:
         self.path = Path(path)
         self._coster = coster
+        self._checkpointer: WalCheckpointer | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -148,7 +154,7 @@ class SQLiteLedger:
             # 1.0 CPU-s less. ``journal_size_limit`` truncates the WAL file back to 64 MB
             # after a checkpoint, so it does not keep its peak size on disk.
             self._db.execute("PRAGMA cache_size = -32768")
-            self._db.execute("PRAGMA wal_autocheckpoint = 40000")
+            self._db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
             self._db.execute("PRAGMA journal_size_limit = 67108864")
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             for suffix in ("-wal", "-shm"):
@@ -170,6 +176,22 @@ class SQLiteLedger:
     def close(self) -> None:
         """Close the connection (idempotent)."""
         self._db.close()
+
+    @contextlib.contextmanager
+    def background_checkpoints(self) -> Iterator[None]:
+        """While the block runs, commits leave checkpointing the WAL to a background thread
+        (:class:`~tokentrail.ledger.checkpointer.WalCheckpointer`) instead of running it
+        inline; used by big ingests. Start the block before any worker process is forked
+        from this one: the thread starts with the first commit inside it."""
+        ck = WalCheckpointer(str(self.path))
+        self._db.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpointer = ck
+        try:
+            yield
+        finally:
+            self._checkpointer = None
+            ck.close()
+            self._db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -311,6 +333,8 @@ class SQLiteLedger:
                 "updated_ms = excluded.updated_ms",
                 [(*checkpoint_row(c), now) for c in cps],
             )
+        if self._checkpointer is not None:
+            self._checkpointer.poke()
         return BatchResult(inserted, incoming - inserted, new_problems)
 
     def save_runs(self, runs: Iterable[RunRow]) -> None:

@@ -14,6 +14,7 @@ stored (with ``\\xNN`` escapes) and matched again on the next run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -182,7 +183,7 @@ def ingest_claude_code(
     roots: Sequence[Path] | None = None,
     *,
     progress: Progress | None = None,
-    batch_records: int = 20_000,
+    batch_records: int = 10_000,
     batch_bytes: int = 128 << 20,
     block_size: int = 4 << 20,
     task_bytes: int = 64 << 20,
@@ -241,50 +242,56 @@ def ingest_claude_code(
         min_bytes=PARALLEL_MIN_BYTES if workers is None else 0,
         coster=own() if callable(own) else None,
     )
-    try:
-        with pool:
-            for task, res in pool.results(tasks, total):
-                sf, st, start = plans[task.path]
-                key = res.path
-                if task.offset == start.offset:  # the file's first task
-                    summary.files_read += 1
-                    if start.reset:
-                        summary.reread += 1
-                        batch.resets.append(key)
-                for p in res.problems:
-                    on_problem(p)
-                summary.records += res.usage_lines
-                batch.count += res.usage_lines
-                for r in res.records:
-                    batch.merge(r)
-                read = res.end_offset - task.offset
-                batch.bytes += read
-                done += read
-                if res.error is not None:
-                    on_problem(Problem(key, 0, None, "unreadable", res.error))
-                hashes = (res.head_hash, res.tail_hash) if res.error is None else None
-                if res.complete:
-                    batch.checkpoints[key] = _checkpoint(
-                        task.path, st, res.end_offset, res.end_lines, hashes=hashes
-                    )
-                elif read:
-                    # Unfinished: the offset as the size, so a crash before the file's end
-                    # never looks "unchanged" to the next run; the rest is the next task.
-                    batch.checkpoints[key] = _checkpoint(
-                        task.path, st, res.end_offset, res.end_lines, res.end_offset, hashes
-                    )
-                    if res.error is None:
-                        rest = msgspec.structs.replace(
-                            task, offset=res.end_offset, lines=res.end_lines, reason="appended"
+    # A big ingest checkpoints the WAL on a background thread (stores that can, SQLite).
+    background = getattr(store, "background_checkpoints", None)
+    checkpoints: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if callable(background) and total >= PARALLEL_MIN_BYTES:
+        checkpoints = background()
+    with checkpoints:
+        try:
+            with pool:
+                for task, res in pool.results(tasks, total):
+                    sf, st, start = plans[task.path]
+                    key = res.path
+                    if task.offset == start.offset:  # the file's first task
+                        summary.files_read += 1
+                        if start.reset:
+                            summary.reread += 1
+                            batch.resets.append(key)
+                    for p in res.problems:
+                        on_problem(p)
+                    summary.records += res.usage_lines
+                    batch.count += res.usage_lines
+                    for r in res.records:
+                        batch.merge(r)
+                    read = res.end_offset - task.offset
+                    batch.bytes += read
+                    done += read
+                    if res.error is not None:
+                        on_problem(Problem(key, 0, None, "unreadable", res.error))
+                    hashes = (res.head_hash, res.tail_hash) if res.error is None else None
+                    if res.complete:
+                        batch.checkpoints[key] = _checkpoint(
+                            task.path, st, res.end_offset, res.end_lines, hashes=hashes
                         )
-                        tasks.append((rest, st.st_size - res.end_offset))
-                if progress is not None:
-                    progress(done, total)
-                if batch.count >= batch_records or batch.bytes >= batch_bytes:
-                    batch = writer.put(batch)
-        writer.put(batch)
-    finally:
-        writer.close()
+                    elif read:
+                        # Unfinished: the offset as the size, so a crash before the file's end
+                        # never looks "unchanged" to the next run; the rest is the next task.
+                        batch.checkpoints[key] = _checkpoint(
+                            task.path, st, res.end_offset, res.end_lines, res.end_offset, hashes
+                        )
+                        if res.error is None:
+                            rest = msgspec.structs.replace(
+                                task, offset=res.end_offset, lines=res.end_lines, reason="appended"
+                            )
+                            tasks.append((rest, st.st_size - res.end_offset))
+                    if progress is not None:
+                        progress(done, total)
+                    if batch.count >= batch_records or batch.bytes >= batch_bytes:
+                        batch = writer.put(batch)
+            writer.put(batch)
+        finally:
+            writer.close()
     summary.bytes = done
     summary.problems = problems_seen
     summary.seconds = time.perf_counter() - t0
