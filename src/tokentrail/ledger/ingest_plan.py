@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from tokentrail.ingest.checkpoint import FileCheckpoint, plan_read
 from tokentrail.ingest.found import FoundFile
@@ -89,6 +89,18 @@ def load_stats(db: sqlite3.Connection) -> dict[str, tuple[int, int, int, int]]:
     return {path: (dev, ino, size, mtime) for path, dev, ino, size, mtime in cur}
 
 
+def _existing(files: Iterable[FoundFile]) -> Iterator[tuple[FoundFile, os.stat_result]]:
+    """Each file with its stat; one that vanished since it was listed (or cannot be
+    stat'ed now) is skipped this run."""
+    stat = os.stat
+    for found in files:
+        try:
+            st = stat(found.path)
+        except OSError:
+            continue
+        yield found, st
+
+
 def all_unchanged(
     files: Iterable[FoundFile], stats: Mapping[str, tuple[int, int, int, int]]
 ) -> bool:
@@ -97,14 +109,9 @@ def all_unchanged(
     False says only "maybe not": :func:`plan_ingest` decides (a touched file with the same
     bytes, or one that cannot be read now, is not work either). Stops at the first
     difference; one ``stat`` per file, no checkpoint objects."""
-    stat = os.stat
     get = stats.get
-    for found in files:
+    for found, st in _existing(files):
         path = found.path
-        try:
-            st = stat(path)
-        except OSError:
-            continue  # vanished since it was listed: skipped, as by plan_ingest
         now = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         # A stored key is storable(path); only an undecodable name differs from it.
         if get(path) != now and get(storable(path)) != now:
@@ -116,13 +123,8 @@ def plan_ingest(files: Iterable[FoundFile], known: Mapping[str, FileCheckpoint])
     """What an ingest of ``files`` must do given the checkpoints ``known`` (module doc)."""
     reads: list[ToRead] = []
     touched: list[Touched] = []
-    stat = os.stat
-    for found in files:
+    for found, st in _existing(files):
         path = found.path
-        try:
-            st = stat(path)
-        except OSError:
-            continue
         cp = known.get(storable(path))
         start = plan_read(path, st, cp)
         if start is None:
