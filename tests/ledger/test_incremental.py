@@ -13,6 +13,7 @@ import time
 from datetime import timezone
 from pathlib import Path
 
+import pytest
 from _cc_tree import SESSION, append, assistant, generate, usage, write
 
 from tokentrail.ledger import AggregateQuery, SQLiteLedger, ingest_claude_code
@@ -116,20 +117,28 @@ _RUNNER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
+    import tokentrail.ledger.sync as sync
     from tokentrail.ledger import SQLiteLedger, ingest_claude_code
     db, root, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    workers = int(sys.argv[4]) if len(sys.argv) > 4 else None
+    if workers:  # the big-ingest path: worker pool and background WAL checkpoints
+        sync.PARALLEL_MIN_BYTES = 0
     with SQLiteLedger(db, timeout=120) as ledger:
-        s = ingest_claude_code(ledger, [Path(root)], batch_records=batch, block_size=8192)
+        s = ingest_claude_code(
+            ledger, [Path(root)], batch_records=batch, block_size=8192, workers=workers
+        )
     print(s.added, s.duplicates)
     """
 )
 
 
-def _runner(tmp_path: Path, db: Path, root: Path, batch: int) -> subprocess.Popen[str]:
+def _runner(
+    tmp_path: Path, db: Path, root: Path, batch: int, workers: int = 0
+) -> subprocess.Popen[str]:
     script = tmp_path / "runner.py"
     script.write_text(_RUNNER)
     return subprocess.Popen(
-        [sys.executable, str(script), str(db), str(root), str(batch)],
+        [sys.executable, str(script), str(db), str(root), str(batch), str(workers)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -152,12 +161,13 @@ def test_two_concurrent_ingests_neither_fail_nor_double_count(tmp_path: Path) ->
             assert ledger.problems() == clean.problems()
 
 
-def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [0, 2], ids=["in_process", "pool_and_background_checkpoints"])
+def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path: Path, workers: int) -> None:
     tree = tmp_path / "t"
     generate(tree, "3MB", 9, 0.01)
     db = tmp_path / "l.sqlite3"
     SQLiteLedger(db).close()
-    proc = _runner(tmp_path, db, tree / "projects", 3)
+    proc = _runner(tmp_path, db, tree / "projects", 3, workers)
     killed = False
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
