@@ -21,6 +21,7 @@ RELEASED = [
     "0004_checkpoint_tail_requestless",
     "0005_partial_source_run_indexes",
     "0006_batch_outcomes",
+    "0007_price_memo",
 ]
 
 SCHEMA = {
@@ -57,6 +58,7 @@ SCHEMA = {
         "content_hash", "file", "ts_ms", "ingested_ms", "succeeded", "errored", "expired",
         "canceled", "problems",
     ],
+    "price_memo": ["fingerprint", "data", "updated_ms"],
 }  # fmt: skip
 TRIGGERS = {
     "records_rollup_delete",

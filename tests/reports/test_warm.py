@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -211,9 +212,11 @@ def test_a_missing_ledger_is_not_created(shared: dict[str, str], tmp_path: Path)
 def test_an_old_schema_hands_over_and_the_full_command_migrates(warm: dict[str, str]) -> None:
     from tokentrail.ledger.schema import MIGRATIONS
 
+    name, script = MIGRATIONS[-1]
+    (table,) = re.findall(r"CREATE TABLE (\w+)", script)  # the last migration adds one table
     db = sqlite3.connect(warm["TOKENTRAIL_LEDGER"])
-    db.execute("DELETE FROM _migrations WHERE name = ?", (MIGRATIONS[-1][0],))
-    db.execute("DROP TABLE batch_outcomes")
+    db.execute("DELETE FROM _migrations WHERE name = ?", (name,))
+    db.execute(f"DROP TABLE {table}")
     db.commit()
     db.close()
     assert warm_report_json("daily") is None

@@ -48,11 +48,29 @@ class Coster:
             from tokentrail.pricing import Pricer
 
             self._pricer = Pricer()
-        if self._fast_record is None:
-            from tokentrail.pricing.fast import FastRecord
-
-            self._fast_record = FastRecord
         return self._pricer
+
+    def drain_memo(self) -> bytes | None:
+        """What a price memo learned since the last call (None without one or when
+        nothing was learned; see :meth:`MemoPricer.drain
+        <tokentrail.ledger.price_memo.MemoPricer.drain>`)."""
+        drain = getattr(self._pricer, "drain", None)
+        return drain() if callable(drain) else None
+
+    def absorb_memo(self, data: bytes) -> None:
+        """Add a worker's learned price-memo entries to this coster's memo, if it has one."""
+        absorb = getattr(self._pricer, "absorb", None)
+        if callable(absorb):
+            absorb(data)
+
+    def preload(self) -> None:
+        """Load the pricing engine now, e.g. before forking workers that inherit it (a
+        pricer that loads its engine lazily, :class:`~tokentrail.ledger.price_memo.MemoPricer`,
+        is made to)."""
+        pricer = self._load()
+        preload = getattr(pricer, "preload", None)
+        if callable(preload):
+            preload()
 
     def cost(self, r: CCRecord) -> tuple[int | None, str | None]:
         """``(picodollars or None if unpriced, flags or None)`` for one record."""
@@ -148,6 +166,10 @@ class Coster:
         return rest
 
     def _fast(self, r: CCRecord) -> Any:
+        if self._fast_record is None:
+            from tokentrail.pricing.fast import FastRecord
+
+            self._fast_record = FastRecord
         counts = (
             r.input_tokens,
             r.cache_5m_tokens,

@@ -342,6 +342,21 @@ ingesting the same results again (or a copy) replaces the row with the same coun
 ``file`` is the last path it was read from, ``ts_ms`` the date given to its records (the
 ``--at`` time or the file's mtime), ``ingested_ms`` when it was last read (both ms, UTC)."""
 
+# -- 0007: the pricing engine's answers, kept between runs -------------------------------
+
+_PRICE_MEMO = """
+CREATE TABLE price_memo (
+    fingerprint TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+"""
+"""Rate plans and flag codes the pricing engine gave for record signatures, so an ingest
+whose records all match known signatures prices them without loading the engine (see
+:mod:`tokentrail.ledger.price_memo`). ``fingerprint``: SHA-256 of the pricing code and the
+catalog files it was computed with (a row under another fingerprint is never read);
+``data``: msgpack (format in that module); ``updated_ms``: last write (ms, UTC)."""
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
@@ -350,6 +365,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0004_checkpoint_tail_requestless", _TAIL_REQUESTLESS),
     ("0005_partial_source_run_indexes", _PARTIAL_SOURCE_RUN),
     ("0006_batch_outcomes", _BATCH_OUTCOMES),
+    ("0007_price_memo", _PRICE_MEMO),
 )
 
 

@@ -52,6 +52,7 @@ from tokentrail.ledger.batch_write import (
 )
 from tokentrail.ledger.checkpointer import WalCheckpointer
 from tokentrail.ledger.costing import Coster
+from tokentrail.ledger.price_memo import MemoPricer, engine, fingerprint
 from tokentrail.ledger.protocol import (
     AggregateQuery,
     AggregateRow,
@@ -130,6 +131,7 @@ class SQLiteLedger:
         self.path = Path(path)
         self._coster = coster
         self._checkpointer: WalCheckpointer | None = None
+        self._memo: tuple[str, MemoPricer] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -254,10 +256,33 @@ class SQLiteLedger:
 
     def coster(self) -> Coster:
         """The :class:`~tokentrail.ledger.costing.Coster` that prices records committed
-        here without a price (the one given to the constructor, else a default one)."""
+        here without a price: the one given to the constructor, else one with the packaged
+        catalog (and the user override) that answers from the price memo stored here when
+        it can (:mod:`tokentrail.ledger.price_memo`; what it learns is saved with the next
+        batch)."""
         if self._coster is None:
-            self._coster = Coster()
+            fp = fingerprint()
+            if fp is None:
+                self._coster = Coster()
+            else:
+                row = self._db.execute(
+                    "SELECT data FROM price_memo WHERE fingerprint = ?", (fp,)
+                ).fetchone()
+                memo = MemoPricer(row[0] if row else None, engine)
+                self._memo = (fp, memo)
+                self._coster = Coster(pricer=memo)
         return self._coster
+
+    def _save_memo(self, db: sqlite3.Connection) -> None:
+        """Store what the price memo learned (inside the caller's transaction)."""
+        if self._memo is None or not self._memo[1].dirty:
+            return
+        fp, memo = self._memo
+        db.execute("DELETE FROM price_memo WHERE fingerprint != ?", (fp,))
+        db.execute(
+            "INSERT OR REPLACE INTO price_memo (fingerprint, data, updated_ms) VALUES (?, ?, ?)",
+            (fp, memo.dumps(), int(time.time() * 1000)),
+        )
 
     def commit_batch(
         self,
@@ -333,6 +358,7 @@ class SQLiteLedger:
                 "updated_ms = excluded.updated_ms",
                 [(*checkpoint_row(c), now) for c in cps],
             )
+            self._save_memo(db)
         if self._checkpointer is not None:
             self._checkpointer.poke()
         return BatchResult(inserted, incoming - inserted, new_problems)

@@ -258,6 +258,8 @@ def ingest_claude_code(
                         if start.reset:
                             summary.reread += 1
                             batch.resets.append(key)
+                    if res.memo is not None:
+                        pool.coster.absorb_memo(res.memo)
                     for p in res.problems:
                         on_problem(p)
                     summary.records += res.usage_lines

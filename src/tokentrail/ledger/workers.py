@@ -79,7 +79,9 @@ class FileResult(msgspec.Struct, array_like=True, gc=False):
     ``complete`` is false when the task's byte ``limit`` stopped the read before the file's
     last complete line (the caller continues from ``end_offset``); ``head_hash`` /
     ``tail_hash`` are the checkpoint hashes at ``end_offset``
-    (:func:`~tokentrail.ingest.reader.content_hashes`, read here, off the parent)."""
+    (:func:`~tokentrail.ingest.reader.content_hashes`, read here, off the parent); ``memo``:
+    price-memo entries the coster learned pricing them (see
+    :meth:`~tokentrail.ledger.costing.Coster.drain_memo`)."""
 
     path: str
     records: list[CCRecord]
@@ -91,6 +93,7 @@ class FileResult(msgspec.Struct, array_like=True, gc=False):
     error: str | None = None
     head_hash: str = ""
     tail_hash: str = ""
+    memo: bytes | None = None
 
 
 _enc = msgspec.msgpack.Encoder()
@@ -158,12 +161,15 @@ def read_file(task: FileTask, coster: Coster | None = None) -> FileResult:
         error = f"cannot read file: {exc}"
         head = tail = ""
     records = list(best.values())
+    memo = None
     if records:
-        for r, cost in zip(records, (coster or _coster()).cost_many(records), strict=True):
+        c = coster or _coster()
+        for r, cost in zip(records, c.cost_many(records), strict=True):
             r.priced = cost
+        memo = c.drain_memo()
     return FileResult(
         key, records, problems, usage_lines, end_offset, end_lines, complete and not error,
-        error, head, tail,
+        error, head, tail, memo,
     )  # fmt: skip
 
 
@@ -269,7 +275,7 @@ class FilePool:
     def _start(self) -> Any:
         import multiprocessing
 
-        self.coster._load()  # load the catalog once, before forking: workers inherit it
+        self.coster.preload()  # load the catalog once, before forking: workers inherit it
         return multiprocessing.get_context("fork").Pool(self.workers, _init_worker, (self.coster,))
 
     def results(

@@ -27,6 +27,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tokentrail.errors import TokenCountError
+from tokentrail.pricing.quirks import (
+    KNOWN_TOOLS,
+    MAX_OUTPUT_TOKENS,
+    MAX_TOKENS,
+    MAX_TOOL_REQUESTS,
+    split_disagrees,
+)
 from tokentrail.types import cache_writes_by_ttl, token_counts, usage_from
 from tokentrail.types.counts import count_of
 
@@ -41,15 +48,7 @@ __all__ = [
     "split_disagrees",
 ]
 
-#: Limit of one input-side field (input, 5m writes, 1h writes, cache reads) of one request:
-#: 200 full 1M-token context windows.
-MAX_TOKENS = 200_000_000
-#: Limit of ``output_tokens`` of one request (about 390 maximal 128K outputs).
-MAX_OUTPUT_TOKENS = 50_000_000
-#: Limit of one server-tool request count (``web_search_requests`` ...) of one request.
-MAX_TOOL_REQUESTS = 10_000
 KNOWN_ITERATION_TYPES = frozenset({"message", "compaction", "advisor_message", "fallback_message"})
-_KNOWN_TOOLS = frozenset({"web_search_requests", "web_fetch_requests"})
 
 
 @dataclass(frozen=True)
@@ -100,17 +99,6 @@ def _bounded(value: int, where: str, limit: int = MAX_TOKENS) -> int:
             f"{where} = {value:,} is beyond any plausible request (limit {limit:,})"
         )
     return value
-
-
-def split_disagrees(flat: int | None, five: int | None, hour: int | None) -> bool:
-    """True when a reported flat cache-write total and its 5m/1h split do not add up.
-
-    Each argument is the reported count; a missing (None) flat total or split object never
-    disagrees, a missing TTL key counts as 0.
-    """
-    if flat is None or (five is None and hour is None):
-        return False
-    return (five or 0) + (hour or 0) != flat
 
 
 def _call(obj: Any, index: int | None, where: str) -> Call:
@@ -179,7 +167,7 @@ def _tools(u: Any) -> tuple[int, int, tuple[tuple[str, int], ...]]:
     others = tuple(
         (k, _bounded(v, f"{where}.{k}", MAX_TOOL_REQUESTS))
         for k, v in extra.items()
-        if k not in _KNOWN_TOOLS and isinstance(v, int) and not isinstance(v, bool) and v > 0
+        if k not in KNOWN_TOOLS and isinstance(v, int) and not isinstance(v, bool) and v > 0
     )
     return search, fetch, others
 

@@ -25,66 +25,20 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
-from typing import Annotated, Any
-
-import msgspec
+from typing import Any
 
 from tokentrail.pricing.calculate import price
 from tokentrail.pricing.catalog import Catalog
-from tokentrail.pricing.extract import (
+from tokentrail.pricing.quirks import (
     MAX_OUTPUT_TOKENS,
     MAX_TOKENS,
     MAX_TOOL_REQUESTS,
-    split_disagrees,
+    usage_quirks,
 )
 from tokentrail.pricing.resolve import resolve_model
 from tokentrail.pricing.schema import ModelSpec
 
 __all__ = ["FlagMemo", "usage_quirks"]
-
-_KNOWN_TOOLS = frozenset({"web_search_requests", "web_fetch_requests"})
-
-
-_Count = Annotated[int, msgspec.Meta(ge=0)]
-
-
-class _Split(msgspec.Struct):
-    ephemeral_5m_input_tokens: _Count | None = None
-    ephemeral_1h_input_tokens: _Count | None = None
-
-
-class _Raw(msgspec.Struct):
-    input_tokens: _Count
-    cache_creation_input_tokens: _Count | None = None
-    cache_creation: _Split | None = None
-    server_tool_use: dict[str, Any] | None = None
-
-
-_DECODER = msgspec.json.Decoder(_Raw)
-
-
-def usage_quirks(usage: bytes | str) -> tuple[bool, bool, bool] | None:
-    """``(no split object, flat total disagrees with split, other server tools)`` from the raw
-    usage JSON, or None when it is not a plain usage object with sane values."""
-    try:
-        raw = _DECODER.decode(usage)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    split = raw.cache_creation
-    odd = split is not None and split_disagrees(
-        raw.cache_creation_input_tokens,
-        split.ephemeral_5m_input_tokens,
-        split.ephemeral_1h_input_tokens,
-    )
-    others = False
-    stu = raw.server_tool_use
-    if stu:
-        for k, v in stu.items():
-            if isinstance(v, bool) or (isinstance(v, int) and v > MAX_TOOL_REQUESTS):
-                return None
-            if k not in _KNOWN_TOOLS and isinstance(v, int) and v > 0:
-                others = True
-    return split is None, odd, others
 
 
 def _edges(catalog: Catalog, spec: ModelSpec) -> tuple[date, ...]:
