@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -40,6 +40,7 @@ from tokentrail.pricing.quirks import (
     MAX_OUTPUT_TOKENS,
     MAX_TOKENS,
     MAX_TOOL_REQUESTS,
+    signature,
     usage_quirks,
 )
 
@@ -243,7 +244,7 @@ class MemoPricer:
                     continue
                 p, prefix, thresholds = e
                 prompt = i + w5 + w1 + r
-                hit = codes.get(_signature(prefix, thresholds, row, prompt, quirks))
+                hit = codes.get(signature(prefix, thresholds, row[2:7], searches, row[12], quirks))
                 if hit is None:
                     miss.append(idx)
                     continue
@@ -270,7 +271,7 @@ class MemoPricer:
         return out
 
     def _learn(self, real: Any, row: tuple[Any, ...], flags: tuple[str, ...]) -> None:
-        model, n, i, w5, w1, r = row[:6]
+        model, n = row[:2]
         k = (model, n, row[7], row[8], row[9])
         entry = real._rows.get(k)
         memo_models = real._flags._models if real._flags is not None else {}
@@ -281,7 +282,7 @@ class MemoPricer:
         quirks = usage_quirks(row[11])
         if quirks is None:
             return
-        sig = _signature(prefix, thresholds, row, i + w5 + w1 + r, quirks)
+        sig = signature(prefix, thresholds, row[2:7], row[10], row[12], quirks)
         with self._lock:
             self._models[model] = (tuple(thresholds), edges)
             self._plans[prefix] = tuple(plan)
@@ -309,26 +310,3 @@ class MemoPricer:
             [(list(k), list(v)) for k, v in codes.items()],
         )
         return msgspec.msgpack.encode(t)
-
-
-def _signature(
-    prefix: tuple[Any, ...],
-    thresholds: tuple[int, ...],
-    row: tuple[Any, ...],
-    prompt: int,
-    quirks: tuple[bool, bool, bool],
-) -> tuple[Any, ...]:
-    """The flag memo's key of ``row`` (the same key as :meth:`Pricer.cost_rows
-    <tokentrail.pricing.Pricer.cost_rows>` builds)."""
-    _, _, i, w5, w1, r, o, _, _, _, searches, _, stop = row
-    no_split, odd, others = quirks
-    return (
-        *prefix,
-        (i > 0) | (w5 > 0) << 1 | (w1 > 0) << 2 | (r > 0) << 3 | (o > 0) << 4,
-        bisect_left(thresholds, prompt),
-        no_split and w5 > 0,
-        odd,
-        others,
-        searches > 0,
-        stop == "refusal",
-    )

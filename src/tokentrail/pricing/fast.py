@@ -15,7 +15,6 @@ run by another model than the request's is priced at standard speed, as in ``pri
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Context, Decimal
@@ -30,8 +29,9 @@ from tokentrail.pricing.extract import (
     MAX_TOOL_REQUESTS,
     read_request,
 )
-from tokentrail.pricing.flagcodes import FlagMemo, usage_quirks
+from tokentrail.pricing.flagcodes import FlagMemo
 from tokentrail.pricing.modifiers import token_multiplier
+from tokentrail.pricing.quirks import signature, usage_quirks
 from tokentrail.pricing.rates import RateChoice, plan_rates
 from tokentrail.pricing.resolve import SYNTHETIC, resolve_model
 from tokentrail.pricing.schema import COMPONENTS
@@ -207,17 +207,7 @@ class Pricer:
                 if rest:
                     append(None)
                     continue
-            no_split, odd, others = quirks
-            key = (
-                *prefix,
-                (i > 0) | (w5 > 0) << 1 | (w1 > 0) << 2 | (r > 0) << 3 | (o > 0) << 4,
-                bisect_left(thresholds, prompt),
-                no_split and w5 > 0,
-                odd,
-                others,
-                searches > 0,
-                stop == "refusal",
-            )
+            key = signature(prefix, thresholds, (i, w5, w1, r, o), searches, stop, quirks)
             hit = codes.get(key)
             if hit is None:
                 try:

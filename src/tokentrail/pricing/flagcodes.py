@@ -23,7 +23,7 @@ another fact of the record must add that fact here.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from tokentrail.pricing.quirks import (
     MAX_OUTPUT_TOKENS,
     MAX_TOKENS,
     MAX_TOOL_REQUESTS,
+    signature,
     usage_quirks,
 )
 from tokentrail.pricing.resolve import resolve_model
@@ -106,19 +107,13 @@ class FlagMemo:
             return self.price_codes(usage, model, day, stop_reason)
         no_split, odd, others = quirks
         thresholds, edges = self._models.get(model) or self._model(model)
-        key = (
-            model,
-            bisect_right(edges, day),
-            speed,
-            tier,
-            geo,
-            (i > 0) | (w5 > 0) << 1 | (w1 > 0) << 2 | (r > 0) << 3 | (o > 0) << 4,
-            bisect_left(thresholds, i + w5 + w1 + r),
-            no_split and w5 > 0,
-            odd,
-            others,
-            searches > 0,
-            stop_reason == "refusal",
+        key = signature(
+            (model, bisect_right(edges, day), speed, tier, geo),
+            thresholds,
+            (i, w5, w1, r, o),
+            searches,
+            stop_reason,
+            (no_split, odd, others),
         )
         hit = self.codes_memo.get(key)
         if hit is None:

@@ -9,6 +9,7 @@ The engine's limits (:data:`MAX_TOKENS` per input-side field, :data:`MAX_OUTPUT_
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Annotated, Any
 
 import msgspec
@@ -17,6 +18,7 @@ __all__ = [
     "MAX_OUTPUT_TOKENS",
     "MAX_TOKENS",
     "MAX_TOOL_REQUESTS",
+    "signature",
     "split_disagrees",
     "usage_quirks",
 ]
@@ -83,3 +85,29 @@ def usage_quirks(usage: bytes | str) -> tuple[bool, bool, bool] | None:
             if k not in KNOWN_TOOLS and isinstance(v, int) and v > 0:
                 others = True
     return split is None, odd, others
+
+
+def signature(
+    prefix: tuple[Any, ...],
+    thresholds: tuple[int, ...],
+    counts: tuple[int, int, int, int, int],
+    searches: int,
+    stop_reason: str | None,
+    quirks: tuple[bool, bool, bool],
+) -> tuple[Any, ...]:
+    """The flag memo's key of a record (see :mod:`tokentrail.pricing.flagcodes`): ``prefix``
+    (model, day class, speed, service tier, inference geo), which token components are
+    non-zero, how many of the model's prompt ``thresholds`` the prompt is above, the
+    :func:`usage_quirks` that matter, web searches > 0 and a refusal."""
+    i, w5, w1, r, o = counts
+    no_split, odd, others = quirks
+    return (
+        *prefix,
+        (i > 0) | (w5 > 0) << 1 | (w1 > 0) << 2 | (r > 0) << 3 | (o > 0) << 4,
+        bisect_left(thresholds, i + w5 + w1 + r),
+        no_split and w5 > 0,
+        odd,
+        others,
+        searches > 0,
+        stop_reason == "refusal",
+    )
