@@ -10,6 +10,7 @@ import pytest
 
 import tokentrail.ledger.sync as sync_mod
 from tokentrail.ingest.checkpoint import FileCheckpoint, content_hashes
+from tokentrail.ingest.discover import SkippedPath
 from tokentrail.ingest.found import find_claude_files
 from tokentrail.ledger import SQLiteLedger, ingest_claude_code
 from tokentrail.ledger.ingest_plan import IngestPlan, load_checkpoints, plan_ingest
@@ -120,3 +121,29 @@ def test_load_stats_matches_the_checkpoints(tmp_path: Path) -> None:
             k: (c.dev, c.ino, c.size, c.mtime_ns) for k, c in cps.items()
         }
         assert len(cps) == 1
+
+
+def test_ingest_reports_skipped_paths_and_empty_roots_in_its_one_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = tmp_path / "full" / "p"
+    full.mkdir(parents=True)
+    (full / "s.jsonl").write_bytes(b'{"type": "user"}\n')
+    (full / "dangling.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    walks: list[list[str]] = []
+    real = sync_mod.find_claude_files
+
+    def counting(roots, **kw):  # type: ignore[no-untyped-def]
+        walks.append([str(r) for r in roots])
+        return real(roots, **kw)
+
+    monkeypatch.setattr(sync_mod, "find_claude_files", counting)
+    skipped: list[SkippedPath] = []
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        s = ingest_claude_code(ledger, [tmp_path / "full", empty], skipped=skipped)
+    assert walks == [[str(tmp_path / "full")], [str(empty)]]
+    assert s.files == 1
+    assert s.empty_roots == [str(empty)]
+    assert [sk.path.name for sk in skipped] == ["dangling.jsonl"]

@@ -28,8 +28,6 @@ from tokentrail.cli.options import lock_timeout
 from tokentrail.errors import UserInputError
 from tokentrail.ingest.discover import (
     SkippedPath,
-    claude_roots,
-    discover_claude_files,
     roots_from_paths,
 )
 from tokentrail.ledger import (
@@ -91,10 +89,13 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _run_ingest(
-    ledger: SQLiteLedger, roots: Sequence[Path] | None, quiet: bool = False
+    ledger: SQLiteLedger,
+    roots: Sequence[Path] | None,
+    quiet: bool = False,
+    skipped: list[SkippedPath] | None = None,
 ) -> IngestSummary:
     with _progress(not quiet and sys.stderr.isatty()) as cb:
-        return ingest_claude_code(ledger, roots, progress=cb)
+        return ingest_claude_code(ledger, roots, progress=cb, skipped=skipped)
 
 
 def _human_bytes(n: int) -> str:
@@ -160,12 +161,12 @@ def ingest_cmd(
         for p in paths:
             _check_path(p)
         roots = roots_from_paths(paths)
-    skipped, empty = _scan_for_skipped(roots)
+    skipped: list[SkippedPath] = []
     with open_ledger(ledger_path, timeout=lock_timeout()) as ledger:
-        s = _run_ingest(ledger, roots, quiet)
+        s = _run_ingest(ledger, roots, quiet, skipped)
     for sk in skipped:
         click.echo(f"tokentrail: warning: {safe(sk.path)}: {sk.kind}: {safe(sk.message)}", err=True)
-    for root in empty:
+    for root in s.empty_roots if roots is not None else ():
         click.echo(f"tokentrail: warning: no .jsonl transcript under {safe(root)}", err=True)
     if as_json:
         out = s.to_dict()
@@ -202,19 +203,6 @@ def _check_path(p: str) -> None:
         raise UserInputError(f"{safe(p)} is not a regular file (a .jsonl transcript or a folder)")
     if path.suffix != ".jsonl":
         raise UserInputError(f"{safe(p)} is not a .jsonl transcript or a folder")
-
-
-def _scan_for_skipped(roots: Sequence[Path] | None) -> tuple[list[SkippedPath], list[Path]]:
-    """Paths below ``roots`` (None: the default ones) that the ingest cannot read, and the
-    explicit folders holding no transcript at all. One extra walk of the folders (no file
-    is opened): the ingest itself only skips what it cannot read."""
-    skipped: list[SkippedPath] = []
-    empty: list[Path] = []
-    for root in roots if roots is not None else claude_roots():
-        found = discover_claude_files([root], with_agent_types=False, skipped=skipped)
-        if roots is not None and not found and root.is_dir():
-            empty.append(root)
-    return skipped, empty
 
 
 @cli.command("problems")

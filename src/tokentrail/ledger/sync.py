@@ -27,11 +27,13 @@ from pathlib import Path
 import msgspec
 
 from tokentrail.ingest.discover import (
+    SkippedPath,
     SourceFile,
     classify,
     claude_roots,
     find_claude_files,
 )
+from tokentrail.ingest.found import FoundFile
 from tokentrail.ingest.reader import FileCheckpoint, ReadStart, content_hashes
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.ingest_plan import plan_ingest
@@ -50,7 +52,8 @@ class IngestSummary:
     ``records`` usage lines decoded; ``added`` new records stored; ``duplicates`` copies
     of already-known requests (streaming copies, replays, re-reads); ``problems`` bad
     lines found this run (``problems_new`` of them not already stored); ``reread`` files
-    read again from the start because they were truncated or replaced."""
+    read again from the start because they were truncated or replaced; ``empty_roots``
+    the root folders that hold no transcript (not in :meth:`to_dict`)."""
 
     files: int = 0
     files_read: int = 0
@@ -63,6 +66,7 @@ class IngestSummary:
     reread: int = 0
     seconds: float = 0.0
     roots: list[str] = field(default_factory=list)
+    empty_roots: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (keys as in ``tokentrail ingest --json``)."""
@@ -188,6 +192,7 @@ def ingest_claude_code(
     block_size: int = 4 << 20,
     task_bytes: int = 64 << 20,
     workers: int | None = None,
+    skipped: list[SkippedPath] | None = None,
 ) -> IngestSummary:
     """Ingest every transcript under ``roots`` (default: :func:`claude_roots`) into ``store``.
 
@@ -199,12 +204,24 @@ def ingest_claude_code(
     never with ``workers=1`` (see :class:`~tokentrail.ledger.workers.FilePool`);
     ``task_bytes`` at a time per file (so memory stays bounded on a huge transcript), in
     blocks of ``block_size`` bytes. Python's cyclic garbage collector is paused meanwhile
-    (see :func:`~tokentrail.ledger.workers.collector_paused`).
+    (see :func:`~tokentrail.ledger.workers.collector_paused`). ``skipped``, when given,
+    receives every path below the roots that cannot be read (see
+    :func:`~tokentrail.ingest.discover.discover_claude_files`); the summary's
+    ``empty_roots`` lists the root folders holding no transcript at all.
     """
     t0 = time.perf_counter()
     roots = list(roots) if roots is not None else claude_roots()
     summary = IngestSummary(roots=[str(r) for r in roots])
-    files = find_claude_files(roots)
+    files: list[FoundFile] = []
+    listed: set[str] = set()
+    for root in roots:  # one walk per root, as find_claude_files(roots) (first root wins)
+        found = find_claude_files([root], skipped=skipped)
+        if not found and root.is_dir():
+            summary.empty_roots.append(str(root))
+        for f in found:
+            if f.path not in listed:
+                listed.add(f.path)
+                files.append(f)
     summary.files = len(files)
     plan = plan_ingest(files, store.checkpoints())
     todo: list[tuple[int, SourceFile, os.stat_result, ReadStart]] = [
