@@ -169,3 +169,57 @@ def test_an_unexpected_error_on_the_fast_path_hands_over(
             entry._fast_report("daily", {"models": (), "no_ingest": False}, as_json, False) is False
         )
     assert capsys.readouterr().out == ""
+
+
+def test_changed_logs_are_listed_once_per_command(tmp_path: Path) -> None:
+    """The warm check's listing goes to the full command's ingest: one walk, and the result
+    equals a fresh full command's."""
+    gen_tree(tmp_path / "tree", seed=34, size="200KB")
+    env = make_env(tmp_path, tmp_path / "tree")
+    assert run_cli(["ingest", "-q"], env).returncode in (0, 1)
+    new = tmp_path / "tree" / "projects" / "-w-extra" / "0b7e6f1a-1111-4222-8333-944445555666.jsonl"
+    new.parent.mkdir(parents=True)
+    new.write_text(
+        '{"type": "assistant", "timestamp": "2026-03-01T10:00:00Z", "sessionId": "s-extra", '
+        '"requestId": "req_extra", "message": {"id": "msg_extra", "model": "claude-opus-4-6", '
+        '"stop_reason": "end_turn", "usage": {"input_tokens": 7, "output_tokens": 9}}}\n'
+    )
+    code = (
+        "import sys\n"
+        "import tokentrail.ingest.found as found\n"
+        "real = found._walk\n"
+        "walks = []\n"
+        "def counting(d, skipped=None):\n"
+        "    walks.append(d)\n"
+        "    return real(d, skipped)\n"
+        "found._walk = counting\n"
+        "from tokentrail._entry import main\n"
+        "sys.argv = ['tokentrail', 'daily', '--json']\n"
+        "try:\n    main()\n"
+        "finally:\n    print('WALKS', len(walks), file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert "WALKS 1" in out.stderr
+    import sqlite3
+
+    db = sqlite3.connect(env["TOKENTRAIL_LEDGER"])
+    keys = db.execute("SELECT dedup_key FROM records WHERE message_id = 'msg_extra'").fetchall()
+    db.close()
+    assert keys == [("msg_extra|req_extra",)]  # the new file was ingested
+    again = run_cli(["daily", "--json", "--no-ingest"], env)
+    assert again.stdout == out.stdout
+
+
+def test_a_listing_is_handed_over_once_and_only_for_its_roots() -> None:
+    from tokentrail.ingest.found import FoundFile, hand_over, take_over
+
+    files = [FoundFile("/r/p/a.jsonl", ["p", "a.jsonl"])]
+    hand_over(["/r"], files)
+    assert take_over(["/other"]) is None
+    assert take_over(["/r"]) is None  # the mismatch used it up
+    hand_over(["/r"], files)
+    assert take_over(["/r"]) == files
+    assert take_over(["/r"]) is None

@@ -31,6 +31,8 @@ TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a ru
 if TYPE_CHECKING:
     from typing import NoReturn
 
+    from tokentrail.ingest.found import FoundFile
+
 __all__ = ["main"]
 
 
@@ -133,8 +135,13 @@ def _fast_report(kind: str, kw: dict[str, object], as_json: bool, breakdown: boo
     try:
         from tokentrail.reports.warm import warm_report
 
-        report = warm_report(kind, **kw)  # type: ignore[arg-type]
+        found: list[FoundFile] = []
+        report = warm_report(kind, found=found, **kw)  # type: ignore[arg-type]
         if report is None:
+            if found:  # the logs changed: the full command's ingest starts from this listing
+                from tokentrail.ingest.found import hand_over, root_dirs
+
+                hand_over(root_dirs(), found)
             return False
         if as_json:
             from tokentrail.reports.render_json import render_json

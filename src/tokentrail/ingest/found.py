@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from tokentrail.ingest.discover import SkippedPath
 
-__all__ = ["FoundFile", "find_claude_files", "root_dirs"]
+__all__ = ["FoundFile", "find_claude_files", "hand_over", "root_dirs", "take_over"]
 
 _name = attrgetter("name")
 # errno values pathlib's is_file / is_dir treat as "no" rather than raising (3.10-3.12).
@@ -214,3 +214,26 @@ def find_claude_files(
             seen.add(real)
             out.append(FoundFile(real, raw[cut:].split(os.sep)))
     return out
+
+
+#: The listing a warm check made of the default roots, handed to the ingest of the same
+#: command (see :func:`hand_over`): at most one ``(roots, files)``.
+_HANDOVER: list[tuple[tuple[str, ...], list[FoundFile]]] = []
+
+
+def hand_over(roots: Sequence[str | os.PathLike[str]], files: list[FoundFile]) -> None:
+    """Keep ``files`` (what :func:`find_claude_files` gave for ``roots`` a moment ago) for
+    the next :func:`take_over` of the same roots. Used by the console entry point only:
+    when its warm check finds the logs changed, the full command's ingest starts from that
+    listing instead of walking the folders again (the listing is as fresh as a walk at the
+    start of the command; every file is stat'ed again by the ingest)."""
+    _HANDOVER[:] = [(tuple(os.fspath(r) for r in roots), files)]
+
+
+def take_over(roots: Sequence[str | os.PathLike[str]]) -> list[FoundFile] | None:
+    """The listing handed over for ``roots``, or None; either way nothing stays handed
+    over (it is used at most once)."""
+    if not _HANDOVER:
+        return None
+    key, files = _HANDOVER.pop()
+    return files if key == tuple(os.fspath(r) for r in roots) else None

@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 from tokentrail.ingest.checkpoint import FileCheckpoint
-from tokentrail.ingest.found import find_claude_files
+from tokentrail.ingest.found import FoundFile, find_claude_files
 from tokentrail.ledger.aggregate import aggregate_rollups
 from tokentrail.ledger.ingest_plan import all_unchanged, load_checkpoints, load_stats, plan_ingest
 from tokentrail.ledger.schema import migration_pending
@@ -64,13 +64,18 @@ class ReadOnlyLedger:
         """Every file checkpoint, by storable path."""
         return load_checkpoints(self._db)
 
-    def is_warm(self, roots: Sequence[str | os.PathLike[str]]) -> bool:
+    def is_warm(
+        self, roots: Sequence[str | os.PathLike[str]], found: list[FoundFile] | None = None
+    ) -> bool:
         """True when ingesting the transcripts under ``roots`` would change nothing: every
         file found has a checkpoint it still matches (no file new, grown, touched,
         truncated or replaced). A file that disappeared does not matter (its records
-        stay). Most warm runs are settled by the cheap stat comparison of
-        :func:`~tokentrail.ledger.ingest_plan.all_unchanged`; the full plan decides the rest."""
+        stay). ``found``, when given, receives the files listed. Most warm runs are settled
+        by the cheap stat comparison of :func:`~tokentrail.ledger.ingest_plan.all_unchanged`;
+        the full plan decides the rest."""
         files = find_claude_files(roots)
+        if found is not None:
+            found[:] = files
         if all_unchanged(files, load_stats(self._db)):
             return True
         return plan_ingest(files, self.checkpoints()).warm

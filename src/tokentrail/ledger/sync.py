@@ -33,7 +33,7 @@ from tokentrail.ingest.discover import (
     claude_roots,
     find_claude_files,
 )
-from tokentrail.ingest.found import FoundFile
+from tokentrail.ingest.found import FoundFile, take_over
 from tokentrail.ingest.reader import FileCheckpoint, ReadStart, content_hashes
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.ingest_plan import plan_ingest
@@ -210,11 +210,13 @@ def ingest_claude_code(
     ``empty_roots`` lists the root folders holding no transcript at all.
     """
     t0 = time.perf_counter()
+    default_roots = roots is None
     roots = list(roots) if roots is not None else claude_roots()
     summary = IngestSummary(roots=[str(r) for r in roots])
-    files: list[FoundFile] = []
+    handed = take_over(roots) if default_roots and skipped is None else None
+    files: list[FoundFile] = handed if handed is not None else []
     listed: set[str] = set()
-    for root in roots:  # one walk per root, as find_claude_files(roots) (first root wins)
+    for root in roots if handed is None else ():  # one walk per root (first root wins)
         found = find_claude_files([root], skipped=skipped)
         if not found and root.is_dir():
             summary.empty_roots.append(str(root))

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from tokentrail.errors import UserInputError
-from tokentrail.ingest.found import root_dirs
+from tokentrail.ingest.found import FoundFile, root_dirs
 from tokentrail.ledger.readonly import open_current
 from tokentrail.reports.build import WEEKDAYS, build_report, options_for
 from tokentrail.reports.dates import parse_date
@@ -47,10 +47,12 @@ def warm_report(
     order: str = "asc",
     start_of_week: str = "monday",
     no_ingest: bool = False,
+    found: list[FoundFile] | None = None,
 ) -> Report | None:
     """The ``kind`` report for these option values (as the command line takes them: raw
     strings), or None when the full command must answer (see the module doc). With
-    ``no_ingest`` the logs are not looked at."""
+    ``no_ingest`` the logs are not looked at. ``found``, when given, receives the files the
+    warm check listed (so the full command can start from them)."""
     if start_of_week not in WEEKDAYS or order not in ("asc", "desc"):
         return None
     try:
@@ -62,7 +64,7 @@ def warm_report(
         if source is None:
             return None
         with source, source.snapshot():
-            if not no_ingest and not source.is_warm(root_dirs()):
+            if not no_ingest and not source.is_warm(root_dirs(), found):
                 return None
             opts = options_for(
                 source,
