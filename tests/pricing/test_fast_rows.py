@@ -34,28 +34,40 @@ def _row(u: dict[str, Any], model: str, day: date, stop: str | None) -> CostRow:
     )  # fmt: skip
 
 
+_OPTIONAL = {
+    "speed": st.sampled_from(["fast", "standard"]),
+    "service_tier": st.sampled_from(["batch", "priority", "standard"]),
+    "inference_geo": st.sampled_from(["us", "global"]),
+    "server_tool_use": st.builds(lambda n: {"web_search_requests": n}, st.integers(0, 2)),
+    "cache_read_input_tokens": _N,
+}
+
+
 @st.composite
 def _usage(draw: st.DrawFn) -> dict[str, Any]:
-    u: dict[str, Any] = {"input_tokens": draw(_N), "output_tokens": draw(_N)}
-    if draw(st.booleans()):
-        u["cache_read_input_tokens"] = draw(_N)
-    five, hour = draw(_N), draw(_N)
-    shape = draw(st.sampled_from(["none", "flat", "split", "both", "odd"]))
-    if shape in ("flat", "both"):
-        u["cache_creation_input_tokens"] = five + hour
-    if shape == "odd":
-        u["cache_creation_input_tokens"] = draw(_N)
-    if shape in ("split", "both", "odd"):
-        u["cache_creation"] = {"ephemeral_5m_input_tokens": five, "ephemeral_1h_input_tokens": hour}
-    if draw(st.booleans()):
-        u["speed"] = draw(st.sampled_from(["fast", "standard"]))
-    if draw(st.booleans()):
-        u["service_tier"] = draw(st.sampled_from(["batch", "priority", "standard"]))
-    if draw(st.booleans()):
-        u["inference_geo"] = draw(st.sampled_from(["us", "global"]))
-    if draw(st.booleans()):
-        u["server_tool_use"] = {"web_search_requests": draw(st.integers(0, 2))}
-    return u
+    """A usage object: the required counts, a cache-write shape (none, flat total only,
+    5m/1h split only, both agreeing, both disagreeing), then any of the optional fields."""
+    five, hour, extra = draw(_N), draw(_N), draw(st.sampled_from([0, 11]))
+    writes: dict[str, Any] = draw(
+        st.sampled_from(
+            [
+                {},
+                {"cache_creation_input_tokens": five + hour},
+                {"cache_creation": {"ephemeral_5m_input_tokens": five,
+                                    "ephemeral_1h_input_tokens": hour}},
+                {"cache_creation_input_tokens": five + hour + extra,
+                 "cache_creation": {"ephemeral_5m_input_tokens": five,
+                                    "ephemeral_1h_input_tokens": hour}},
+            ]
+        )
+    )  # fmt: skip
+    chosen = draw(st.lists(st.sampled_from(sorted(_OPTIONAL)), unique=True))
+    return {
+        "input_tokens": draw(_N),
+        "output_tokens": draw(_N),
+        **writes,
+        **{k: draw(_OPTIONAL[k]) for k in chosen},
+    }
 
 
 _REC = st.tuples(
