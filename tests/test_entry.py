@@ -223,3 +223,13 @@ def test_a_listing_is_handed_over_once_and_only_for_its_roots() -> None:
     hand_over(["/r"], files)
     assert take_over(["/r"]) == files
     assert take_over(["/r"]) is None
+
+
+def test_a_stale_listing_is_not_taken_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tokentrail.ingest.found as found
+
+    hand_over = found.hand_over
+    hand_over(["/r"], [found.FoundFile("/r/p/a.jsonl", ["p", "a.jsonl"])])
+    monkeypatch.setattr(found, "HANDOVER_SECONDS", 0.0)
+    assert found.take_over(["/r"]) is None
+    assert found._HANDOVER == []

@@ -217,8 +217,10 @@ def find_claude_files(
 
 
 #: The listing a warm check made of the default roots, handed to the ingest of the same
-#: command (see :func:`hand_over`): at most one ``(roots, files)``.
-_HANDOVER: list[tuple[tuple[str, ...], list[FoundFile]]] = []
+#: command (see :func:`hand_over`): at most one ``(roots, files, monotonic time)``.
+_HANDOVER: list[tuple[tuple[str, ...], list[FoundFile], float]] = []
+#: Seconds a handed-over listing stays usable (the ingest follows within milliseconds).
+HANDOVER_SECONDS = 2.0
 
 
 def hand_over(roots: Sequence[str | os.PathLike[str]], files: list[FoundFile]) -> None:
@@ -227,13 +229,18 @@ def hand_over(roots: Sequence[str | os.PathLike[str]], files: list[FoundFile]) -
     when its warm check finds the logs changed, the full command's ingest starts from that
     listing instead of walking the folders again (the listing is as fresh as a walk at the
     start of the command; every file is stat'ed again by the ingest)."""
-    _HANDOVER[:] = [(tuple(os.fspath(r) for r in roots), files)]
+    import time
+
+    _HANDOVER[:] = [(tuple(os.fspath(r) for r in roots), files, time.monotonic())]
 
 
 def take_over(roots: Sequence[str | os.PathLike[str]]) -> list[FoundFile] | None:
-    """The listing handed over for ``roots``, or None; either way nothing stays handed
-    over (it is used at most once)."""
+    """The listing handed over for ``roots`` less than :data:`HANDOVER_SECONDS` ago, or
+    None; either way nothing stays handed over (it is used at most once)."""
     if not _HANDOVER:
         return None
-    key, files = _HANDOVER.pop()
-    return files if key == tuple(os.fspath(r) for r in roots) else None
+    import time
+
+    key, files, at = _HANDOVER.pop()
+    fresh = time.monotonic() - at < HANDOVER_SECONDS
+    return files if fresh and key == tuple(os.fspath(r) for r in roots) else None
