@@ -68,7 +68,7 @@ class Lot:
         start: int,
         end: int,
         hour: bool,
-        touched: float,
+        touched: float,  # float ok: seconds
         rates: CallRates,
         group: object,
         keep_hour: bool | None = None,
@@ -83,7 +83,7 @@ class Lot:
         self.group = group
 
     @property
-    def ttl(self) -> float:
+    def ttl(self) -> float:  # float ok: seconds
         """Keep TTL in seconds (how long the lot stays live after its last touch)."""
         return ONE_HOUR if self.keep_hour else FIVE_MINUTES
 
@@ -122,7 +122,7 @@ class ThreadCache:
 
     def call(
         self,
-        t: float,
+        t: float,  # float ok: seconds
         read: int,
         write_5m: int,
         write_1h: int,
@@ -178,7 +178,7 @@ class ThreadCache:
         self.ghosts = _cut(self.ghosts, lot.start, None, until=lot.end)
         self.ghosts.append(lot)
 
-    def finish(self, as_of: float | None) -> None:
+    def finish(self, as_of: float | None) -> None:  # float ok: seconds
         """The records end: report every remaining lot as pending (live at ``as_of``) or
         unread (``as_of`` None: the records are taken as complete)."""
         for lot in self.lots:

@@ -50,7 +50,7 @@ class Block:
     totals: Totals = field(default_factory=Totals)
     models: dict[str, Totals] = field(default_factory=dict)
     active: bool = False
-    tokens_per_minute: float | None = None
+    tokens_per_minute: float | None = None  # float ok: tokens per minute, a display rate
     cost_per_hour: Decimal | None = None
     projected_tokens: int | None = None
     projected_cost: Decimal | None = None
