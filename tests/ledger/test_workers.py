@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from pathlib import Path
 
 import pytest
@@ -63,12 +64,17 @@ def test_wal_checkpointer_runs_after_a_poke_and_stops(tmp_path: Path) -> None:
     from tokentrail.ledger.checkpointer import WalCheckpointer
 
     with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        ledger.commit_batch([], [], [])  # something in the WAL
         ck = WalCheckpointer(str(ledger.path))
         ck.close()  # never started: nothing to stop
         ck.poke()
+        deadline = time.monotonic() + 10
+        while ck.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ck.checkpoints == 1
         ck.close()
         ck.close()  # idempotent
-        assert ck.checkpoints <= 1
+        assert ck._thread is None
 
 
 def test_background_checkpoints_take_over_and_give_back(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from tokentrail.pricing.quirks import (
     signature,
     usage_quirks,
 )
+from tokentrail.pricing.units import plan_units, units_to_pico
 
 __all__ = ["FORMAT", "MemoPricer", "engine", "fingerprint"]
 
@@ -178,7 +179,7 @@ class MemoPricer:
             self._real = self._load()
             if self._scale is not None and self._scale != self._real.scale:
                 self._forget()  # cannot happen under one fingerprint; never mix scales
-            self._scale, self._fee = self._real.scale, self._real._fee
+            self._scale, self._fee = self._real.scale, self._real.search_fee_units
         return self._real
 
     def preload(self) -> None:
@@ -224,7 +225,6 @@ class MemoPricer:
         if scale is None:
             miss = list(range(len(rows)))
         else:
-            shift = 6 - scale
             entries, codes, fee = self._entries, self._codes, self._fee
             for idx, row in enumerate(rows):
                 model, n, i, w5, w1, r, o, speed, tier, geo, searches, usage, _ = row
@@ -243,21 +243,9 @@ class MemoPricer:
                     miss.append(idx)
                     continue
                 p, prefix, thresholds = e
-                prompt = i + w5 + w1 + r
                 hit = codes.get(signature(prefix, thresholds, row[2:7], searches, row[12], quirks))
-                if hit is None:
-                    miss.append(idx)
-                    continue
-                if prompt > p[0]:
-                    units = p[6] * i + p[7] * w5 + p[8] * w1 + p[9] * r + p[10] * o
-                else:
-                    units = p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
-                units += searches * fee
-                if shift >= 0:
-                    out[idx] = (units * 10**shift, hit)
-                    continue
-                pico, rest = divmod(units, 10**-shift)
-                if rest:
+                pico = units_to_pico(plan_units(p, i, w5, w1, r, o) + searches * fee, scale)
+                if hit is None or pico is None:
                     miss.append(idx)
                     continue
                 out[idx] = (pico, hit)
@@ -271,23 +259,20 @@ class MemoPricer:
         return out
 
     def _learn(self, real: Any, row: tuple[Any, ...], flags: tuple[str, ...]) -> None:
-        model, n = row[:2]
-        k = (model, n, row[7], row[8], row[9])
-        entry = real._rows.get(k)
-        memo_models = real._flags._models if real._flags is not None else {}
-        if not entry or model not in memo_models:
-            return
-        plan, prefix, thresholds, _day = entry
-        edges = tuple(d.toordinal() - _EPOCH_DAY for d in memo_models[model][1])
+        entry = real.row_entry((row[0], row[1], row[7], row[8], row[9]))
         quirks = usage_quirks(row[11])
-        if quirks is None:
+        if entry is None or quirks is None:
             return
+        plan, prefix, thresholds, edges = entry
         sig = signature(prefix, thresholds, row[2:7], row[10], row[12], quirks)
         with self._lock:
-            self._models[model] = (tuple(thresholds), edges)
+            self._models[row[0]] = (
+                tuple(thresholds),
+                tuple(d.toordinal() - _EPOCH_DAY for d in edges),
+            )
             self._plans[prefix] = tuple(plan)
             self._codes[sig] = flags
-            self._new.append((model, prefix, sig))
+            self._new.append((row[0], prefix, sig))
             self.dirty = True
 
     def dumps(self) -> bytes:

@@ -31,10 +31,41 @@ TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a ru
 if TYPE_CHECKING:
     from tokentrail.ledger.timeline import UsagePoint
 
-__all__ = ["ReadOnlyLedger", "open_current"]
+__all__ = ["ReadOnlyLedger", "ReportReads", "open_current"]
 
 
-class ReadOnlyLedger:
+class ReportReads:
+    """The report reads of a ledger connection ``_db`` (the
+    :class:`~tokentrail.reports.build.ReportSource` queries), shared by
+    :class:`ReadOnlyLedger` and :class:`~tokentrail.ledger.sqlite.SQLiteLedger`."""
+
+    _db: sqlite3.Connection
+
+    def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
+        """Totals by day / month / session / project / model from the rollup table."""
+        return aggregate_rollups(self._db, query)
+
+    def usage_points(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[UsagePoint]:
+        """Non-synthetic requests in ``[since_ms, until_ms)`` (UTC ms), oldest first."""
+        from tokentrail.ledger.timeline import usage_points
+
+        return usage_points(self._db, since_ms, until_ms, models=models, project=project)
+
+    def distinct(self, column: str) -> list[str]:
+        """Distinct ``project`` or ``model`` values in the ledger, sorted."""
+        from tokentrail.ledger.timeline import distinct_values
+
+        return distinct_values(self._db, column)
+
+
+class ReadOnlyLedger(ReportReads):
     """Read-only report queries over one ``sqlite3`` connection (see the module doc)."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
@@ -79,29 +110,6 @@ class ReadOnlyLedger:
         if all_unchanged(files, load_stats(self._db)):
             return True
         return plan_ingest(files, self.checkpoints()).warm
-
-    def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
-        """As :meth:`tokentrail.ledger.sqlite.SQLiteLedger.aggregate`."""
-        return aggregate_rollups(self._db, query)
-
-    def usage_points(
-        self,
-        since_ms: int | None = None,
-        until_ms: int | None = None,
-        *,
-        models: Sequence[str] = (),
-        project: str | None = None,
-    ) -> list[UsagePoint]:
-        """As :meth:`tokentrail.ledger.sqlite.SQLiteLedger.usage_points`."""
-        from tokentrail.ledger.timeline import usage_points
-
-        return usage_points(self._db, since_ms, until_ms, models=models, project=project)
-
-    def distinct(self, column: str) -> list[str]:
-        """As :meth:`tokentrail.ledger.sqlite.SQLiteLedger.distinct`."""
-        from tokentrail.ledger.timeline import distinct_values
-
-        return distinct_values(self._db, column)
 
 
 def _writable_by_us(path: str) -> bool:

@@ -25,7 +25,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,6 @@ from tokentrail.ingest.records import (
     merge_requestless,
     to_usage_record,
 )
-from tokentrail.ledger.aggregate import aggregate_rollups
 from tokentrail.ledger.batch_write import (
     CHUNK,
     COLS,
@@ -54,21 +53,18 @@ from tokentrail.ledger.checkpointer import WalCheckpointer
 from tokentrail.ledger.costing import Coster
 from tokentrail.ledger.price_memo import MemoPricer, engine, fingerprint
 from tokentrail.ledger.protocol import (
-    AggregateQuery,
-    AggregateRow,
     BatchResult,
     RecordFilter,
     RepriceResult,
 )
+from tokentrail.ledger.readonly import ReportReads
 from tokentrail.ledger.runs import RunRow, RunSummary, load_runs, save_runs, summarize_runs
 from tokentrail.ledger.schema import DIMS_INSERTED, MIGRATIONS, ROLLUP_INSERTED, migration_pending
 from tokentrail.ledger.timeline import (
     UsagePoint,
-    distinct_values,
     last_gap_end,
     latest_point,
     unpriced_models,
-    usage_points,
 )
 
 if TYPE_CHECKING:
@@ -113,7 +109,7 @@ def _split_sql(script: str) -> list[str]:
 WAL_AUTOCHECKPOINT = 40000
 
 
-class SQLiteLedger:
+class SQLiteLedger(ReportReads):
     """The default :class:`~tokentrail.ledger.protocol.LedgerStore`.
 
     ``path`` is the database file (created with mode 0600); ``timeout`` the busy timeout
@@ -455,21 +451,6 @@ class SQLiteLedger:
         for r in self.record_rows(flt):
             yield to_usage_record(r)
 
-    def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
-        """Totals by day / month / session / project / model from the rollup table."""
-        return aggregate_rollups(self._db, query)
-
-    def usage_points(
-        self,
-        since_ms: int | None = None,
-        until_ms: int | None = None,
-        *,
-        models: Sequence[str] = (),
-        project: str | None = None,
-    ) -> list[UsagePoint]:
-        """Non-synthetic requests in ``[since_ms, until_ms)`` (UTC ms), oldest first."""
-        return usage_points(self._db, since_ms, until_ms, models=models, project=project)
-
     def latest_point(self, *, main_thread: bool = False) -> UsagePoint | None:
         """The most recent request (main thread only when asked), or None."""
         return latest_point(self._db, main_thread=main_thread)
@@ -477,10 +458,6 @@ class SQLiteLedger:
     def last_gap_end(self, before_ms: int, gap_ms: int) -> int | None:
         """First request after the last quiet gap ``>= gap_ms`` before ``before_ms``."""
         return last_gap_end(self._db, before_ms, gap_ms)
-
-    def distinct(self, column: str) -> list[str]:
-        """Distinct ``project`` or ``model`` values in the ledger, sorted."""
-        return distinct_values(self._db, column)
 
     def unpriced_models(self) -> list[tuple[str, int]]:
         """``(model, unpriced requests)`` for each model the catalog could not price."""

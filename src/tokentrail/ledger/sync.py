@@ -181,6 +181,24 @@ def _checkpoint(
     )  # fmt: skip
 
 
+def _find(
+    roots: Sequence[Path], skipped: list[SkippedPath] | None, empty: list[str]
+) -> list[FoundFile]:
+    """``find_claude_files(roots)`` walked one root at a time (a file reached from two roots
+    is the first one's), so the roots holding no transcript go to ``empty``."""
+    files: list[FoundFile] = []
+    listed: set[str] = set()
+    for root in roots:
+        found = find_claude_files([root], skipped=skipped)
+        if not found and root.is_dir():
+            empty.append(str(root))
+        for f in found:
+            if f.path not in listed:
+                listed.add(f.path)
+                files.append(f)
+    return files
+
+
 @collector_paused()
 def ingest_claude_code(
     store: LedgerStore,
@@ -213,17 +231,9 @@ def ingest_claude_code(
     default_roots = roots is None
     roots = list(roots) if roots is not None else claude_roots()
     summary = IngestSummary(roots=[str(r) for r in roots])
+    # The console entry's warm check may have just listed the default roots.
     handed = take_over(roots) if default_roots and skipped is None else None
-    files: list[FoundFile] = handed if handed is not None else []
-    listed: set[str] = set()
-    for root in roots if handed is None else ():  # one walk per root (first root wins)
-        found = find_claude_files([root], skipped=skipped)
-        if not found and root.is_dir():
-            summary.empty_roots.append(str(root))
-        for f in found:
-            if f.path not in listed:
-                listed.add(f.path)
-                files.append(f)
+    files = handed if handed is not None else _find(roots, skipped, summary.empty_roots)
     summary.files = len(files)
     plan = plan_ingest(files, store.checkpoints())
     todo: list[tuple[int, SourceFile, os.stat_result, ReadStart]] = [

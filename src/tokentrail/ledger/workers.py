@@ -80,7 +80,8 @@ class FileResult(msgspec.Struct, array_like=True, gc=False):
     last complete line (the caller continues from ``end_offset``); ``head_hash`` /
     ``tail_hash`` are the checkpoint hashes at ``end_offset``
     (:func:`~tokentrail.ingest.reader.content_hashes`, read here, off the parent); ``memo``:
-    price-memo entries the coster learned pricing them (see
+    set by a worker process on the last result of a task group: the price-memo entries its
+    coster learned pricing the group (see
     :meth:`~tokentrail.ledger.costing.Coster.drain_memo`)."""
 
     path: str
@@ -161,15 +162,12 @@ def read_file(task: FileTask, coster: Coster | None = None) -> FileResult:
         error = f"cannot read file: {exc}"
         head = tail = ""
     records = list(best.values())
-    memo = None
     if records:
-        c = coster or _coster()
-        for r, cost in zip(records, c.cost_many(records), strict=True):
+        for r, cost in zip(records, (coster or _coster()).cost_many(records), strict=True):
             r.priced = cost
-        memo = c.drain_memo()
     return FileResult(
         key, records, problems, usage_lines, end_offset, end_lines, complete and not error,
-        error, head, tail, memo,
+        error, head, tail,
     )  # fmt: skip
 
 
@@ -212,7 +210,12 @@ def _init_worker(coster: Coster) -> None:
 
 
 def _work(tasks: list[FileTask]) -> bytes:
-    return _enc.encode([read_file(t) for t in tasks])
+    """A worker's task group; the price-memo entries its coster learned pricing them go
+    back with the last result (the parent's memo learns them, see FileResult.memo)."""
+    results = [read_file(t) for t in tasks]
+    if results:
+        results[-1].memo = _coster().drain_memo()
+    return _enc.encode(results)
 
 
 def _take(tasks: deque[tuple[FileTask, int]], target: int) -> list[FileTask]:

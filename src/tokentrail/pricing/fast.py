@@ -35,6 +35,7 @@ from tokentrail.pricing.quirks import signature, usage_quirks
 from tokentrail.pricing.rates import RateChoice, plan_rates
 from tokentrail.pricing.resolve import SYNTHETIC, resolve_model
 from tokentrail.pricing.schema import COMPONENTS
+from tokentrail.pricing.units import Plan, plan_units, units_to_pico
 
 __all__ = ["CostRow", "FastRecord", "Pricer"]
 
@@ -71,7 +72,7 @@ inference geo, web searches, raw usage JSON, stop reason."""
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 # A plan: (threshold, low coefficients x5, high coefficients x5) as one flat tuple of ints.
-_Plan = tuple[int, int, int, int, int, int, int, int, int, int, int]
+_Plan = Plan
 
 
 def _exponent(d: Decimal) -> int:
@@ -155,6 +156,24 @@ class Pricer:
         self._rows[key] = entry
         return entry
 
+    @property
+    def search_fee_units(self) -> int:
+        """The web-search fee per request in the units of the plans (USD x 10**(scale+6))."""
+        return self._fee
+
+    def row_entry(
+        self, key: tuple[str, int, str | None, str | None, str | None]
+    ) -> tuple[tuple[int, ...], tuple[Any, ...], tuple[int, ...], tuple[date, ...]] | None:
+        """For a (model, UTC day number, speed, tier, geo) that :meth:`cost_rows` priced:
+        ``(rate plan, flag-key prefix, prompt thresholds, the model's day-class edges)``,
+        what a cache of its answers needs to answer that key's class again; else None."""
+        entry = self._rows.get(key)
+        if not entry or self._flags is None:
+            return None
+        plan, prefix, thresholds, _ = entry
+        _, edges = self._flags.model_facts(key[0])
+        return plan, prefix, thresholds, edges
+
     def cost_rows(self, rows: Iterable[CostRow]) -> list[tuple[int, tuple[str, ...]] | None]:
         """``(picodollars, flag codes)`` of many plain rows (see :data:`CostRow`) in one loop:
         the rate plan, the flag memo and the picodollar scale of :meth:`picodollars` and
@@ -170,9 +189,7 @@ class Pricer:
         memo = self._memo()
         codes = memo.codes_memo
         fee = self._fee
-        shift = 6 - self.scale
-        mul = 10**shift if shift >= 0 else 1
-        div = 10**-shift if shift < 0 else 1
+        scale = self.scale
         out: list[tuple[int, tuple[str, ...]] | None] = []
         append = out.append
         for model, n, i, w5, w1, r, o, speed, tier, geo, searches, usage, stop in rows:
@@ -193,20 +210,10 @@ class Pricer:
                 append(None)
                 continue
             p, prefix, thresholds, day = e
-            prompt = i + w5 + w1 + r
-            if prompt > p[0]:
-                units = p[6] * i + p[7] * w5 + p[8] * w1 + p[9] * r + p[10] * o
-            else:
-                units = p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
-            if searches:
-                units += searches * fee
-            if shift >= 0:
-                pico = units * mul
-            else:
-                pico, rest = divmod(units, div)
-                if rest:
-                    append(None)
-                    continue
+            pico = units_to_pico(plan_units(p, i, w5, w1, r, o) + searches * fee, scale)
+            if pico is None:
+                append(None)
+                continue
             key = signature(prefix, thresholds, (i, w5, w1, r, o), searches, stop, quirks)
             hit = codes.get(key)
             if hit is None:
@@ -297,13 +304,8 @@ class Pricer:
         Decimal per record; ``None`` for a total that is not a whole number of picodollars
         (no current rate gives one: use :meth:`totals` for those). Equal to
         ``price(...).total * 10**12`` wherever it is an int."""
-        shift = 6 - self.scale  # units are USD x 10**(scale + 6)
-        if shift >= 0:
-            mul = 10**shift
-            return [u * mul for u in self._units_many(records)]
-        div = 10**-shift
-        pairs = (divmod(u, div) for u in self._units_many(records))
-        return [q if not r else None for q, r in pairs]
+        scale = self.scale
+        return [units_to_pico(u, scale) for u in self._units_many(records)]
 
     def _units_many(self, records: Iterable[FastRecord]) -> Iterator[int]:
         """Each record's total in units of USD x 10**(scale + 6) (see the module)."""
@@ -330,20 +332,10 @@ class Pricer:
                         if own is None:
                             own = self._same_model(imodel, model)
                         key = (imodel, day, speed if own else None, tier, geo)
-                    p = get(key) or build(key)
-                    i, w5, w1, r, o = icounts
-                    if i + w5 + w1 + r > p[0]:
-                        units += p[6] * i + p[7] * w5 + p[8] * w1 + p[9] * r + p[10] * o
-                    else:
-                        units += p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
+                    units += plan_units(get(key) or build(key), *icounts)
             else:
                 key = (model, day, speed, tier, geo)
-                p = get(key) or build(key)
-                i, w5, w1, r, o = counts
-                if i + w5 + w1 + r > p[0]:
-                    units = p[6] * i + p[7] * w5 + p[8] * w1 + p[9] * r + p[10] * o
-                else:
-                    units = p[1] * i + p[2] * w5 + p[3] * w1 + p[4] * r + p[5] * o
+                units = plan_units(get(key) or build(key), *counts)
             if searches:
                 units += searches * fee
             yield units

@@ -73,6 +73,10 @@ class FlagMemo:
         self.codes_memo: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._models: dict[str, tuple[tuple[int, ...], tuple[date, ...]]] = {}
 
+    def model_facts(self, model: str) -> tuple[tuple[int, ...], tuple[date, ...]]:
+        """(prompt thresholds, day-class edges) of the model ``model`` names (memoised)."""
+        return self._models.get(model) or self._model(model)
+
     def _model(self, model: str) -> tuple[tuple[int, ...], tuple[date, ...]]:
         """(prompt thresholds, day edges) of the model ``model`` names."""
         hit = self._models.get(model)
@@ -124,7 +128,7 @@ class FlagMemo:
         """``((model, day class), prompt thresholds)``: the start of the memo key of a
         record of ``model`` on ``day`` and what its prompt is compared with. Raises
         :class:`~tokentrail.errors.UnknownModelError` for a model the catalog does not know."""
-        thresholds, edges = self._models.get(model) or self._model(model)
+        thresholds, edges = self.model_facts(model)
         return (model, bisect_right(edges, day)), thresholds
 
     def price_codes(
