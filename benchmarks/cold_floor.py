@@ -63,10 +63,15 @@ def _fork_each(files: list[Path], work: Callable[[list[Path]], None]) -> None:
         os.waitpid(pid, 0)
 
 
+def _bytes(f: Path) -> bytes:
+    """The file's bytes, in one read sized to it (as the ingest reads a file)."""
+    with open(f, "rb", buffering=0) as fh:
+        return fh.read(os.fstat(fh.fileno()).st_size + 1)
+
+
 def _read(share: list[Path]) -> None:
     for f in share:
-        with open(f, "rb", buffering=0) as fh:
-            fh.read(os.fstat(fh.fileno()).st_size + 1)
+        _bytes(f)
 
 
 def _validate(share: list[Path]) -> None:
@@ -77,8 +82,7 @@ def _validate(share: list[Path]) -> None:
 
     decode = msgspec.json.Decoder(Empty).decode
     for f in share:
-        with open(f, "rb", buffering=0) as fh:
-            data = fh.read(os.fstat(fh.fileno()).st_size + 1)
+        data = _bytes(f)
         with contextlib.suppress(UnicodeDecodeError):
             codecs.utf_8_decode(data, "strict", True)
         view = memoryview(data)

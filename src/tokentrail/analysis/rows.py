@@ -44,7 +44,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DAYS: dict[int, date] = {}
 
 
-def utc_day_of(ts: float) -> date:
+def utc_day_of(ts: float) -> date:  # float ok: POSIX seconds
     """UTC calendar day of POSIX seconds ``ts`` (memoised per day)."""
     n = int(ts // 86400)
     d = _DAYS.get(n)
@@ -66,7 +66,7 @@ class RequestRow:
     * ``session_id`` / ``agent_id`` / ``project`` / ``message_id``: attribution, or None.
     """
 
-    ts: float
+    ts: float  # float ok: POSIX seconds
     day: date
     model: str
     calls: tuple[Call, ...]
@@ -93,7 +93,7 @@ class RequestRow:
     @classmethod
     def from_counts(
         cls,
-        ts: float,
+        ts: float,  # float ok: POSIX seconds
         model: str,
         counts: tuple[int, int, int, int, int],
         *,
@@ -150,7 +150,7 @@ def split_threads(
     return out
 
 
-def _ts(r: RequestRow) -> float:
+def _ts(r: RequestRow) -> float:  # float ok: POSIX seconds
     return r.ts
 
 

@@ -40,7 +40,7 @@ class CurvePoint:
     request_index: int
     index: int | None
     kind: str
-    ts: float
+    ts: float  # float ok: POSIX seconds
     context_tokens: int
     growth: int | None
     above: tuple[str, ...]
