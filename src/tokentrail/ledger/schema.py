@@ -25,8 +25,10 @@ import sqlite3
 
 __all__ = [
     "DIMS_INSERTED",
+    "FLAGGED_WHERE",
     "MIGRATIONS",
     "QUARTER_MS",
+    "RECORD_AGENT_SQL",
     "ROLLUP_INSERTED",
     "ROLLUP_SUMS",
     "migration_pending",
@@ -202,6 +204,8 @@ _AGENT = (
     "WHEN {r}.agent_id IS NOT NULL OR {r}.is_sidechain = 1 THEN 'subagent' ELSE 'main' END)"
 )
 _BRANCH = "coalesce({r}.git_branch, '')"
+#: The agent (subagent type) of a record row ``{r}``, as ``rollup_dims_q15`` keys it.
+RECORD_AGENT_SQL = _AGENT
 _DIM_KEY = "q, model, project, agent, branch"
 
 
@@ -357,6 +361,22 @@ whose records all match known signatures prices them without loading the engine 
 catalog files it was computed with (a row under another fingerprint is never read);
 ``data``: msgpack (format in that module); ``updated_ms``: last write (ms, UTC)."""
 
+# -- 0008: the flagged records, indexed --------------------------------------------------
+
+#: The records whose cost rests on an assumption (see :mod:`tokentrail.ledger.flagged`).
+FLAGGED_WHERE = "price_flags IS NOT NULL AND cost_pico IS NOT NULL"
+
+_FLAGGED = f"""
+CREATE INDEX records_flagged ON records (
+    ts_ms, model, project, session_id, agent_type, agent_id, is_sidechain, git_branch,
+    price_flags, cost_pico
+) WHERE {FLAGGED_WHERE};
+"""
+"""A partial covering index of the flagged records (priced, with price flags): reports read
+their counts and codes per rollup cell from it (:mod:`tokentrail.ledger.flagged`) without
+a scan of ``records``; creating it indexes the records already stored, and SQLite keeps it
+in step with every insert, update (reprice) and delete."""
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
@@ -366,6 +386,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0005_partial_source_run_indexes", _PARTIAL_SOURCE_RUN),
     ("0006_batch_outcomes", _BATCH_OUTCOMES),
     ("0007_price_memo", _PRICE_MEMO),
+    ("0008_flagged_records", _FLAGGED),
 )
 
 
