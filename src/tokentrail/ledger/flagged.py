@@ -68,7 +68,7 @@ def flag_cells(
     sql = (
         f"SELECT ts_ms / {QUARTER_MS}, model, project, session_id, "
         f"{RECORD_AGENT_SQL.format(r='records')}, coalesce(git_branch, ''), price_flags, "
-        f"count(*) FROM records INDEXED BY records_flagged WHERE {' AND '.join(conds)} "
+        f"count(*) FROM records WHERE {' AND '.join(conds)} "
         "GROUP BY 1, 2, 3, 4, 5, 6, 7"
     )
     return [tuple(r) for r in db.execute(sql, args)]
@@ -78,7 +78,7 @@ def flag_counts(db: sqlite3.Connection) -> dict[str, int]:
     """Flagged records per flag code (a record with two codes counts under each)."""
     out: dict[str, int] = {}
     sql = (
-        "SELECT price_flags, count(*) FROM records INDEXED BY records_flagged "
+        "SELECT price_flags, count(*) FROM records "
         f"WHERE {FLAGGED_WHERE} GROUP BY price_flags"
     )
     for flags, n in db.execute(sql):

@@ -459,6 +459,12 @@ class SQLiteLedger(ReportReads):
         """First request after the last quiet gap ``>= gap_ms`` before ``before_ms``."""
         return last_gap_end(self._db, before_ms, gap_ms)
 
+    def flag_counts(self) -> dict[str, int]:
+        """Flagged records (priced on an assumption) per flag code, sorted by code."""
+        from tokentrail.ledger.flagged import flag_counts
+
+        return flag_counts(self._db)
+
     def unpriced_models(self) -> list[tuple[str, int]]:
         """``(model, unpriced requests)`` for each model the catalog could not price."""
         return unpriced_models(self._db)
