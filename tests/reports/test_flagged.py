@@ -5,9 +5,11 @@ Hand-made tree (claude-haiku-4-5: $1 / MTok input, $5 / MTok output, 200K-token 
 
 * ``msg_01Big`` (2026-01-05, branch main): 250,000 input tokens, beyond the window:
   flagged ``prompt_exceeds_context_window``; $0.25005.
-* ``msg_02Clean`` (2026-01-05, branch main): 1,000 in, 10 out: exact, $0.00105.
+* ``msg_02Clean`` (2026-01-05, branch main): 1,000 in, 10 out, ``inference_geo
+  "not_available"`` (a model without geo routing): exact, $0.00105.
 * ``msg_03Prio`` (2026-01-06, branch feat): the same counts under ``service_tier
-  "priority"``: flagged ``priority_tier_contract_price``; $0.00105.
+  "priority"`` (and ``inference_geo "not_available"``): flagged
+  ``priority_tier_contract_price``; $0.00105.
 * ``msg_04Unknown`` (2026-01-06): a model the catalog does not know: unpriced, not flagged.
 * a ``<synthetic>`` line: never flagged.
 """
@@ -42,7 +44,9 @@ def _tree(root: Path) -> Path:
         "msg_03Prio",
         "req_03Prio",
         "2026-01-06T11:00:01.000Z",
-        usage(inp=1000, out=10, cw1=0, cr=0, service_tier="priority"),
+        usage(
+            inp=1000, out=10, cw1=0, cr=0, service_tier="priority", inference_geo="not_available"
+        ),
         model=HAIKU,
     )
     prio["gitBranch"] = "feat"
@@ -59,7 +63,7 @@ def _tree(root: Path) -> Path:
             "msg_02Clean",
             "req_02Clean",
             "2026-01-05T11:00:01.000Z",
-            usage(inp=1000, out=10, cw1=0, cr=0),
+            usage(inp=1000, out=10, cw1=0, cr=0, inference_geo="not_available"),
             model=HAIKU,
         ),
         prio,
@@ -264,8 +268,17 @@ def test_reprice_and_an_old_ledger_agree(tmp_path: Path) -> None:
     db = sqlite3.connect(e["TOKENTRAIL_LEDGER"])
     db.execute("DROP INDEX records_flagged")
     db.execute("DELETE FROM _migrations WHERE name = '0008_flagged_records'")
-    # and a record priced by an older catalog that raised no flag
+    # a record priced by an older catalog that raised no flag
     db.execute("UPDATE records SET price_flags = NULL WHERE message_id = 'msg_01Big'")
+    # and the flag older versions raised for inference_geo "not_available" (the migration
+    # takes it off, as a reprice would)
+    db.execute(
+        "UPDATE records SET price_flags = 'inference_geo_unknown' WHERE message_id = 'msg_02Clean'"
+    )
+    db.execute(
+        "UPDATE records SET price_flags = 'priority_tier_contract_price,inference_geo_unknown' "
+        "WHERE message_id = 'msg_03Prio'"
+    )
     db.commit()
     db.close()
     assert _flagged_rows(e) == {"2026-01-05": (0, []), "2026-01-06": (1, [PRIO])}

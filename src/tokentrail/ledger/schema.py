@@ -367,6 +367,10 @@ catalog files it was computed with (a row under another fingerprint is never rea
 FLAGGED_WHERE = "price_flags IS NOT NULL AND cost_pico IS NOT NULL"
 
 _FLAGGED = f"""
+UPDATE records SET price_flags = nullif(trim(replace(
+    ',' || price_flags || ',', ',inference_geo_unknown,', ','), ','), '')
+WHERE price_flags LIKE '%inference_geo_unknown%'
+    AND json_valid(usage_json) AND json_extract(usage_json, '$.inference_geo') = 'not_available';
 CREATE INDEX records_flagged ON records (
     ts_ms, model, project, session_id, agent_type, agent_id, is_sidechain, git_branch,
     price_flags, cost_pico
@@ -375,7 +379,10 @@ CREATE INDEX records_flagged ON records (
 """A partial covering index of the flagged records (priced, with price flags): reports read
 their counts and codes per rollup cell from it (:mod:`tokentrail.ledger.flagged`) without
 a scan of ``records``; creating it indexes the records already stored, and SQLite keeps it
-in step with every insert, update (reprice) and delete."""
+in step with every insert, update (reprice) and delete. Before it, the flag
+``inference_geo_unknown`` is taken off records whose usage says ``inference_geo:
+"not_available"`` (the API's value for a model without geo routing, which the engine now
+prices at list rates without a flag: what ``reprice`` would store; costs are unchanged)."""
 
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
