@@ -77,10 +77,7 @@ def flag_cells(
 def flag_counts(db: sqlite3.Connection) -> dict[str, int]:
     """Flagged records per flag code (a record with two codes counts under each)."""
     out: dict[str, int] = {}
-    sql = (
-        "SELECT price_flags, count(*) FROM records "
-        f"WHERE {FLAGGED_WHERE} GROUP BY price_flags"
-    )
+    sql = f"SELECT price_flags, count(*) FROM records WHERE {FLAGGED_WHERE} GROUP BY price_flags"
     for flags, n in db.execute(sql):
         for code in split_flags(flags):
             out[code] = out.get(code, 0) + int(n)

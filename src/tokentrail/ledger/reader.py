@@ -42,7 +42,7 @@ from tokentrail.ledger.protocol import (
     RecordFilter,
     Totals,
 )
-from tokentrail.ledger.runs import RUN_SUMS_SQL, RunSummary, summarize_runs
+from tokentrail.ledger.runs import RUN_COUNTS, RUN_SUMS_SQL, RunSummary, summarize_runs
 from tokentrail.ledger.schema import FLAGGED_WHERE, QUARTER_MS
 from tokentrail.ledger.sources import BatchOutcome, batch_outcomes
 from tokentrail.ledger.sqlite import SQLiteLedger, resolve_ledger_path
@@ -344,13 +344,16 @@ class Ledger:
             conds, args = self._where(since, until, models, project, session_id, source, None,
                                       tags)  # fmt: skip
             assert conds is not None
-            own: dict[str, list[int]] = {}
+            own: dict[str, list[object]] = {}
             for cell in self._cells([*conds, "run_id IS NOT NULL"], args, "run_id", RUN_SUMS_SQL):
                 if not _in_dates(cell[0], tz, since, until):
                     continue
-                acc = own.setdefault(cell[1], [0] * 7)
-                for i, v in enumerate(cell[2:]):
-                    acc[i] += int(v)
+                acc = own.setdefault(cell[1], [0] * RUN_COUNTS + [None])
+                for i, v in enumerate(cell[2 : 2 + RUN_COUNTS]):
+                    acc[i] = int(acc[i]) + int(v)  # type: ignore[call-overload]
+                sets = cell[2 + RUN_COUNTS]
+                if sets:
+                    acc[RUN_COUNTS] = f"{acc[RUN_COUNTS]},{sets}" if acc[RUN_COUNTS] else sets
             rows = summarize_runs(db, own=own)
             # Only runs with matching records, own or nested (a parent sums its children).
             keep = set(own)
