@@ -266,7 +266,9 @@ def test_reprice_and_an_old_ledger_agree(tmp_path: Path) -> None:
     assert _flagged_rows(e) == want
     # a ledger written before the flags were reported: the index is built from the records
     db = sqlite3.connect(e["TOKENTRAIL_LEDGER"])
-    db.execute("DROP INDEX records_flagged")
+    db.execute("DROP TABLE rollup_flags_q15")
+    for trigger in ("delete", "update_old", "update_new"):
+        db.execute(f"DROP TRIGGER records_flags_{trigger}")
     db.execute("DELETE FROM _migrations WHERE name = '0008_flagged_records'")
     # a record priced by an older catalog that raised no flag
     db.execute("UPDATE records SET price_flags = NULL WHERE message_id = 'msg_01Big'")

@@ -7,13 +7,12 @@ hours not in the usage...). The ledger keeps them in ``records.price_flags``
 (``cost_pico IS NOT NULL``: unpriced records are counted apart, as ``unpriced``) and has
 flags; ``<synthetic>`` records never have any.
 
-Flagged records are rare, so reports do not keep them in the rollups: the partial index
-``records_flagged`` (migration ``0008_flagged_records``) holds exactly the flagged records
-with every column a report groups by, and :func:`flag_cells` reads them grouped to the
-rollups' grain (UTC quarter-hour × model × project × session × agent × branch) straight
-from it. The index follows every insert, replacement, delete and reprice of ``records``
-in the same transaction, so the flags always agree with the stored records, and an
-ingest pays for it only on the flagged rows.
+Reports read them from ``rollup_flags_q15`` (migration ``0008_flagged_records``): flagged
+records counted per rollup cell (UTC quarter-hour × model × project × session × agent ×
+branch) and stored flag set. It follows every insert, replacement, delete and reprice of
+``records`` in the same transaction, so the flags always agree with the stored records;
+an ingest pays for it only on the flagged rows, and a report reads a few rows per cell
+whatever the number of records.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from tokentrail.ledger.schema import FLAGGED_WHERE, QUARTER_MS, RECORD_AGENT_SQL
+from tokentrail.ledger.schema import FLAGGED_WHERE, QUARTER_MS
 
 __all__ = ["FLAGGED_WHERE", "FlagCell", "flag_cells", "flag_counts", "split_flags"]
 
@@ -49,8 +48,9 @@ def flag_cells(
     until_ms: int | None = None,
 ) -> list[FlagCell]:
     """The flagged records matching the filters, counted per rollup cell and flag set
-    (``since_ms`` / ``until_ms``: a coarse UTC prefilter; callers select exactly by cell)."""
-    conds = [FLAGGED_WHERE]
+    (``since_ms`` / ``until_ms``: a coarse UTC prefilter, widened to whole cells; callers
+    select exactly by cell)."""
+    conds: list[str] = []
     args: list[object] = []
     if models:
         conds.append(f"model IN ({', '.join('?' * len(models))})")
@@ -60,16 +60,15 @@ def flag_cells(
             conds.append(f"{col} = ?")
             args.append(val)
     if since_ms is not None:
-        conds.append("ts_ms >= ?")
-        args.append(since_ms)
+        conds.append("q >= ?")
+        args.append(since_ms // QUARTER_MS)
     if until_ms is not None:
-        conds.append("ts_ms < ?")
-        args.append(until_ms)
+        conds.append("q < ?")
+        args.append(-(-until_ms // QUARTER_MS))
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
     sql = (
-        f"SELECT ts_ms / {QUARTER_MS}, model, project, session_id, "
-        f"{RECORD_AGENT_SQL.format(r='records')}, coalesce(git_branch, ''), price_flags, "
-        f"count(*) FROM records WHERE {' AND '.join(conds)} "
-        "GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        "SELECT q, model, project, session_id, agent, branch, flags, requests "
+        f"FROM rollup_flags_q15{where}"
     )
     return [tuple(r) for r in db.execute(sql, args)]
 
@@ -77,8 +76,7 @@ def flag_cells(
 def flag_counts(db: sqlite3.Connection) -> dict[str, int]:
     """Flagged records per flag code (a record with two codes counts under each)."""
     out: dict[str, int] = {}
-    sql = f"SELECT price_flags, count(*) FROM records WHERE {FLAGGED_WHERE} GROUP BY price_flags"
-    for flags, n in db.execute(sql):
+    for flags, n in db.execute("SELECT flags, sum(requests) FROM rollup_flags_q15 GROUP BY flags"):
         for code in split_flags(flags):
             out[code] = out.get(code, 0) + int(n)
     return dict(sorted(out.items()))

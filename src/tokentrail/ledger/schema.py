@@ -26,9 +26,9 @@ import sqlite3
 __all__ = [
     "DIMS_INSERTED",
     "FLAGGED_WHERE",
+    "FLAGS_INSERTED",
     "MIGRATIONS",
     "QUARTER_MS",
-    "RECORD_AGENT_SQL",
     "ROLLUP_INSERTED",
     "ROLLUP_SUMS",
     "migration_pending",
@@ -204,8 +204,6 @@ _AGENT = (
     "WHEN {r}.agent_id IS NOT NULL OR {r}.is_sidechain = 1 THEN 'subagent' ELSE 'main' END)"
 )
 _BRANCH = "coalesce({r}.git_branch, '')"
-#: The agent (subagent type) of a record row ``{r}``, as ``rollup_dims_q15`` keys it.
-RECORD_AGENT_SQL = _AGENT
 _DIM_KEY = "q, model, project, agent, branch"
 
 
@@ -361,28 +359,100 @@ whose records all match known signatures prices them without loading the engine 
 catalog files it was computed with (a row under another fingerprint is never read);
 ``data``: msgpack (format in that module); ``updated_ms``: last write (ms, UTC)."""
 
-# -- 0008: the flagged records, indexed --------------------------------------------------
+# -- 0008: the flagged records, rolled up ------------------------------------------------
+#
+# ``rollup_flags_q15`` counts the flagged records (priced, with price flags: their cost
+# rests on an assumption, see :mod:`tokentrail.ledger.flagged`) per rollup cell of both
+# rollups (q, model, project, session, agent, branch) and stored flag set (``flags``: the
+# record's ``price_flags``, comma-separated codes). Flagged records are few, so the table
+# is small, and triggers that fire only for flagged rows keep it equal to the records in
+# the same transaction (replacements, deletes, reprices); new rows are added set-based by
+# :data:`FLAGS_INSERTED` next to :data:`ROLLUP_INSERTED`.
 
 #: The records whose cost rests on an assumption (see :mod:`tokentrail.ledger.flagged`).
 FLAGGED_WHERE = "price_flags IS NOT NULL AND cost_pico IS NOT NULL"
+_FLAG_KEY = "q, model, project, session_id, agent, branch, flags"
+
+
+def _flags_select(where: str) -> str:
+    return (
+        f"INSERT INTO rollup_flags_q15 ({_FLAG_KEY}, requests) "
+        f"SELECT ts_ms / {QUARTER_MS}, model, project, session_id, {_AGENT.format(r='records')}, "
+        f"{_BRANCH.format(r='records')}, price_flags, count(*) FROM records "
+        f"WHERE {where} AND {FLAGGED_WHERE} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+        f"ON CONFLICT ({_FLAG_KEY}) DO UPDATE SET requests = requests + excluded.requests"
+    )
+
+
+def _flags_when(row: str) -> str:
+    return f"{row}.price_flags IS NOT NULL AND {row}.cost_pico IS NOT NULL"
+
+
+def _flags_add(row: str) -> str:
+    return (
+        f"INSERT INTO rollup_flags_q15 ({_FLAG_KEY}, requests) "
+        f"SELECT {row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, {row}.session_id, "
+        f"{_AGENT.format(r=row)}, {_BRANCH.format(r=row)}, {row}.price_flags, 1 "
+        f"WHERE {_flags_when(row)} "
+        f"ON CONFLICT ({_FLAG_KEY}) DO UPDATE SET requests = requests + 1;"
+    )
+
+
+def _flags_sub(row: str) -> str:
+    where = (
+        f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
+        f"AND session_id = {row}.session_id AND agent = {_AGENT.format(r=row)} "
+        f"AND branch = {_BRANCH.format(r=row)} AND flags = {row}.price_flags"
+    )
+    return (
+        f"UPDATE rollup_flags_q15 SET requests = requests - 1 WHERE {where}; "
+        f"DELETE FROM rollup_flags_q15 WHERE {where} AND requests = 0;"
+    )
+
 
 _FLAGGED = f"""
+CREATE TABLE rollup_flags_q15 (
+    q INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    project TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    PRIMARY KEY ({_FLAG_KEY})
+) WITHOUT ROWID;
+
 UPDATE records SET price_flags = nullif(trim(replace(
     ',' || price_flags || ',', ',inference_geo_unknown,', ','), ','), '')
 WHERE price_flags LIKE '%inference_geo_unknown%'
     AND json_valid(usage_json) AND json_extract(usage_json, '$.inference_geo') = 'not_available';
-CREATE INDEX records_flagged ON records (
-    ts_ms, model, project, session_id, agent_type, agent_id, is_sidechain, git_branch,
-    price_flags, cost_pico
-) WHERE {FLAGGED_WHERE};
+
+DELETE FROM rollup_flags_q15;
+{_flags_select("1")};
+
+CREATE TRIGGER IF NOT EXISTS records_flags_delete AFTER DELETE ON records
+WHEN {_flags_when("old")} BEGIN
+    {_flags_sub("old")}
+END;
+CREATE TRIGGER IF NOT EXISTS records_flags_update_old AFTER UPDATE ON records
+WHEN {_flags_when("old")} BEGIN
+    {_flags_sub("old")}
+END;
+CREATE TRIGGER IF NOT EXISTS records_flags_update_new AFTER UPDATE ON records
+WHEN {_flags_when("new")} BEGIN
+    {_flags_add("new")}
+END;
 """
-"""A partial covering index of the flagged records (priced, with price flags): reports read
-their counts and codes per rollup cell from it (:mod:`tokentrail.ledger.flagged`) without
-a scan of ``records``; creating it indexes the records already stored, and SQLite keeps it
-in step with every insert, update (reprice) and delete. Before it, the flag
+"""``rollup_flags_q15``: flagged records (priced, with price flags) per rollup cell and
+flag set, as the header above says; built from the stored records. Before that, the flag
 ``inference_geo_unknown`` is taken off records whose usage says ``inference_geo:
 "not_available"`` (the API's value for a model without geo routing, which the engine now
 prices at list rates without a flag: what ``reprice`` would store; costs are unchanged)."""
+
+#: Adds the flagged records with ``id > ?`` to ``rollup_flags_q15`` (run with
+#: ROLLUP_INSERTED).
+FLAGS_INSERTED = _flags_select("id > ?")
 
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (

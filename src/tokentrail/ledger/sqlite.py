@@ -59,7 +59,13 @@ from tokentrail.ledger.protocol import (
 )
 from tokentrail.ledger.readonly import ReportReads
 from tokentrail.ledger.runs import RunRow, RunSummary, load_runs, save_runs, summarize_runs
-from tokentrail.ledger.schema import DIMS_INSERTED, MIGRATIONS, ROLLUP_INSERTED, migration_pending
+from tokentrail.ledger.schema import (
+    DIMS_INSERTED,
+    FLAGS_INSERTED,
+    MIGRATIONS,
+    ROLLUP_INSERTED,
+    migration_pending,
+)
 from tokentrail.ledger.timeline import (
     UsagePoint,
     last_gap_end,
@@ -336,6 +342,7 @@ class SQLiteLedger(ReportReads):
             if inserted:
                 db.execute(ROLLUP_INSERTED, (top,))
                 db.execute(DIMS_INSERTED, (top,))
+                db.execute(FLAGS_INSERTED, (top,))
             inserted -= merged  # re-keyed stored records are not new ones
             before = db.total_changes
             db.executemany(

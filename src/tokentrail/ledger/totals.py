@@ -144,7 +144,9 @@ class Totals(Frozen):
             self.web_fetch_requests + other.web_fetch_requests,
             self.cost + other.cost,
             self.flagged + other.flagged,
-            merge_flags(self.flags, other.flags),
+            self.flags
+            if not other.flags or other.flags == self.flags
+            else merge_flags(self.flags, other.flags),
         )
 
     @property
