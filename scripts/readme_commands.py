@@ -72,6 +72,10 @@ EXAMPLES: list[tuple[str, str, bool]] = [
     ("tokentrail statusline", "One line for a prompt or Claude Code's statusLine hook.", False),
     ("tokentrail doctor", "Where logs were found, the ledger, and what needs attention.", False),
     ("tokentrail reprice", "Recompute every stored cost after a price correction.", False),
+    ("tokentrail explain", "One stored record's cost line by line and its price flags, by "
+     "message or request id (a prefix\nis enough). Reports mark costs that include flagged "
+     "requests (priced on an assumption) with\n`†` and list `flagged_requests` and `flags` in "
+     "JSON, CSV and Parquet.", True),
     ("tokentrail demo --days 3 --end 2026-03-14", "A sample ledger from generated logs, in a "
      "temporary folder.", False),
     ("tokentrail report run", "Runs recorded by tokentrail.run() in tracked programs (name, "

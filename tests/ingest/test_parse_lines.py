@@ -98,13 +98,27 @@ def test_blank_lines_unknown_types_and_other_lines_are_ignored() -> None:
         b'{"type": "brand-new-type", "usage": {"input_tokens": "odd"}}',
         b'{"type": "user", "message": {"role": "user", "content": "usage"}, '
         b'"toolUseResult": {"usage": {"input_tokens": 1}}}',
-        b'{"type": "assistant", "timestamp": "2026-01-01T00:00:00Z", "message": {"id": "m"}}',
-        b'{"type": "assistant", "timestamp": "2026-01-01T00:00:00Z", '
-        b'"message": {"id": "m", "usage": null}}',
+        b'{"type": "assistant", "timestamp": "2026-01-01T00:00:00Z", "message": {"model": "x"}}',
         b'{"type": "system", "message": "a string here", "usage": 1}',
     )
     assert recs == []
     assert probs == []
+
+
+def test_an_api_message_without_usage_is_a_problem() -> None:
+    # issue 15.8: an assistant message with an id and no usage is never dropped silently
+    recs, probs = _parse(
+        b'{"type": "assistant", "timestamp": "2026-01-01T00:00:00Z", "message": {"id": "m"}}',
+        b'{"type": "assistant", "timestamp": "2026-01-01T00:00:00Z", '
+        b'"message": {"id": "m", "usage": null}}',
+        b'{"type": "assistant", "timestamp": "2026-01-01T00:00:00Z"}',
+    )
+    assert recs == []
+    assert [(p.line, p.field, p.kind) for p in probs] == [
+        (1, "message.usage", "missing_field"),
+        (2, "message.usage", "missing_field"),
+        (3, "message", "missing_field"),
+    ]
 
 
 def test_crlf_and_missing_ids() -> None:

@@ -22,6 +22,7 @@ RELEASED = [
     "0005_partial_source_run_indexes",
     "0006_batch_outcomes",
     "0007_price_memo",
+    "0008_flagged_records",
 ]
 
 SCHEMA = {
@@ -59,12 +60,18 @@ SCHEMA = {
         "canceled", "problems",
     ],
     "price_memo": ["fingerprint", "data", "updated_ms"],
+    "rollup_flags_q15": [
+        "q", "model", "project", "session_id", "agent", "branch", "flags", "requests",
+    ],
 }  # fmt: skip
 TRIGGERS = {
     "records_rollup_delete",
     "records_rollup_update",
     "records_dims_delete",
     "records_dims_update",
+    "records_flags_delete",
+    "records_flags_update_old",
+    "records_flags_update_new",
 }
 INDEXES = {
     "records_message_id",

@@ -221,6 +221,18 @@ def test_unknown_service_tier_and_geo_are_flagged() -> None:
     assert b.total == 10 * Decimal(5) / 10**6
 
 
+def test_geo_not_available_is_list_price_without_a_flag() -> None:
+    # the API's value for a model without inference-geo routing (Claude Code logs carry it)
+    b = price(
+        {"input_tokens": 10, "output_tokens": 2, "inference_geo": "not_available"},
+        model="claude-haiku-4-5",
+        at=date(2026, 1, 20),
+        catalog=CAT,
+    )
+    assert b.flag_codes == ()
+    assert b.total == 10 * Decimal(1) / 10**6 + 2 * Decimal(5) / 10**6
+
+
 def test_other_server_tool_counts_flag_not_derivable() -> None:
     b = price(
         {

@@ -57,6 +57,7 @@ def _register(argv: list[str] | None = None) -> None:
     # Imported for their side effect: each module adds its commands to `cli`.
     from tokentrail.cli import cache as _cache  # noqa: F401
     from tokentrail.cli import context as _context  # noqa: F401
+    from tokentrail.cli import explain as _explain  # noqa: F401
     from tokentrail.cli import ingest as _ingest  # noqa: F401
     from tokentrail.cli import price as _price  # noqa: F401
     from tokentrail.cli import reports as _reports  # noqa: F401

@@ -77,6 +77,8 @@ def _to_dict(s: RunSummary) -> dict[str, object]:
         "status": r.status,
         "requests": s.requests,
         "unpriced": s.unpriced,
+        "flagged_requests": s.flagged,
+        "flags": list(s.flags),
         "cost_usd": _usd(s.cost),
         "budget_usd": _usd(r.budget),
         "input_tokens": s.input_tokens,
@@ -128,6 +130,7 @@ def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> 
             p = parents.get(p)
         tags = ", ".join(f"{k}={v}" for k, v in s.run.tags.items())
         cost = str(d["cost_usd"]) + (f" (+{s.unpriced} unpriced)" if s.unpriced else "")
+        cost += "†" if s.flagged else ""  # priced on an assumption (see the footer)
         table.add_row(
             escape(safe("  " * depth + s.run.name)),
             str(d["started"] or "").replace("+00:00", ""),
@@ -137,7 +140,16 @@ def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> 
             str(d["budget_usd"] or "-"),
             escape(safe(tags)),
         )
-    Console(soft_wrap=True).print(table)
+    console = Console(soft_wrap=True)
+    console.print(table)
+    flagged = sum(s.flagged for s in rows if s.run.parent_id is None)
+    if flagged:
+        codes = sorted({c for s in rows for c in s.flags})
+        console.print(
+            f"† {flagged} request{'s' if flagged != 1 else ''} priced on an assumption: "
+            f"{', '.join(codes)} (`tokentrail explain ID` says why).",
+            markup=False,
+        )
 
 
 def _batch_dict(b: BatchOutcome) -> dict[str, object]:

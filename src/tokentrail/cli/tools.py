@@ -99,6 +99,13 @@ def doctor_cmd(ledger_path: str | None) -> None:
             click.echo(f"  {ledger.count_records():,} records, {ledger.size_bytes() / 1e6:.1f} MB")
             unpriced = ledger.unpriced_models()
             problems = ledger.problems()
+            flagged = ledger.flag_counts()
+        if flagged:
+            click.echo(
+                "  records priced on an assumption, by price flag (`tokentrail explain ID`):"
+            )
+            for code, n in flagged.items():
+                click.echo(f"    {code}: {n:,}")
         if unpriced:
             names = ", ".join(f"{safe_text(m)} ({n})" for m, n in unpriced)
             warnings.append(f"unpriced models (not in the price catalog): {names}")

@@ -20,8 +20,18 @@ JSON but holds a lone UTF-16 surrogate escape (``"\\udc00"``, which msgspec reje
 decoded again by a tolerant fallback (error path only) that spells such surrogates as
 backslash escapes, so the record is kept.
 
-Only ``assistant`` lines with a ``message.usage`` object produce records. Unknown line
-types are ignored. Blank lines are skipped silently. Content blocks (prompt, response,
+Only ``assistant`` lines with a ``message.usage`` object produce records, and no line that
+should carry usage is dropped without a word: an ``assistant`` line whose ``message`` is
+missing or ``null`` is a ``missing_field`` problem (field ``message``), one whose
+``message`` is not an object or whose ``usage`` is not an object a ``wrong_type`` problem,
+and an API message (it has an ``id``) without ``usage`` (missing or ``null``) a
+``missing_field`` problem (field ``message.usage``). Lines that legitimately carry no
+usage are skipped: every other line type (``user``, ``summary``, ``system``,
+``progress``, ``file-history-snapshot``... and unknown ones), and an assistant message
+without an id (not an API response: nothing was billed). A ``<synthetic>`` message
+(Claude Code's local error / limit placeholder, never billed) without usage is stored as
+a zero-usage synthetic record, as one with usage counts left out is. Blank lines are
+skipped silently. Content blocks (prompt, response,
 tool text) are never decoded, let alone kept.
 """
 
@@ -240,6 +250,10 @@ class _Envelope(msgspec.Struct):
 
 
 _line_dec = msgspec.json.Decoder(_Line)
+_NO_MESSAGE = "assistant line has no `message` object (missing or null): its usage is unknown"
+_NO_USAGE = (
+    "assistant message has an id but no `usage` object (missing or null): its tokens are unknown"
+)
 _env_dec = msgspec.json.Decoder(_Envelope)
 _PATH_RE = re.compile(r" - at `\$\.?(.*)`$")
 _MISSING_RE = re.compile(r"Object missing required field `([^`]*)`")
@@ -401,12 +415,19 @@ def _decode_line(
             if env is not None and env.type != "assistant":
                 return None
         return Problem(fname, lineno, field, kind, text)
-    msg = ln.message
-    if ln.type != "assistant" or msg is None:
+    if ln.type != "assistant":
         return None
+    msg = ln.message
+    if msg is None:
+        return Problem(fname, lineno, "message", "missing_field", _NO_MESSAGE)
     raw = bytes(msg.usage)
     if not raw or raw == b"null":
-        return None
+        if msg.model == SYNTHETIC_MODEL:
+            # Claude Code's local placeholder is never billed: no usage is zero usage.
+            return _record(ln, msg, b"{}", sf, fname, lineno)
+        if not msg.id:
+            return None  # no message id: not an API response, nothing was billed
+        return Problem(fname, lineno, "message.usage", "missing_field", _NO_USAGE)
     if raw[:1] != b"{":
         got = {b"[": "array", b'"': "str", b"t": "bool", b"f": "bool"}.get(raw[:1], "number")
         text = f"Expected `object`, got `{got}` - at `$.message.usage`"

@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
 
+from tokentrail.ledger.flagged import flag_cells, split_flags
 from tokentrail.ledger.schema import QUARTER_MS, ROLLUP_SUMS
-from tokentrail.ledger.totals import AggregateQuery, AggregateRow, Totals, usd_from_pico
+from tokentrail.ledger.totals import (
+    AggregateQuery,
+    AggregateRow,
+    Totals,
+    merge_flags,
+    usd_from_pico,
+)
 
 __all__ = ["aggregate_rollups", "local_date"]
 
@@ -34,9 +41,54 @@ def local_date(q: int, tz: tzinfo | None) -> date:
     return datetime.fromtimestamp(q * _QSEC, tz).date()
 
 
-def _totals(v: list[int]) -> Totals:
+#: (flagged records, their sorted flag codes) of a group
+_Flagged = tuple[int, tuple[str, ...]]
+_NONE: _Flagged = (0, ())
+
+
+def _totals(v: list[int], flagged: _Flagged = _NONE) -> Totals:
     (req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico) = v
-    return Totals(req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, usd_from_pico(pico))
+    return Totals(
+        req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, usd_from_pico(pico), *flagged
+    )
+
+
+def _flagged(
+    db: sqlite3.Connection, query: AggregateQuery, in_range: Callable[[int], date | None]
+) -> tuple[dict[str, _Flagged], dict[tuple[str, str], _Flagged]]:
+    """Flagged records and codes per group key and per (key, model), grouped as the rollup
+    cells are (see :mod:`tokentrail.ledger.flagged`)."""
+    by = query.group_by
+    since = until = None
+    if query.since is not None:  # coarse (±1 day covers every offset); exact per cell
+        since = (query.since.toordinal() - _EPOCH_ORDINAL - 1) * 86_400_000
+    if query.until is not None:
+        until = (query.until.toordinal() - _EPOCH_ORDINAL + 2) * 86_400_000
+    cells = flag_cells(
+        db,
+        models=query.models,
+        project=query.project,
+        session_id=query.session_id,
+        since_ms=since,
+        until_ms=until,
+    )
+    groups: dict[str, _Flagged] = {}
+    per_model: dict[tuple[str, str], _Flagged] = {}
+    col = {"session": 3, "project": 2, "model": 1, "agent": 4, "branch": 5}.get(by)
+    for cell in cells:
+        d = in_range(cell[0])
+        if d is None:
+            continue
+        if col is None:  # day or month
+            key = d.isoformat() if by == "day" else d.isoformat()[:7]
+        else:
+            key = str(cell[col])
+        codes, n = split_flags(cell[6]), cell[7]
+        old = groups.get(key, _NONE)
+        groups[key] = (old[0] + n, merge_flags(old[1], codes))
+        old = per_model.get((key, cell[1]), _NONE)
+        per_model[key, cell[1]] = (old[0] + n, merge_flags(old[1], codes))
+    return groups, per_model
 
 
 def _add(acc: dict[str, list[int]], key: str, vals: Sequence[int]) -> None:
@@ -223,14 +275,18 @@ def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[Agg
                         projects[key] = (q, row[3])
                     lo, hi = spans.get(key, (q, q))
                     spans[key] = (min(lo, q), max(hi, q))
+    flag_groups, flag_models = _flagged(db, query, in_range) if groups else ({}, {})
     out: list[AggregateRow] = []
     for key in sorted(groups):
         span = spans.get(key)
         out.append(
             AggregateRow(
                 key=key,
-                totals=_totals(groups[key]),
-                models={m: _totals(v) for m, v in sorted(per_model[key].items())},
+                totals=_totals(groups[key], flag_groups.get(key, _NONE)),
+                models={
+                    m: _totals(v, flag_models.get((key, m), _NONE))
+                    for m, v in sorted(per_model[key].items())
+                },
                 project=projects[key][1] if key in projects else None,
                 first_day=local_date(span[0], tz).isoformat() if span else None,
                 last_day=local_date(span[1], tz).isoformat() if span else None,

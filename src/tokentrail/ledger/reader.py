@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from tokentrail.errors import UserInputError
 from tokentrail.ledger.aggregate import local_date
 from tokentrail.ledger.costing import pico_to_usd
+from tokentrail.ledger.flagged import split_flags
 from tokentrail.ledger.protocol import (
     AggregateQuery,
     AggregateRow,
@@ -41,10 +42,11 @@ from tokentrail.ledger.protocol import (
     RecordFilter,
     Totals,
 )
-from tokentrail.ledger.runs import RUN_SUMS_SQL, RunSummary, summarize_runs
-from tokentrail.ledger.schema import QUARTER_MS
+from tokentrail.ledger.runs import RUN_COUNTS, RUN_SUMS_SQL, RunSummary, summarize_runs
+from tokentrail.ledger.schema import FLAGGED_WHERE, QUARTER_MS
 from tokentrail.ledger.sources import BatchOutcome, batch_outcomes
 from tokentrail.ledger.sqlite import SQLiteLedger, resolve_ledger_path
+from tokentrail.ledger.totals import merge_flags
 
 if TYPE_CHECKING:
     from tokentrail.types import UsageRecord
@@ -69,7 +71,8 @@ _CELL_SUMS = (
     "sum(1 - synthetic), sum(synthetic), sum((1 - is_final) * (1 - synthetic)), "
     "sum(cost_pico IS NULL), sum(input_tokens), sum(cache_creation_tokens), "
     "sum(cache_5m_tokens), sum(cache_1h_tokens), sum(cache_read_tokens), sum(output_tokens), "
-    "sum(web_search_requests), sum(web_fetch_requests), sum(coalesce(cost_pico, 0))"
+    "sum(web_search_requests), sum(web_fetch_requests), sum(coalesce(cost_pico, 0)), "
+    f"sum({FLAGGED_WHERE}), group_concat(DISTINCT CASE WHEN {FLAGGED_WHERE} THEN price_flags END)"
 )
 
 
@@ -341,13 +344,16 @@ class Ledger:
             conds, args = self._where(since, until, models, project, session_id, source, None,
                                       tags)  # fmt: skip
             assert conds is not None
-            own: dict[str, list[int]] = {}
+            own: dict[str, list[object]] = {}
             for cell in self._cells([*conds, "run_id IS NOT NULL"], args, "run_id", RUN_SUMS_SQL):
                 if not _in_dates(cell[0], tz, since, until):
                     continue
-                acc = own.setdefault(cell[1], [0] * 7)
-                for i, v in enumerate(cell[2:]):
-                    acc[i] += int(v)
+                acc = own.setdefault(cell[1], [0] * RUN_COUNTS + [None])
+                for i, v in enumerate(cell[2 : 2 + RUN_COUNTS]):
+                    acc[i] = int(acc[i]) + int(v)  # type: ignore[call-overload]
+                sets = cell[2 + RUN_COUNTS]
+                if sets:
+                    acc[RUN_COUNTS] = f"{acc[RUN_COUNTS]},{sets}" if acc[RUN_COUNTS] else sets
             rows = summarize_runs(db, own=own)
             # Only runs with matching records, own or nested (a parent sums its children).
             keep = set(own)
@@ -380,10 +386,10 @@ def _in_dates(q: int, tz: tzinfo | None, since: date | None, until: date | None)
     return not ((since is not None and d < since) or (until is not None and d > until))
 
 
-def _totals(v: Sequence[int]) -> Totals:
+def _totals(v: Sequence[int], flags: tuple[str, ...] = ()) -> Totals:
     n = [int(x) for x in v]
     return Totals(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10], n[11],
-                  pico_to_usd(n[12]))  # fmt: skip
+                  pico_to_usd(n[12]), n[13], flags)  # fmt: skip
 
 
 def _group_cells(
@@ -393,8 +399,12 @@ def _group_cells(
     since: date | None,
     until: date | None,
 ) -> list[AggregateRow]:
-    """Group ``(q, model, project, session_id, *sums)`` cells like the rollup aggregate."""
+    """Group ``(q, model, project, session_id, *sums, flag sets)`` cells like the rollup
+    aggregate (``flag sets``: the cell's distinct ``price_flags`` of flagged records,
+    comma-joined, or None)."""
     groups: dict[str, list[int]] = {}
+    codes: dict[str, tuple[str, ...]] = {}
+    model_codes: dict[tuple[str, str], tuple[str, ...]] = {}
     per_model: dict[str, dict[str, list[int]]] = {}
     first: dict[str, tuple[int, str]] = {}
     span: dict[str, tuple[int, int]] = {}
@@ -404,7 +414,7 @@ def _group_cells(
         for i, v in enumerate(vals):
             cur[i] += int(v)
 
-    for q, model, project, session, *vals in cells:
+    for q, model, project, session, *vals, flag_sets in cells:
         if not _in_dates(q, tz, since, until):
             continue
         if group in ("day", "month"):
@@ -414,6 +424,10 @@ def _group_cells(
             key = {"session": session, "project": project, "model": model}[group]
         add(groups, key, vals)
         add(per_model.setdefault(key, {}), model, vals)
+        if flag_sets:
+            found = split_flags(flag_sets)
+            codes[key] = merge_flags(codes.get(key, ()), found)
+            model_codes[key, model] = merge_flags(model_codes.get((key, model), ()), found)
         if group == "session":
             if key not in first or q < first[key][0]:
                 first[key] = (q, project)
@@ -422,8 +436,11 @@ def _group_cells(
     return [
         AggregateRow(
             key=key,
-            totals=_totals(groups[key]),
-            models={m: _totals(v) for m, v in sorted(per_model[key].items())},
+            totals=_totals(groups[key], codes.get(key, ())),
+            models={
+                m: _totals(v, model_codes.get((key, m), ()))
+                for m, v in sorted(per_model[key].items())
+            },
             project=first[key][1] if key in first else None,
             first_day=local_date(span[key][0], tz).isoformat() if key in span else None,
             last_day=local_date(span[key][1], tz).isoformat() if key in span else None,

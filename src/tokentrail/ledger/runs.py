@@ -17,8 +17,19 @@ from decimal import Decimal
 import msgspec
 
 from tokentrail.ledger.costing import PICO, pico_to_usd
+from tokentrail.ledger.flagged import split_flags
+from tokentrail.ledger.schema import FLAGGED_WHERE
+from tokentrail.ledger.totals import merge_flags
 
-__all__ = ["RUN_SUMS_SQL", "RunRow", "RunSummary", "load_runs", "save_runs", "summarize_runs"]
+__all__ = [
+    "RUN_COUNTS",
+    "RUN_SUMS_SQL",
+    "RunRow",
+    "RunSummary",
+    "load_runs",
+    "save_runs",
+    "summarize_runs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +52,8 @@ class RunRow:
 class RunSummary:
     """A run with the totals of its records and its descendants': ``requests`` (completed
     requests), ``unpriced`` (requests without a price, excluded from ``cost``), ``cost`` (USD)
-    and token totals."""
+    and token totals; ``flagged`` counts the priced requests whose cost rests on an
+    assumption and ``flags`` their sorted flag codes (see :mod:`tokentrail.ledger.flagged`)."""
 
     run: RunRow
     requests: int
@@ -51,6 +63,8 @@ class RunSummary:
     output_tokens: int
     cache_read_tokens: int
     cache_creation_tokens: int
+    flagged: int = 0
+    flags: tuple[str, ...] = ()
 
 
 def save_runs(db: sqlite3.Connection, runs: Iterable[RunRow]) -> None:
@@ -102,17 +116,22 @@ def load_runs(db: sqlite3.Connection, name: str | None = None) -> list[RunRow]:
     return out
 
 
-#: SQL sums per run, in the order :func:`summarize_runs` reads them (``own`` values).
+#: SQL sums per run, in the order :func:`summarize_runs` reads them (``own`` values): the
+#: counts (flagged requests last), then the distinct flag sets of the flagged records
+#: (``price_flags`` values joined by commas, or NULL).
 RUN_SUMS_SQL = (
     "sum(1 - synthetic), sum(cost_pico IS NULL), sum(coalesce(cost_pico, 0)), "
-    "sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_creation_tokens)"
+    "sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_creation_tokens), "
+    f"sum({FLAGGED_WHERE}), group_concat(DISTINCT CASE WHEN {FLAGGED_WHERE} THEN price_flags END)"
 )
+#: How many of the :data:`RUN_SUMS_SQL` columns are counts.
+RUN_COUNTS = 8
 
 
 def summarize_runs(
     db: sqlite3.Connection,
     name: str | None = None,
-    own: Mapping[str, Sequence[int]] | None = None,
+    own: Mapping[str, Sequence[object]] | None = None,
 ) -> list[RunSummary]:
     """Runs with their totals, descendants included (a parent's figures contain its
     children's); oldest first.
@@ -121,34 +140,39 @@ def summarize_runs(
     the caller counts only some records (e.g. ``tokentrail.Ledger.report("run", source=...)``);
     default: every record of the run."""
     every = load_runs(db)
-    sums: Mapping[str, Sequence[int]] = (
+    rows: Mapping[str, Sequence[object]] = (
         own
         if own is not None
         else {
-            row[0]: tuple(int(v) for v in row[1:])
+            row[0]: row[1:]
             for row in db.execute(
                 f"SELECT run_id, {RUN_SUMS_SQL} FROM records "
                 "WHERE run_id IS NOT NULL GROUP BY run_id"
             )
         }
     )
+    sums = {k: [int(v) for v in r[:RUN_COUNTS]] for k, r in rows.items()}  # type: ignore[call-overload]
+    codes = {k: split_flags(str(r[RUN_COUNTS])) for k, r in rows.items() if r[RUN_COUNTS]}
     children: dict[str, list[str]] = {}
     for r in every:
         if r.parent_id is not None:
             children.setdefault(r.parent_id, []).append(r.id)
 
-    def total(run_id: str, seen: set[str]) -> list[int]:
-        acc = list(sums.get(run_id, (0,) * 7))
+    def total(run_id: str, seen: set[str]) -> tuple[list[int], tuple[str, ...]]:
+        acc = list(sums.get(run_id, (0,) * RUN_COUNTS))
+        flags = codes.get(run_id, ())
         for child in children.get(run_id, ()):
             if child not in seen:
                 seen.add(child)
-                acc = [a + b for a, b in zip(acc, total(child, seen), strict=True)]
-        return acc
+                sub, sub_flags = total(child, seen)
+                acc = [a + b for a, b in zip(acc, sub, strict=True)]
+                flags = merge_flags(flags, sub_flags)
+        return acc, flags
 
     out = []
     for r in every:
         if name is not None and r.name != name:
             continue
-        t = total(r.id, {r.id})
-        out.append(RunSummary(r, t[0], t[1], pico_to_usd(t[2]), t[3], t[4], t[5], t[6]))
+        t, f = total(r.id, {r.id})
+        out.append(RunSummary(r, t[0], t[1], pico_to_usd(t[2]), t[3], t[4], t[5], t[6], t[7], f))
     return out

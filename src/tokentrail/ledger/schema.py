@@ -25,6 +25,8 @@ import sqlite3
 
 __all__ = [
     "DIMS_INSERTED",
+    "FLAGGED_WHERE",
+    "FLAGS_INSERTED",
     "MIGRATIONS",
     "QUARTER_MS",
     "ROLLUP_INSERTED",
@@ -357,6 +359,101 @@ whose records all match known signatures prices them without loading the engine 
 catalog files it was computed with (a row under another fingerprint is never read);
 ``data``: msgpack (format in that module); ``updated_ms``: last write (ms, UTC)."""
 
+# -- 0008: the flagged records, rolled up ------------------------------------------------
+#
+# ``rollup_flags_q15`` counts the flagged records (priced, with price flags: their cost
+# rests on an assumption, see :mod:`tokentrail.ledger.flagged`) per rollup cell of both
+# rollups (q, model, project, session, agent, branch) and stored flag set (``flags``: the
+# record's ``price_flags``, comma-separated codes). Flagged records are few, so the table
+# is small, and triggers that fire only for flagged rows keep it equal to the records in
+# the same transaction (replacements, deletes, reprices); new rows are added set-based by
+# :data:`FLAGS_INSERTED` next to :data:`ROLLUP_INSERTED`.
+
+#: The records whose cost rests on an assumption (see :mod:`tokentrail.ledger.flagged`).
+FLAGGED_WHERE = "price_flags IS NOT NULL AND cost_pico IS NOT NULL"
+_FLAG_KEY = "q, model, project, session_id, agent, branch, flags"
+
+
+def _flags_select(where: str) -> str:
+    return (
+        f"INSERT INTO rollup_flags_q15 ({_FLAG_KEY}, requests) "
+        f"SELECT ts_ms / {QUARTER_MS}, model, project, session_id, {_AGENT.format(r='records')}, "
+        f"{_BRANCH.format(r='records')}, price_flags, count(*) FROM records "
+        f"WHERE {where} AND {FLAGGED_WHERE} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+        f"ON CONFLICT ({_FLAG_KEY}) DO UPDATE SET requests = requests + excluded.requests"
+    )
+
+
+def _flags_when(row: str) -> str:
+    return f"{row}.price_flags IS NOT NULL AND {row}.cost_pico IS NOT NULL"
+
+
+def _flags_add(row: str) -> str:
+    return (
+        f"INSERT INTO rollup_flags_q15 ({_FLAG_KEY}, requests) "
+        f"SELECT {row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, {row}.session_id, "
+        f"{_AGENT.format(r=row)}, {_BRANCH.format(r=row)}, {row}.price_flags, 1 "
+        f"WHERE {_flags_when(row)} "
+        f"ON CONFLICT ({_FLAG_KEY}) DO UPDATE SET requests = requests + 1;"
+    )
+
+
+def _flags_sub(row: str) -> str:
+    where = (
+        f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
+        f"AND session_id = {row}.session_id AND agent = {_AGENT.format(r=row)} "
+        f"AND branch = {_BRANCH.format(r=row)} AND flags = {row}.price_flags"
+    )
+    return (
+        f"UPDATE rollup_flags_q15 SET requests = requests - 1 WHERE {where}; "
+        f"DELETE FROM rollup_flags_q15 WHERE {where} AND requests = 0;"
+    )
+
+
+_FLAGGED = f"""
+CREATE TABLE rollup_flags_q15 (
+    q INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    project TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    PRIMARY KEY ({_FLAG_KEY})
+) WITHOUT ROWID;
+
+UPDATE records SET price_flags = nullif(trim(replace(
+    ',' || price_flags || ',', ',inference_geo_unknown,', ','), ','), '')
+WHERE price_flags LIKE '%inference_geo_unknown%'
+    AND json_valid(usage_json) AND json_extract(usage_json, '$.inference_geo') = 'not_available';
+
+DELETE FROM rollup_flags_q15;
+{_flags_select("1")};
+
+CREATE TRIGGER IF NOT EXISTS records_flags_delete AFTER DELETE ON records
+WHEN {_flags_when("old")} BEGIN
+    {_flags_sub("old")}
+END;
+CREATE TRIGGER IF NOT EXISTS records_flags_update_old AFTER UPDATE ON records
+WHEN {_flags_when("old")} BEGIN
+    {_flags_sub("old")}
+END;
+CREATE TRIGGER IF NOT EXISTS records_flags_update_new AFTER UPDATE ON records
+WHEN {_flags_when("new")} BEGIN
+    {_flags_add("new")}
+END;
+"""
+"""``rollup_flags_q15``: flagged records (priced, with price flags) per rollup cell and
+flag set, as the header above says; built from the stored records. Before that, the flag
+``inference_geo_unknown`` is taken off records whose usage says ``inference_geo:
+"not_available"`` (the API's value for a model without geo routing, which the engine now
+prices at list rates without a flag: what ``reprice`` would store; costs are unchanged)."""
+
+#: Adds the flagged records with ``id > ?`` to ``rollup_flags_q15`` (run with
+#: ROLLUP_INSERTED).
+FLAGS_INSERTED = _flags_select("id > ?")
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
@@ -366,6 +463,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0005_partial_source_run_indexes", _PARTIAL_SOURCE_RUN),
     ("0006_batch_outcomes", _BATCH_OUTCOMES),
     ("0007_price_memo", _PRICE_MEMO),
+    ("0008_flagged_records", _FLAGGED),
 )
 
 

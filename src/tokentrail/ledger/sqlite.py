@@ -59,7 +59,13 @@ from tokentrail.ledger.protocol import (
 )
 from tokentrail.ledger.readonly import ReportReads
 from tokentrail.ledger.runs import RunRow, RunSummary, load_runs, save_runs, summarize_runs
-from tokentrail.ledger.schema import DIMS_INSERTED, MIGRATIONS, ROLLUP_INSERTED, migration_pending
+from tokentrail.ledger.schema import (
+    DIMS_INSERTED,
+    FLAGS_INSERTED,
+    MIGRATIONS,
+    ROLLUP_INSERTED,
+    migration_pending,
+)
 from tokentrail.ledger.timeline import (
     UsagePoint,
     last_gap_end,
@@ -336,6 +342,7 @@ class SQLiteLedger(ReportReads):
             if inserted:
                 db.execute(ROLLUP_INSERTED, (top,))
                 db.execute(DIMS_INSERTED, (top,))
+                db.execute(FLAGS_INSERTED, (top,))
             inserted -= merged  # re-keyed stored records are not new ones
             before = db.total_changes
             db.executemany(
@@ -458,6 +465,12 @@ class SQLiteLedger(ReportReads):
     def last_gap_end(self, before_ms: int, gap_ms: int) -> int | None:
         """First request after the last quiet gap ``>= gap_ms`` before ``before_ms``."""
         return last_gap_end(self._db, before_ms, gap_ms)
+
+    def flag_counts(self) -> dict[str, int]:
+        """Flagged records (priced on an assumption) per flag code, sorted by code."""
+        from tokentrail.ledger.flagged import flag_counts
+
+        return flag_counts(self._db)
 
     def unpriced_models(self) -> list[tuple[str, int]]:
         """``(model, unpriced requests)`` for each model the catalog could not price."""

@@ -33,6 +33,7 @@ class UsagePoint:
 
     ``cost_pico`` is ``None`` when the request could not be priced. ``synthetic`` marks a
     ``<synthetic>`` line (Claude Code's local error / limit message): not a request, cost 0.
+    ``price_flags``: the stored flag codes, comma-separated (``None``: none).
     """
 
     ts_ms: int
@@ -50,12 +51,13 @@ class UsagePoint:
     is_final: bool
     is_sidechain: bool
     synthetic: bool = False
+    price_flags: str | None = None
 
 
 _POINT_COLS = (
     "ts_ms, model, session_id, input_tokens, cache_creation_tokens, cache_5m_tokens, "
     "cache_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, "
-    "web_fetch_requests, cost_pico, is_final, is_sidechain, synthetic"
+    "web_fetch_requests, cost_pico, is_final, is_sidechain, synthetic, price_flags"
 )
 
 
@@ -77,6 +79,7 @@ def _point(row: Any) -> UsagePoint:
         is_final=bool(r[12]),
         is_sidechain=bool(r[13]),
         synthetic=bool(r[14]),
+        price_flags=r[15],
     )
 
 

@@ -18,7 +18,15 @@ from tokentrail.ledger.frozen import Frozen
 
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
-__all__ = ["AggregateQuery", "AggregateRow", "GroupBy", "Totals", "fold_totals", "usd_from_pico"]
+__all__ = [
+    "AggregateQuery",
+    "AggregateRow",
+    "GroupBy",
+    "Totals",
+    "fold_totals",
+    "merge_flags",
+    "usd_from_pico",
+]
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -45,7 +53,10 @@ class Totals(Frozen):
     ``stop_reason`` (output may be under-reported by the log); ``unpriced`` counts
     requests with no price (unknown model or no pricing available): ``cost`` excludes them,
     it is never a silent zero. ``cache_creation_tokens`` is the flat total of cache writes;
-    ``cache_5m_tokens`` + ``cache_1h_tokens`` its known TTL split.
+    ``cache_5m_tokens`` + ``cache_1h_tokens`` its known TTL split. ``flagged`` counts the
+    priced requests whose cost rests on an assumption (the pricing engine raised flags for
+    them; ``<synthetic>`` and unpriced records never count), ``flags`` is the sorted union of
+    their flag codes (``tokentrail explain ID`` tells one record's story).
     """
 
     __match_args__ = (
@@ -62,6 +73,8 @@ class Totals(Frozen):
         "web_search_requests",
         "web_fetch_requests",
         "cost",
+        "flagged",
+        "flags",
     )
     __slots__ = __match_args__
 
@@ -78,6 +91,8 @@ class Totals(Frozen):
     web_search_requests: int
     web_fetch_requests: int
     cost: Decimal
+    flagged: int
+    flags: tuple[str, ...]
 
     def __init__(
         self,
@@ -94,6 +109,8 @@ class Totals(Frozen):
         web_search_requests: int = 0,
         web_fetch_requests: int = 0,
         cost: Decimal = _ZERO,
+        flagged: int = 0,
+        flags: tuple[str, ...] = (),
     ) -> None:
         _set(self, "requests", requests)
         _set(self, "synthetic", synthetic)
@@ -108,6 +125,8 @@ class Totals(Frozen):
         _set(self, "web_search_requests", web_search_requests)
         _set(self, "web_fetch_requests", web_fetch_requests)
         _set(self, "cost", cost)
+        _set(self, "flagged", flagged)
+        _set(self, "flags", flags)
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -124,6 +143,10 @@ class Totals(Frozen):
             self.web_search_requests + other.web_search_requests,
             self.web_fetch_requests + other.web_fetch_requests,
             self.cost + other.cost,
+            self.flagged + other.flagged,
+            self.flags
+            if not other.flags or other.flags == self.flags
+            else merge_flags(self.flags, other.flags),
         )
 
     @property
@@ -154,6 +177,7 @@ def fold_totals(first: Totals, rest: Iterable[Totals]) -> Totals:
         first.web_fetch_requests,
     )
     cost = first.cost
+    flagged, flags = first.flagged, first.flags
     n = 0
     for t in rest:
         n += 1
@@ -170,9 +194,21 @@ def fold_totals(first: Totals, rest: Iterable[Totals]) -> Totals:
         ws += t.web_search_requests
         wf += t.web_fetch_requests
         cost += t.cost
+        if t.flagged:
+            flagged += t.flagged
+            flags = merge_flags(flags, t.flags)
     if not n:
         return first
-    return Totals(req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, cost)
+    return Totals(req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, cost, flagged, flags)
+
+
+def merge_flags(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """The sorted union of two sorted tuples of flag codes."""
+    if not b or a == b:
+        return a
+    if not a:
+        return b
+    return tuple(sorted(set(a) | set(b)))
 
 
 class AggregateRow(Frozen):

@@ -8,6 +8,9 @@ Multipliers apply to every token line of a call after its rate row is chosen:
   flagged ``inference_geo_unsupported_model``;
 * both: x0.55 (undocumented stacking; flagged ``combination_not_documented`` by the engine).
 
+``inference_geo`` ``"global"``, ``"not_available"`` (a model without geo routing) or absent
+is 1.0 with no flag; any other value is 1.0 flagged ``inference_geo_unknown``.
+
 Fees are USD per request, never multiplied: web search $0.01 each, web fetch $0.
 """
 
@@ -25,7 +28,9 @@ __all__ = ["Multiplier", "fee_lines", "token_multiplier"]
 
 _ONE = Decimal(1)
 _KNOWN_TIERS = frozenset({None, "standard", "priority", "batch"})
-_KNOWN_GEOS = frozenset({None, "global", "us"})
+#: ``not_available``: what the API (and the Admin API's ``inference_geos`` filter) reports for
+#: a model without inference-geo routing: no data-residency price applies, list rates hold.
+_KNOWN_GEOS = frozenset({None, "global", "us", "not_available"})
 
 
 @dataclass(frozen=True)

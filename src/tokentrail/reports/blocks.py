@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tokentrail.ledger.flagged import split_flags
 from tokentrail.ledger.timeline import UsagePoint
 from tokentrail.ledger.totals import Totals
 from tokentrail.ledger.totals import usd_from_pico as pico_to_usd
@@ -58,7 +59,9 @@ class Block:
 
 def point_totals(p: UsagePoint) -> Totals:
     """The :class:`Totals` of one record (a ``<synthetic>`` one counts in ``synthetic``,
-    not ``requests``), as the ledger's rollups count it."""
+    not ``requests``), as the ledger's rollups count it; a priced record with price flags is
+    flagged (see :mod:`tokentrail.ledger.flagged`)."""
+    flagged = 1 if p.price_flags and p.cost_pico is not None else 0
     return Totals(
         requests=0 if p.synthetic else 1,
         synthetic=1 if p.synthetic else 0,
@@ -73,6 +76,8 @@ def point_totals(p: UsagePoint) -> Totals:
         web_search_requests=p.web_search_requests,
         web_fetch_requests=p.web_fetch_requests,
         cost=pico_to_usd(p.cost_pico or 0),
+        flagged=flagged,
+        flags=split_flags(p.price_flags) if p.price_flags and flagged else (),
     )
 
 

@@ -4,7 +4,9 @@ Field names are snake_case and follow the API's usage fields (``input_tokens``,
 ``cache_creation_input_tokens``, ``ephemeral_5m_input_tokens``...). Money is Decimal USD
 here; renderers print it as an exact decimal string. ``cost_usd`` is ``None`` when every
 request of the row is unpriced (never $0); ``cache_hit_ratio`` is a float in [0, 1] or
-``None`` when the row read no input.
+``None`` when the row read no input. ``flagged_requests`` counts the priced requests whose
+cost rests on an assumption (price flags) and ``flags`` lists their flag codes, sorted (a
+list in JSON, ``"a; b"`` in CSV and Parquet).
 """
 
 from __future__ import annotations
@@ -45,10 +47,11 @@ INT_FIELDS = (
     "requests",
     "incomplete_requests",
     "unpriced_requests",
+    "flagged_requests",
     "synthetic_messages",
 )
-#: Every numeric field of a row, in output order.
-FIELD_NAMES = (*INT_FIELDS, "cost_usd", "cache_hit_ratio")
+#: Every field of a row, in output order: the numbers, then the flag codes.
+FIELD_NAMES = (*INT_FIELDS, "cost_usd", "cache_hit_ratio", "flags")
 
 
 def usd_str(value: Decimal) -> str:
@@ -58,7 +61,7 @@ def usd_str(value: Decimal) -> str:
 
 
 def totals_fields(t: Totals) -> dict[str, Any]:
-    """The numeric fields of one row (money as Decimal or None)."""
+    """The fields of one row (money as Decimal or None, flag codes as a list)."""
     return {
         "input_tokens": t.input_tokens,
         "output_tokens": t.output_tokens,
@@ -72,9 +75,11 @@ def totals_fields(t: Totals) -> dict[str, Any]:
         "requests": t.requests,
         "incomplete_requests": t.incomplete,
         "unpriced_requests": t.unpriced,
+        "flagged_requests": t.flagged,
         "synthetic_messages": t.synthetic,
         "cost_usd": cost_or_none(t),
         "cache_hit_ratio": _ratio(t),
+        "flags": list(t.flags),
     }
 
 
@@ -146,7 +151,8 @@ def flat_rows(report: Report, breakdown: bool) -> list[dict[str, Any]]:
     totals when ``breakdown`` (``"model"``; not for the ``model`` report, one model per row
     already), and the totals (``"total"``). Every record has exactly :func:`columns`
     (``None`` where a value does not apply). ``models`` lists the models used
-    (``<synthetic>`` left out); ``model`` is the model id of a breakdown row."""
+    (``<synthetic>`` left out); ``model`` is the model id of a breakdown row; ``flags``
+    the flag codes, ``"; "``-separated (``""`` for none)."""
     names = columns(report.kind)
     key_name = report.key_name
     breakdown = breakdown and key_name != "model"
@@ -157,6 +163,7 @@ def flat_rows(report: Report, breakdown: bool) -> list[dict[str, Any]]:
         rec: dict[str, Any] = dict.fromkeys(names)
         rec.update({n: extra.get(n) for n in EXTRA_COLUMNS.get(report.kind, ())})
         rec.update(row_type=kind, models=models, **totals_fields(t))
+        rec["flags"] = "; ".join(t.flags)
         rec[key_name] = key
         if key_name != "model":
             rec["model"] = model

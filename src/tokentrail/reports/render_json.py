@@ -12,7 +12,8 @@ Shape (``schema_version`` 1)::
 ``month``, ``session_id``, ``project``, ``model``, ``block_start``, ``agent`` or ``branch``.
 ``<fields>`` are :data:`tokentrail.reports.fields.FIELD_NAMES`: token counts as ints,
 ``cost_usd`` as an exact decimal string (``null`` when every request is unpriced),
-``cache_hit_ratio`` as a number or ``null``. ``<extra>`` are the kind's
+``cache_hit_ratio`` as a number or ``null``, ``flagged_requests`` (requests priced on an
+assumption) and ``flags`` (their flag codes, a sorted list). ``<extra>`` are the kind's
 :data:`tokentrail.reports.fields.EXTRA_COLUMNS`, on every row (``null`` where a value does
 not apply, e.g. the burn rate of an inactive block).
 """

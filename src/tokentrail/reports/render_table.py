@@ -11,7 +11,9 @@ Session rows are labelled with the shortest prefix of the session id (8 characte
 least) that tells the report's sessions apart, the whole id in ``full``.
 
 Cost is shown to the cent (rounded half-up, as everywhere); ``*`` marks a cost that leaves
-unpriced requests out and ``unpriced`` a row with no priced request (never $0). Text
+unpriced requests out and ``unpriced`` a row with no priced request (never $0); ``†``
+marks a cost that includes requests priced on an assumption (price flags), and a footer
+names their flag codes. Text
 from logs (paths, branches, model ids) is escaped: no control characters, no rich markup.
 Colour follows rich's rules (none when stdout is not a terminal or ``NO_COLOR`` is set).
 """
@@ -29,9 +31,21 @@ from tokentrail.ledger import Totals
 from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none
 from tokentrail.reports.text import escape_controls, usd_cents
 
-__all__ = ["Mode", "mode_for_width", "print_table", "render_table", "safe", "short_model"]
+__all__ = [
+    "FLAG_MARK",
+    "Mode",
+    "flags_footer",
+    "mode_for_width",
+    "print_table",
+    "render_table",
+    "safe",
+    "short_model",
+]
 
 Mode = Literal["full", "normal", "compact", "narrow"]
+
+#: The mark of a cost that includes requests priced on an assumption.
+FLAG_MARK = "†"
 
 
 def safe(text: object) -> str:
@@ -83,7 +97,16 @@ def _cost(t: Totals) -> str:
     if c is None:
         return "unpriced"
     s = usd_cents(c)
-    return s + ("*" if t.unpriced else "")
+    return s + ("*" if t.unpriced else "") + (FLAG_MARK if t.flagged else "")
+
+
+def flags_footer(t: Totals) -> str:
+    """The footer line naming the flagged requests of ``t`` and their flag codes."""
+    n = t.flagged
+    return (
+        f"{FLAG_MARK} {n} request{'s' if n != 1 else ''} priced on an assumption: "
+        f"{', '.join(safe(c) for c in t.flags)} (`tokentrail explain ID` says why)."
+    )
 
 
 def _id_prefix(keys: list[str], least: int = 8) -> int:
@@ -218,6 +241,8 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
             "does not know, or usage the engine rejects; `tokentrail doctor` lists them); "
             "costs marked * leave them out."
         )
+    if report.totals.flagged:
+        console.print(flags_footer(report.totals))
     if mode == "compact":
         console.print("[dim]compact view: widen the terminal (100+ columns) for models.[/dim]")
     elif mode == "narrow":
