@@ -203,8 +203,10 @@ def main() -> None:
                 )
             if answered:
                 _leave()
-        except BrokenPipeError:
-            sys.exit(0)
+        except OSError as exc:  # stdout: a closed pipe, a full disk (see tokentrail._stdio)
+            from tokentrail._stdio import output_failed
+
+            os._exit(output_failed(exc))
         except Interrupted as exc:
             report_interrupt(exc)
             sys.exit(exc.exit_code)

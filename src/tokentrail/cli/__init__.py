@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import sys
 
 import click
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         with interruptible():
             _register(argv)
             rv = cli.main(args=argv, prog_name="tokentrail", standalone_mode=False)
+            sys.stdout.flush()  # here, so that a failed write is caught below
     except Interrupted as exc:  # Ctrl-C, kill, a closed terminal: one line, exit 128 + n
         report(exc)
         sys.exit(exc.exit_code)
@@ -88,6 +90,15 @@ def main(argv: list[str] | None = None) -> None:
     except TokentrailError as exc:
         click.echo(f"tokentrail: error: {exc}", err=True)
         sys.exit(2)
-    except BrokenPipeError:
-        sys.exit(0)
+    except sqlite3.DatabaseError as exc:  # met mid-command: a page of the ledger is damaged
+        click.echo(
+            f"tokentrail: error: the ledger cannot be read: {exc} "
+            "(`tokentrail doctor` checks it; restore it from a backup)",
+            err=True,
+        )
+        sys.exit(2)
+    except OSError as exc:  # writing stdout: a closed pipe, a full disk (tokentrail._stdio)
+        from tokentrail._stdio import output_failed
+
+        sys.exit(output_failed(exc))
     sys.exit(rv if isinstance(rv, int) else 0)
