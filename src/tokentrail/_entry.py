@@ -193,13 +193,23 @@ def main() -> None:
         args = sys.argv[1:]
         fast = _statusline_args(args)
         report = _report_args(args) if fast is None else None
+        from tokentrail._signals import Interrupted, interruptible
+        from tokentrail._signals import report as report_interrupt
+
         try:
-            if (fast is not None and _fast_statusline(*fast)) or (
-                report is not None and _fast_report(*report)
-            ):
+            with interruptible():
+                answered = (fast is not None and _fast_statusline(*fast)) or (
+                    report is not None and _fast_report(*report)
+                )
+            if answered:
                 _leave()
-        except BrokenPipeError:
-            sys.exit(0)
+        except OSError as exc:  # stdout: a closed pipe, a full disk (see tokentrail._stdio)
+            from tokentrail._stdio import output_failed
+
+            os._exit(output_failed(exc))
+        except Interrupted as exc:
+            report_interrupt(exc)
+            sys.exit(exc.exit_code)
     from tokentrail.cli import main as cli_main
 
     cli_main()

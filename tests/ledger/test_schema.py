@@ -156,19 +156,19 @@ def test_opening_a_current_ledger_does_not_wait_for_a_writer(tmp_path: Path) -> 
 def test_an_older_ledger_is_migrated_on_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tokentrail.ledger.sqlite as sqlite_mod
+    import tokentrail.ledger.opening as opening_mod
     from tokentrail.ingest.reader import FileCheckpoint
 
     path = tmp_path / "l.sqlite3"
-    monkeypatch.setattr(sqlite_mod, "MIGRATIONS", MIGRATIONS[:3])
-    old = sqlite3.connect(path, isolation_level=None)
+    monkeypatch.setattr(opening_mod, "MIGRATIONS", MIGRATIONS[:3])
     SQLiteLedger(path).close()
+    old = sqlite3.connect(path, isolation_level=None)
     old.execute(
         "INSERT INTO checkpoints (path, dev, ino, size, mtime_ns, byte_offset, lines, "
         "head_hash, updated_ms) VALUES ('/f', 1, 2, 3, 4, 5, 6, 'h', 0)"
     )
     old.close()
-    monkeypatch.setattr(sqlite_mod, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(opening_mod, "MIGRATIONS", MIGRATIONS)
     with SQLiteLedger(path) as ledger:
         assert ledger.applied_migrations() == [n for n, _ in MIGRATIONS]
         assert ledger.checkpoints() == {"/f": FileCheckpoint("/f", 1, 2, 3, 4, 5, 6, "h", "")}

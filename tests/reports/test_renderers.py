@@ -58,3 +58,12 @@ def test_neutralize_never_leaves_a_formula(text: str) -> None:
     out = neutralize(text)
     assert not out.startswith(("=", "+", "-", "@", "\t", "\r"))
     assert out.endswith(text)
+
+
+def test_csv_escapes_terminal_sequences_and_invisible_characters() -> None:
+    title = "\x1b]0;owned\x07evil\u202elive\u200b\u2028x\x9b"
+    report = Report("branch", [ReportRow(title, PRICED, {})], PRICED, {}, "UTC", {})
+    text = render_csv(report)
+    assert not any(c in text for c in "\x1b\x07\u202e\u200b\u2028\x9b")
+    (row,) = [r for r in csv.DictReader(io.StringIO(text)) if r["row_type"] == "row"]
+    assert row["branch"] == "\\x1b]0;owned\\x07evil\\u202elive\\u200b\\u2028x\\x9b"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import sys
 
 import click
@@ -67,19 +68,38 @@ def _register(argv: list[str] | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the CLI, mapping tokentrail errors to exit code 2."""
-    _register(argv)
+    """Console-script entry point: run the CLI, mapping tokentrail errors to exit code 2 and
+    a stopping signal to one line and exit code 128 + n (see :mod:`tokentrail._signals`)."""
+    from tokentrail._signals import Interrupted, interruptible, report
+
     try:
-        rv = cli.main(args=argv, prog_name="tokentrail", standalone_mode=False)
-    except click.exceptions.Abort:
+        with interruptible():
+            _register(argv)
+            rv = cli.main(args=argv, prog_name="tokentrail", standalone_mode=False)
+            sys.stdout.flush()  # here, so that a failed write is caught below
+    except Interrupted as exc:  # Ctrl-C, kill, a closed terminal: one line, exit 128 + n
+        report(exc)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort as exc:
+        # A prompt answered with end of input (or a KeyboardInterrupt raised by hand): not
+        # the exit code 1 of "bad lines skipped".
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(130 if isinstance(exc.__context__, KeyboardInterrupt) else 2)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except TokentrailError as exc:
         click.echo(f"tokentrail: error: {exc}", err=True)
         sys.exit(2)
-    except BrokenPipeError:
-        sys.exit(0)
+    except sqlite3.DatabaseError as exc:  # met mid-command: a page of the ledger is damaged
+        click.echo(
+            f"tokentrail: error: the ledger cannot be read: {exc} "
+            "(`tokentrail doctor` checks it; restore it from a backup)",
+            err=True,
+        )
+        sys.exit(2)
+    except OSError as exc:  # writing stdout: a closed pipe, a full disk (tokentrail._stdio)
+        from tokentrail._stdio import output_failed
+
+        sys.exit(output_failed(exc))
     sys.exit(rv if isinstance(rv, int) else 0)

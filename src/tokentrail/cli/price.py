@@ -65,7 +65,7 @@ def _records(name: str, text: str) -> Iterator[tuple[int, Any]]:
     try:
         yield 1, json.loads(stripped)
         return
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -74,6 +74,8 @@ def _records(name: str, text: str) -> Iterator[tuple[int, Any]]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             obj = _InputError(f"{name}:{n}", f"not valid JSON ({exc.msg})")
+        except RecursionError:
+            obj = _InputError(f"{name}:{n}", "not valid JSON (nested too deeply)")
         yield n, obj
 
 

@@ -18,7 +18,10 @@ one of the ``min(offset, 4096)`` bytes just before the offset (the tail).
 
 :func:`iter_blocks` yields blocks of complete lines. A last line without a trailing
 newline (Claude Code is still writing it) is left unread for the next run. Lines longer
-than ``max_line`` bytes are skipped without being held in memory and reported.
+than ``max_line`` bytes are skipped and reported in :attr:`Block.too_long`: one that does
+not fit a read is discarded as it streams by (never held whole in memory); one that did fit
+is blanked in place (an empty line, so the numbers of the lines after it stay right). A
+UTF-8 byte order mark at the start of a file is dropped (its first line still parses).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ __all__ = [
 
 _BLOCK = 4 << 20
 _MAX_LINE = 64 << 20
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +138,39 @@ def iter_blocks(
                 else:
                     pending = buf
                 continue
-            data = buf[: last + 1]
-            pending = buf[last + 1 :]
+            raw = last + 1  # bytes of the file this block stands for
+            data = buf[:raw]
+            pending = buf[raw:]
+            if offset == 0 and data.startswith(_BOM):
+                data = data[len(_BOM) :]
+            if len(data) > max_line:
+                data = _blank_long_lines(data, max_line, lines, too_long)
             if count_lines:
                 count = data.count(b"\n")
-                yield Block(data, lines + 1, offset + len(data), lines + count, tuple(too_long))
+                yield Block(data, lines + 1, offset + raw, lines + count, tuple(too_long))
             else:
-                sent = yield Block(data, lines + 1, offset + len(data), -1, tuple(too_long))
+                sent = yield Block(data, lines + 1, offset + raw, -1, tuple(too_long))
                 count = data.count(b"\n") if sent is None else sent
             too_long = []
-            offset += len(data)
+            offset += raw
             lines += count
     if too_long:
         yield Block(b"", lines + 1, offset, lines, tuple(too_long))
+
+
+def _blank_long_lines(data: bytes, max_line: int, lines: int, too_long: list[int]) -> bytes:
+    """``data`` with every line over ``max_line`` bytes (newline excluded) left empty; their
+    numbers (``lines`` is the count before ``data``) are appended to ``too_long``."""
+    parts: list[bytes] = []
+    pos = 0
+    n = 0
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        n += 1
+        if end - pos > max_line:
+            too_long.append(lines + n)
+            parts.append(b"\n")
+        else:
+            parts.append(data[pos : end + 1])
+        pos = end + 1
+    return b"".join(parts)

@@ -2,8 +2,10 @@
 
 * Location: an explicit path, else ``$TOKENTRAIL_LEDGER``, else
   ``platformdirs.user_data_dir("tokentrail")/ledger.sqlite3`` (:func:`resolve_ledger_path`).
-  The directory is created ``0700`` and the database file (with its ``-wal`` / ``-shm``)
-  is kept at mode ``0600``: it holds usage metadata only, never prompt text.
+  The directory is created ``0700`` and a new database file (with its ``-wal`` /
+  ``-shm``) at mode ``0600``: it holds usage metadata only, never prompt text. An existing
+  file keeps its mode; one that is not a ledger this version can write is refused before
+  any write (:mod:`tokentrail.ledger.opening`).
 * Concurrency: WAL journal, a busy timeout (default 60 s), and ``BEGIN IMMEDIATE`` for
   every write batch, so two ingests at once serialise instead of failing; a lock held
   past the timeout raises :class:`~tokentrail.errors.LedgerLockedError`.
@@ -51,6 +53,7 @@ from tokentrail.ledger.batch_write import (
 )
 from tokentrail.ledger.checkpointer import WalCheckpointer
 from tokentrail.ledger.costing import Coster
+from tokentrail.ledger.opening import check_ledger, prepare, run_migrations
 from tokentrail.ledger.price_memo import MemoPricer, engine, fingerprint
 from tokentrail.ledger.protocol import (
     BatchResult,
@@ -62,7 +65,6 @@ from tokentrail.ledger.runs import RunRow, RunSummary, load_runs, save_runs, sum
 from tokentrail.ledger.schema import (
     DIMS_INSERTED,
     FLAGS_INSERTED,
-    MIGRATIONS,
     ROLLUP_INSERTED,
     migration_pending,
 )
@@ -99,18 +101,6 @@ def resolve_ledger_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return default_ledger_path()
 
 
-def _split_sql(script: str) -> list[str]:
-    out: list[str] = []
-    buf = ""
-    for piece in script.split(";"):
-        buf += piece + ";"
-        if sqlite3.complete_statement(buf):
-            if buf.strip(" \n;"):
-                out.append(buf.strip())
-            buf = ""
-    return out
-
-
 #: Pages of WAL after which a commit checkpoints it (about 160 MB; see ``__init__``).
 WAL_AUTOCHECKPOINT = 40000
 
@@ -134,11 +124,8 @@ class SQLiteLedger(ReportReads):
         self._coster = coster
         self._checkpointer: WalCheckpointer | None = None
         self._memo: tuple[str, MemoPricer] | None = None
+        created = prepare(self.path)  # a new ledger appears whole; refuses a foreign file
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
-            os.chmod(self.path, 0o600)
             self._db = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
@@ -146,6 +133,8 @@ class SQLiteLedger(ReportReads):
             raise LedgerError(f"cannot open ledger {self.path}: {exc}") from exc
         self._db.row_factory = sqlite3.Row
         try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            check_ledger(self._db, self.path)  # before any write
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             # Big ingests. The records' unique-key and message-id indexes take inserts in
@@ -160,14 +149,17 @@ class SQLiteLedger(ReportReads):
             self._db.execute("PRAGMA cache_size = -32768")
             self._db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
             self._db.execute("PRAGMA journal_size_limit = 67108864")
-            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            for suffix in ("-wal", "-shm"):
-                with contextlib.suppress(OSError):
-                    os.chmod(str(self.path) + suffix, 0o600)
+            if created:  # the ledger's -wal / -shm files: private like the ledger
+                for suffix in ("-wal", "-shm"):
+                    with contextlib.suppress(OSError):
+                        os.chmod(str(self.path) + suffix, 0o600)
             self.migrate()
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise LedgerError(f"cannot use ledger {self.path}: {exc}") from exc
+        except LedgerError:
+            self._db.close()
+            raise
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -216,34 +208,20 @@ class SQLiteLedger(ReportReads):
         except sqlite3.OperationalError as exc:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("ROLLBACK")
-            raise LedgerLockedError(f"ledger {self.path}: commit failed: {exc}") from exc
+            # Locked or busy: another process; anything else (a full disk, an I/O error) is not.
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            error = LedgerLockedError if busy else LedgerError
+            raise error(f"ledger {self.path}: commit failed: {exc}") from exc
 
     def migrate(self) -> list[str]:
         """Apply pending named migrations, each with its record, in one transaction.
 
         The write lock is taken only when a migration is pending, so opening a current
         ledger (e.g. for a report) never waits for a running ingest."""
-        applied: list[str] = []
         if not migration_pending(self._db):
-            return applied
+            return []
         with self._tx() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS _migrations "
-                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
-            for name, script in MIGRATIONS:
-                if name in done:
-                    continue
-                for stmt in _split_sql(script):
-                    db.execute(stmt)
-                db.execute(
-                    "INSERT INTO _migrations (name, applied_at) VALUES "
-                    "(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                    (name,),
-                )
-                applied.append(name)
-        return applied
+            return run_migrations(db)
 
     def applied_migrations(self) -> list[str]:
         """Names of applied migrations, in application order."""

@@ -29,9 +29,8 @@ import contextlib
 import gc
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
@@ -39,12 +38,14 @@ from tokentrail.ingest.discover import SourceFile, with_agent_type
 from tokentrail.ingest.reader import ReadStart, content_hashes, iter_blocks
 from tokentrail.ingest.records import CCRecord, Problem, is_better, storable
 from tokentrail.ledger.costing import Coster
+from tokentrail.ledger.forked import ForkedWorkers, Worker, WorkerDied
 
 __all__ = [
     "PARALLEL_MIN_BYTES",
     "FilePool",
     "FileResult",
     "FileTask",
+    "WorkerDied",
     "collector_paused",
     "read_file",
 ]
@@ -199,20 +200,25 @@ def collector_paused() -> Iterator[None]:
 
 
 def _init_worker(coster: Coster) -> None:
-    """Pool initializer (in the forked worker): price with the pool's ``coster``, already
-    loaded by the parent, lower the scheduling priority (see WORKER_NICENESS), and run
-    without the cyclic garbage collector (see :func:`collector_paused`; a worker lives only
-    as long as its pool)."""
+    """Set up a forked worker: price with the pool's ``coster``, already loaded by the
+    parent; lower the scheduling priority (see WORKER_NICENESS); run without the cyclic
+    garbage collector (see :func:`collector_paused`; a worker lives only as long as its
+    pool)."""
     _COSTER[:] = [coster]
     gc.disable()
     with contextlib.suppress(OSError):  # not permitted, or no nice() on this system
         os.nice(WORKER_NICENESS)
 
 
-def _work(tasks: list[FileTask]) -> bytes:
-    """A worker's task group; the price-memo entries its coster learned pricing them go
-    back with the last result (the parent's memo learns them, see FileResult.memo)."""
-    results = [read_file(t) for t in tasks]
+_task_enc = msgspec.msgpack.Encoder()
+_task_dec = msgspec.msgpack.Decoder(list[FileTask])
+
+
+def _work(msg: bytes) -> bytes:
+    """A worker's task group (msgpack), its results encoded; the price-memo entries its
+    coster learned pricing them go back with the last result (the parent's memo learns
+    them, see FileResult.memo)."""
+    results = [read_file(t) for t in _task_dec.decode(msg)]
     if results:
         results[-1].memo = _coster().drain_memo()
     return _enc.encode(results)
@@ -260,7 +266,7 @@ class FilePool:
         self.workers = workers if workers is not None else _workers()
         self.min_bytes = min_bytes
         self.coster = coster if coster is not None else Coster()
-        self._pool: Any = None
+        self._pool: ForkedWorkers | None = None
 
     def __enter__(self) -> FilePool:
         return self
@@ -269,17 +275,18 @@ class FilePool:
         self.close()
 
     def close(self) -> None:
-        """Stop the workers (idempotent)."""
+        """Stop the workers (idempotent): those with work in flight (an interrupted ingest)
+        are killed at once, idle ones exit."""
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            if pool.busy:
+                pool.kill()
+            else:
+                pool.stop()
 
-    def _start(self) -> Any:
-        import multiprocessing
-
+    def _start(self) -> ForkedWorkers:
         self.coster.preload()  # load the catalog once, before forking: workers inherit it
-        return multiprocessing.get_context("fork").Pool(self.workers, _init_worker, (self.coster,))
+        return ForkedWorkers(self.workers, _work, _init_worker, (self.coster,))
 
     def results(
         self, tasks: deque[tuple[FileTask, int]], total_bytes: int
@@ -295,15 +302,15 @@ class FilePool:
             return
         if self._pool is None:
             self._pool = self._start()
-        window: deque[tuple[list[FileTask], Any]] = deque()
+        pool = self._pool
+        window: deque[tuple[list[FileTask], Worker]] = deque()
         limit = self.workers * 3
-        submit: Callable[..., Any] = self._pool.apply_async
         target = max(1 << 20, min(CHUNK_BYTES, total_bytes // (self.workers * 8)))
         size = 1 << 20  # small first groups: the first result (in order) comes back soon
         while tasks or window:
             while tasks and len(window) < limit:
                 group = _take(tasks, size)
                 size = min(size * 2, target)
-                window.append((group, submit(_work, (group,))))
-            group, pending = window.popleft()
-            yield from zip(group, _dec.decode(pending.get()), strict=True)
+                window.append((group, pool.submit(_task_enc.encode(group))))
+            group, worker = window.popleft()
+            yield from zip(group, _dec.decode(pool.take(worker)), strict=True)

@@ -7,7 +7,9 @@ One line per row, per model of each row with ``breakdown`` (``row_type`` ``model
 data; a value that does not apply is an empty cell. Money is an exact decimal string; an
 unpriced cost is an empty cell. Any text cell starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return is prefixed with ``'`` (CSV formula injection: project paths,
-branch names and model ids come from untrusted logs). Numbers are written as numbers.
+branch names and model ids come from untrusted logs), and control or invisible characters
+are escaped as in tables (:func:`tokentrail.reports.text.escape_controls`: a CSV printed on
+a terminal must not run an escape sequence). Numbers are written as numbers.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from tokentrail.reports.fields import columns, flat_rows, usd_str
 from tokentrail.reports.model import Report
+from tokentrail.reports.text import escape_controls
 
 __all__ = ["neutralize", "render_csv"]
 
@@ -41,7 +44,7 @@ def _cell(v: Any) -> str:
         return str(v)
     if isinstance(v, float):
         return repr(round(v, 6))
-    return neutralize(str(v))
+    return neutralize(escape_controls(v))
 
 
 def render_csv(report: Report, breakdown: bool = False) -> str:

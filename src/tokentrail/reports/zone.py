@@ -20,17 +20,28 @@ __all__ = ["ENV_LOCK_TIMEOUT", "ledger_file", "ledger_path", "lock_timeout", "pa
 ENV_LOCK_TIMEOUT = "TOKENTRAIL_LOCK_TIMEOUT"
 
 
+#: The longest wait for a locked ledger (a day): SQLite's busy timeout is an int of ms.
+MAX_LOCK_TIMEOUT = 86_400.0  # float ok: seconds
+
+
 def lock_timeout(default: float = 60.0) -> float:  # float ok: seconds
-    """Seconds to wait for a ledger another process is writing: ``$TOKENTRAIL_LOCK_TIMEOUT``,
-    else ``default`` (60 s for ``ingest``; report commands pass 10 s)."""
+    """Seconds to wait for a ledger another process is writing: ``$TOKENTRAIL_LOCK_TIMEOUT``
+    (a number from 0 to :data:`MAX_LOCK_TIMEOUT`), else ``default`` (60 s for ``ingest``;
+    report commands pass 10 s). Anything else (``inf``, ``nan``, ``-1``, ``abc``) is a
+    :class:`~tokentrail.errors.UserInputError`."""
     raw = os.environ.get(ENV_LOCK_TIMEOUT)
     if not raw:
         return default
     try:
         value = float(raw)  # float ok: seconds
-    except ValueError as exc:
-        raise UserInputError(f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds") from exc
-    return max(0.0, value)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= MAX_LOCK_TIMEOUT:  # also false for nan
+        raise UserInputError(
+            f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds from 0 to "
+            f"{MAX_LOCK_TIMEOUT:.0f}"
+        )
+    return value
 
 
 def parse_zone(name: str | None) -> tzinfo | None:

@@ -80,6 +80,8 @@ def _classify(x: object, depth: int = 0) -> tuple[type[Usage] | type[BetaUsage],
             parsed = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
             raise UsageError(f"usage is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise UsageError("usage is not valid JSON: nested too deeply") from None
         if not isinstance(parsed, Mapping):
             raise UsageError(f"usage JSON must be an object, got {type(parsed).__name__}")
         return _classify(parsed, depth + 1)
