@@ -12,11 +12,13 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import tokentrail
 from tokentrail.cli.sources import parse_at
+from tokentrail.errors import UserInputError
 from tokentrail.ledger import AggregateQuery, SQLiteLedger
 from tokentrail.ledger.runs import RunRow
 
@@ -220,8 +222,8 @@ def test_bad_at_is_one_line_user_error(tmp_path: Path) -> None:
 
 @given(
     st.datetimes(
-        min_value=datetime(1971, 1, 1),
-        max_value=datetime(2200, 1, 1),
+        min_value=datetime(2000, 1, 2),
+        max_value=datetime(2099, 12, 30),
         timezones=st.sampled_from(
             [
                 None,
@@ -239,6 +241,12 @@ def test_parse_at_is_exact_to_the_millisecond(dt: datetime) -> None:
     assert parse_at(dt.isoformat()) == want
     assert parse_at(dt.isoformat(sep=" ")) == want
     assert parse_at(dt.date().isoformat()) == ((dt.date() - date(1970, 1, 1)).days * 86_400_000)
+
+
+@pytest.mark.parametrize("at", ["1999-12-31T23:00:00Z", "0001-01-01", "2100-01-01", "9999-12-31"])
+def test_at_outside_the_accepted_range_is_a_user_error(at: str) -> None:
+    with pytest.raises(UserInputError, match=r"outside 2000-01-01 \.\. 2100-01-01"):
+        parse_at(at)
 
 
 def test_batch_outcomes_are_stored_once_per_file_content(tmp_path: Path) -> None:

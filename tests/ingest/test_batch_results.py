@@ -105,8 +105,12 @@ def test_tally_hashes_the_file_and_at_dates_records(tmp_path: Path) -> None:
     assert tally.ts_ms == 1_700_000_000_000
     assert {r.ts_ms for r in by_mtime} == {1_700_000_000_000}
     at = BatchTally()
-    dated = [o for o in read_batch_results(str(path), at, at_ms=1_234) if isinstance(o, CCRecord)]
-    assert {r.ts_ms for r in dated} == {1_234}
-    assert (at.ts_ms, at.sha256) == (1_234, tally.sha256)
+    dated = [
+        o
+        for o in read_batch_results(str(path), at, at_ms=1_767_225_600_123)
+        if isinstance(o, CCRecord)
+    ]
+    assert {r.ts_ms for r in dated} == {1_767_225_600_123}
+    assert (at.ts_ms, at.sha256) == (1_767_225_600_123, tally.sha256)
     # the keys do not depend on the date: re-ingesting with another --at adds nothing
     assert [r.key for r in dated] == [r.key for r in by_mtime]

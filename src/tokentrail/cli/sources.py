@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 import click
 
 from tokentrail.errors import IngestError, UserInputError
+from tokentrail.ingest.records import TS_MAX_MS, TS_MIN_MS
 from tokentrail.ledger import open_ledger
 from tokentrail.ledger.sources import SourceSummary, ingest_api_files
 
@@ -43,7 +44,10 @@ def parse_at(value: str | None) -> int | None:
         ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return (dt - _EPOCH) // _MS
+    ms = (dt - _EPOCH) // _MS
+    if not TS_MIN_MS <= ms < TS_MAX_MS:
+        raise UserInputError(f"--at {value!r} is outside 2000-01-01 .. 2100-01-01 (UTC)")
+    return ms
 
 
 def parse_tags(values: tuple[str, ...]) -> dict[str, str]:

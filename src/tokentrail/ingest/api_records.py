@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import datetime, timezone
 
 import msgspec
 
 from tokentrail.ingest.claude_code import _describe, decode_usage
-from tokentrail.ingest.records import CCRecord, Problem
+from tokentrail.ingest.records import TS_MAX_MS, TS_MIN_MS, CCRecord, Problem
 
 __all__ = ["ContentKeys", "api_record", "dedup_key", "message_record", "tags_json"]
 
@@ -71,6 +72,10 @@ class ContentKeys:
         return base if n == 1 else f"{base}#{n}"
 
 
+_DT_MIN_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z
+_DT_MAX_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z
+
+
 def api_record(
     usage_json: bytes,
     *,
@@ -96,8 +101,17 @@ def api_record(
     ``stop_reason`` arrived). See :attr:`CCRecord.is_final`.
 
     Raises :class:`msgspec.ValidationError` /
-    :class:`msgspec.DecodeError` (naming the JSON path) when the usage is malformed.
+    :class:`msgspec.DecodeError` (naming the JSON path) when the usage is malformed or
+    ``ts_ms`` is outside :data:`~tokentrail.ingest.records.TS_MIN_MS` ..
+    :data:`~tokentrail.ingest.records.TS_MAX_MS`.
     """
+    if not TS_MIN_MS <= ts_ms < TS_MAX_MS:
+        # Shown clamped to what datetime can hold (years 1 to 9999).
+        when = datetime.fromtimestamp(min(max(ts_ms, _DT_MIN_MS), _DT_MAX_MS) // 1000, timezone.utc)
+        raise msgspec.ValidationError(
+            f"timestamp {when.isoformat()} is outside 2000-01-01 .. 2100-01-01 (UTC)"
+            " - at `$.timestamp`"
+        )
     u = decode_usage(usage_json)
     key = dedup_key(source, message_id, request_id, fallback_key or f"{file}:{line}:{ts_ms}")
     return CCRecord(

@@ -47,7 +47,14 @@ from typing import Annotated
 import msgspec
 
 from tokentrail.ingest.discover import SourceFile
-from tokentrail.ingest.records import SYNTHETIC_MODEL, CCRecord, Problem, storable
+from tokentrail.ingest.records import (
+    SYNTHETIC_MODEL,
+    TS_MAX_MS,
+    TS_MIN_MS,
+    CCRecord,
+    Problem,
+    storable,
+)
 
 __all__ = ["MAX_TOKENS", "UsageCounts", "decode_usage", "parse_block"]
 
@@ -254,6 +261,7 @@ _NO_MESSAGE = "assistant line has no `message` object (missing or null): its usa
 _NO_USAGE = (
     "assistant message has an id but no `usage` object (missing or null): its tokens are unknown"
 )
+_TOO_DEEP = "JSON nested too deeply (about a thousand levels or more): not read"
 _env_dec = msgspec.json.Decoder(_Envelope)
 _PATH_RE = re.compile(r" - at `\$\.?(.*)`$")
 _MISSING_RE = re.compile(r"Object missing required field `([^`]*)`")
@@ -297,6 +305,8 @@ def _record(
 ) -> CCRecord | Problem:
     try:
         u = decode_usage(raw)
+    except RecursionError:
+        return Problem(fname, lineno, "message.usage", "too_deep", _TOO_DEEP)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         field, kind, text = _describe(exc, "message.usage")
         if kind != "missing_field" or msg.model != SYNTHETIC_MODEL:
@@ -305,6 +315,10 @@ def _record(
         u = _SYNTHETIC_ZERO
     if ln.timestamp is None:
         return Problem(fname, lineno, "timestamp", "missing_field", "usage line has no timestamp")
+    ts_ms = _ts_ms(ln.timestamp)
+    if not TS_MIN_MS <= ts_ms < TS_MAX_MS:
+        text = f"timestamp {ln.timestamp.isoformat()} is outside 2000-01-01 .. 2100-01-01 (UTC)"
+        return Problem(fname, lineno, "timestamp", "invalid_value", text)
     mid = _nonempty(msg.id)
     rid = _nonempty(ln.requestId)
     if mid is not None:
@@ -319,7 +333,7 @@ def _record(
         key,
         mid,
         rid,
-        _ts_ms(ln.timestamp),
+        ts_ms,
         msg.model or "<unknown>",
         _nonempty(ln.sessionId) or sf.session_hint,
         _nonempty(ln.cwd),
@@ -397,6 +411,8 @@ def _decode_line(
 ) -> CCRecord | Problem | None:
     try:
         ln = _line_dec.decode(view)
+    except RecursionError:
+        return Problem(fname, lineno, None, "too_deep", _TOO_DEEP)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         if not bytes(view).strip():
             return None
@@ -410,7 +426,7 @@ def _decode_line(
             # A non-assistant line whose `message` has an odd shape is not our business.
             try:
                 env = _env_dec.decode(view)
-            except (msgspec.ValidationError, msgspec.DecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
                 env = None
             if env is not None and env.type != "assistant":
                 return None

@@ -37,6 +37,13 @@ __all__ = [
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
+#: The time range a usage record may have (UTC, as Unix milliseconds): from 2000-01-01
+#: (before any Claude API) to 2100-01-01. A line dated outside it (a broken clock, a
+#: hand-edited file: year 1 or 9999) is an ``invalid_value`` problem on ``timestamp``,
+#: never a record: every date in it has a calendar day in every time zone.
+TS_MIN_MS = 946_684_800_000
+TS_MAX_MS = 4_102_444_800_000
+
 
 class CCRecord(msgspec.Struct, array_like=True, gc=False):
     """One assistant usage line of a Claude Code transcript, reduced to what we keep.
@@ -130,7 +137,9 @@ class Problem(msgspec.Struct, frozen=True, array_like=True):
     file), ``not_an_object``, ``wrong_type`` (a field of the wrong JSON type),
     ``invalid_value`` (right type, impossible value, e.g. a negative token count or a
     malformed timestamp), ``missing_field`` (a usage line without a timestamp),
-    ``line_too_long`` (over the reader's cap, never parsed).
+    ``line_too_long`` (over the reader's cap, never parsed), ``too_deep`` (JSON nested
+    deeper than the decoder follows, about a thousand levels). A timestamp outside
+    :data:`TS_MIN_MS` .. :data:`TS_MAX_MS` is ``invalid_value``.
     """
 
     file: str

@@ -454,6 +454,21 @@ prices at list rates without a flag: what ``reprice`` would store; costs are unc
 #: ROLLUP_INSERTED).
 FLAGS_INSERTED = _flags_select("id > ?")
 
+# -- 0009: records dated outside the accepted range become problems ---------------------
+_TS_RANGE = "ts_ms < 946684800000 OR ts_ms >= 4102444800000"  # records.TS_MIN_MS, TS_MAX_MS
+_OUT_OF_RANGE = f"""
+INSERT INTO problems (file, line, field, kind, message, seen_ms)
+SELECT coalesce(file, ''), coalesce(line, 0), 'timestamp', 'invalid_value',
+       'timestamp outside 2000-01-01 .. 2100-01-01 (UTC): record removed from the ledger',
+       CAST(strftime('%s', 'now') AS INTEGER) * 1000
+FROM records WHERE {_TS_RANGE}
+ON CONFLICT (file, line, kind) DO NOTHING;
+DELETE FROM records WHERE {_TS_RANGE};
+"""
+"""Records dated before 2000 or from 2100 on (accepted by earlier versions; no calendar
+day exists for them in some zones) move to the problems, as the ingest now reports such
+lines; the triggers take them out of the rollups."""
+
 #: (name, SQL script) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
@@ -464,6 +479,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0006_batch_outcomes", _BATCH_OUTCOMES),
     ("0007_price_memo", _PRICE_MEMO),
     ("0008_flagged_records", _FLAGGED),
+    ("0009_timestamps_in_range", _OUT_OF_RANGE),
 )
 
 
