@@ -17,7 +17,6 @@ import importlib
 import sys
 
 import click
-from click.utils import make_default_short_help
 
 from tokentrail import __version__
 from tokentrail.errors import TokentrailError
@@ -115,7 +114,8 @@ class LazyGroup(click.Group):
                     continue
                 rows.append((name, loaded.get_short_help_str(limit)))
             elif name in COMMANDS:
-                rows.append((name, make_default_short_help(COMMANDS[name][1], limit)))
+                stub = click.Command(name, help=COMMANDS[name][1])  # click's own shortening
+                rows.append((name, stub.get_short_help_str(limit)))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
