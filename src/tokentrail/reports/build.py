@@ -10,7 +10,6 @@ model ids (resolve user input first with :func:`resolve_project` and
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -19,6 +18,7 @@ from tokentrail.errors import UserInputError
 from tokentrail.ledger.frozen import Frozen
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow, Totals, fold_totals
 from tokentrail.reports.model import KINDS, Report, ReportRow
+from tokentrail.reports.zone import local_zone_name
 
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 if TYPE_CHECKING:
@@ -159,10 +159,11 @@ def options_for(
 
 
 def tz_name(tz: tzinfo | None) -> str:
-    """IANA name of ``tz`` (``"UTC"``); for local time ``$TZ`` when set, else ``"local"``."""
+    """IANA name of ``tz`` (``"UTC"``); for local time the local zone's name (see
+    :func:`~tokentrail.reports.zone.local_zone_name`: ``$TZ``, the system's IANA name, else
+    its UTC offset), never a bare ``"local"``."""
     if tz is None:
-        env = os.environ.get("TZ", "").lstrip(":")
-        return env or "local"
+        return local_zone_name()
     key = getattr(tz, "key", None)
     return str(key) if key else str(tz)
 
