@@ -77,10 +77,14 @@ def plain(text: object) -> str:
 
 
 def dollars(amount: Decimal, places: int = 4) -> str:
-    """``$1,234.5678`` (rounded half-even for display only)."""
+    """``$1,234.5678`` (rounded half-even for display only); a nonzero amount that rounds
+    to zero is ``<$0.0001`` (signed), never ``$0.0000``."""
     q = Decimal(1).scaleb(-places)
     sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount).quantize(q):,}"
+    shown = abs(amount).quantize(q)
+    if not shown and amount:
+        return f"{sign}<${q}"
+    return f"{sign}${shown:,}"
 
 
 def parse_tz(name: str | None) -> tzinfo | None:

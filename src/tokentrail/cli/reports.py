@@ -72,7 +72,7 @@ def emit(report: Report, args: ReportArgs) -> None:
     else:
         from tokentrail.reports.render_table import print_table
 
-        print_table(report, breakdown=args.breakdown)
+        print_table(report, breakdown=args.breakdown, quiet=args.quiet)
 
 
 def run_report(kind: str, kw: dict[str, Any], **extra: Any) -> None:
