@@ -53,12 +53,12 @@ def common_options(fn: F) -> F:
     )(fn)
 
 
-def console() -> Any:
-    """A rich console on stdout, 160 columns wide when stdout is not a terminal."""
-    from rich.console import Console
+def console(stderr: bool = False) -> Any:
+    """A rich console on stdout (``stderr``: on stderr, for hints): ``$COLUMNS`` wide when
+    set, else the terminal's width, else (a pipe) 160 columns."""
+    from tokentrail.reports.fit import output_console
 
-    c = Console()
-    return c if c.is_terminal else Console(width=160)
+    return output_console(160, stderr=stderr)
 
 
 def short_model(model: str) -> str:

@@ -31,6 +31,7 @@ from tokentrail.cli._analysis_common import console as make_console
 from tokentrail.errors import UserInputError
 from tokentrail.ledger import SQLiteLedger
 from tokentrail.ledger.analysis_rows import last_session_id, resolve_session_id
+from tokentrail.reports.render_table import short_model as model_label
 
 __all__ = ["context_cmd", "sparkline"]
 
@@ -60,19 +61,36 @@ def _tokens(n: int | None, signed: bool = False) -> str:
     return f"{n:+,}" if signed else f"{n:,}"
 
 
-def _render(sc: SessionContext, others: list[str | None]) -> None:
-    from rich.table import Table
+_COLUMNS = (
+    "#",
+    "Time (UTC)",
+    "Step",
+    "Model",
+    "Input",
+    "Cache wr",
+    "Cache rd",
+    "Context",
+    "Growth",
+    "Headroom",
+    "Marks",
+)
+_CACHE = frozenset({"Cache wr", "Cache rd"})
+# Layouts tried widest first: (columns left out, model ids without their date suffix).
+# The cache and input columns go first (Context holds them), then the model's date, then
+# growth and headroom; the time, model and context are always kept, ids never cut.
+_LAYOUTS: tuple[tuple[frozenset[str], bool], ...] = (
+    (frozenset(), False),
+    (_CACHE, False),
+    (_CACHE, True),
+    (_CACHE | {"Input"}, True),
+    (_CACHE | {"Input", "Growth"}, True),
+    (_CACHE | {"Input", "Growth", "Headroom"}, True),
+    (_CACHE | {"Input", "Growth", "Headroom", "Step"}, True),
+)
 
-    console = make_console()
-    who = f"session {plain(sc.session_id)}"
-    if sc.agent_id:
-        who += f" · subagent {plain(sc.agent_id)}"
-    table = Table(title=f"Context growth — {who}", title_justify="left")
-    for name in ("#", "Time (UTC)", "Step", "Model", "Input", "Cache wr", "Cache rd"):
-        left = name in ("Time (UTC)", "Step", "Model")
-        table.add_column(name, justify="left" if left else "right")
-    for name in ("Context", "Growth", "Headroom", "Marks"):
-        table.add_column(name, justify="left" if name == "Marks" else "right")
+
+def _rows(sc: SessionContext) -> list[list[str]]:
+    out: list[list[str]] = []
     for i, rc in enumerate(sc.requests):
         when = rc.at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         crossed = {(c.index, c.threshold) for c in rc.crossings}
@@ -90,24 +108,63 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
             if s.after_compaction:
                 marks.append("after compaction")
             step = "—" if s.index is None else f"└ {s.index} {s.kind}"
-            table.add_row(
-                str(i) if j == 0 else "",
-                when if j == 0 else "",
-                plain(step),
-                plain(short_model(s.model)),
-                _tokens(s.input_tokens),
-                _tokens(s.cache_write_tokens),
-                _tokens(s.cache_read_tokens),
-                _tokens(s.context_tokens),
-                _tokens(s.growth, signed=True),
-                _tokens(s.headroom),
-                " ".join(marks),
+            out.append(
+                [
+                    str(i) if j == 0 else "",
+                    when if j == 0 else "",
+                    plain(step),
+                    s.model,
+                    _tokens(s.input_tokens),
+                    _tokens(s.cache_write_tokens),
+                    _tokens(s.cache_read_tokens),
+                    _tokens(s.context_tokens),
+                    _tokens(s.growth, signed=True),
+                    _tokens(s.headroom),
+                    " ".join(marks),
+                ]
             )
+    return out
+
+
+def _render(sc: SessionContext, others: list[str | None]) -> None:
+    from rich.table import Table
+
+    from tokentrail.reports.fit import fitting_columns
+
+    console = make_console()
+    who = f"session {plain(sc.session_id)}"
+    if sc.agent_id:
+        who += f" · subagent {plain(sc.agent_id)}"
+    rows = _rows(sc)
+
+    def build(layout: tuple[frozenset[str], bool]) -> Table:
+        drop, dateless = layout
+        table = Table(title=f"Context growth — {who}", title_justify="left")
+        keep = [k for k, name in enumerate(_COLUMNS) if name not in drop]
+        for k in keep:
+            name = _COLUMNS[k]
+            left = name in ("Time (UTC)", "Step", "Model", "Marks")
+            table.add_column(
+                name,
+                justify="left" if left else "right",
+                no_wrap=name not in ("Step", "Marks"),
+            )
+        model = _COLUMNS.index("Model")
+        for row in rows:
+            cells = list(row)
+            name = cells[model]
+            cells[model] = plain(model_label(name) if dateless else short_model(name))
+            table.add_row(*(cells[k] for k in keep))
+        return table
+
+    table = fitting_columns(_LAYOUTS, build, console)
     console.print(table)
     curve = [p.context_tokens for p in sc.curve]
     peak = sc.peak
     if peak is not None:
-        console.print(f"context  {sparkline(curve)}  peak {peak.context_tokens:,} tokens")
+        tail = f"  peak {peak.context_tokens:,} tokens"
+        room = max(10, min(60, console.width - len("context  ") - len(tail)))
+        console.print(f"context  {sparkline(curve, room)}{tail}")
         console.print(
             f"peak at request {peak.request_index}"
             + ("" if peak.index is None else f" iteration {peak.index}")
@@ -132,7 +189,8 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
             )
     if others:
         names = ", ".join(plain(a or "main") for a in others)
-        console.print(f"other threads in this session: {names} (show one with --agent ID)")
+        console.print(f"other threads in this session: {names}")
+        make_console(stderr=True).print("show one with: tokentrail context SESSION --agent ID")
 
 
 @cli.command("context")

@@ -22,9 +22,55 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["column_bounds", "fit_table", "fitting_columns", "min_width"]
+__all__ = [
+    "column_bounds",
+    "fit_table",
+    "fitting_columns",
+    "min_width",
+    "output_console",
+    "wrap_words",
+]
 
 T = TypeVar("T")
+
+
+def output_console(default_width: int | None = None, *, stderr: bool = False) -> Console:
+    """A console for a command's output: as wide as ``$COLUMNS`` when set, else the
+    terminal; when the output is not a terminal (a pipe, a file) ``default_width`` (None:
+    rich's 80). No syntax highlighting."""
+    import os
+
+    probe = Console(stderr=stderr)
+    width = None
+    if not probe.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        width = default_width
+    return Console(stderr=stderr, width=width, highlight=False)
+
+
+def wrap_words(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken at spaces, never inside a
+    word; a word longer than a line (a path) is broken after one of its ``/`` when it has
+    some, else left whole. Lines after the first start with ``indent``."""
+    words: list[str] = []
+    room = max(1, width - cell_len(indent))
+    for word in text.split(" "):
+        while cell_len(word) > room and "/" in word[:room]:
+            cut = word.rindex("/", 0, room) + 1
+            words.append(word[:cut])
+            word = word[cut:]
+        words.append(word)
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        lead = indent if lines else ""
+        candidate = f"{line} {word}" if line and not line.endswith("/") else line + word
+        if line and cell_len(lead + candidate) > width:
+            lines.append(lead + line)
+            line = word
+        else:
+            line = candidate
+    lines.append((indent if lines else "") + line)
+    return lines
 
 
 def _text(console: Console, cell: object) -> str:
