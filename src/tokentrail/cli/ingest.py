@@ -222,9 +222,11 @@ def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
     if not probs:
         click.echo("No problems recorded.")
         return
+    from tokentrail.reports.fit import wrapped
+
     for p in probs:
         field = f" {safe(p.field)}" if p.field else ""
-        click.echo(f"{safe(p.file)}:{p.line}: {p.kind}{field}: {safe(p.message)}")
+        click.echo(wrapped(f"{safe(p.file)}:{p.line}: {p.kind}{field}: {safe(p.message)}"))
     click.echo(f"{len(probs)} problems")
 
 

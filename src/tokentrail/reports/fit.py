@@ -28,7 +28,9 @@ __all__ = [
     "fitting_columns",
     "min_width",
     "output_console",
+    "text_width",
     "wrap_words",
+    "wrapped",
 ]
 
 T = TypeVar("T")
@@ -47,13 +49,38 @@ def output_console(default_width: int | None = None, *, stderr: bool = False) ->
     return Console(stderr=stderr, width=width, highlight=False)
 
 
+def text_width() -> int | None:
+    """The width plain output lines wrap to: ``$COLUMNS`` when set, else the terminal's
+    when stdout is one, else None (a pipe or a file: lines stay whole, one per record)."""
+    import os
+    import shutil
+    import sys
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout is not None and sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def wrapped(text: str, indent: str = "    ") -> str:
+    """``text`` wrapped by :func:`wrap_words` to :func:`text_width` (unchanged when None)."""
+    width = text_width()
+    if width is None:
+        return text
+    return "\n".join(wrap_words(text, width, indent))
+
+
 def wrap_words(text: str, width: int, indent: str = "") -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken at spaces, never inside a
     word; a word longer than a line (a path) is broken after one of its ``/`` when it has
     some, else left whole. Lines after the first start with ``indent``."""
+    body = text.lstrip(" ")
+    first = text[: len(text) - len(body)]  # the first line keeps its own indentation
     words: list[str] = []
-    room = max(1, width - cell_len(indent))
-    for word in text.split(" "):
+    room = max(1, width - max(cell_len(indent), cell_len(first)))
+    for word in body.split(" "):
         while cell_len(word) > room and "/" in word[:room]:
             cut = word.rindex("/", 0, room) + 1
             words.append(word[:cut])
@@ -62,14 +89,14 @@ def wrap_words(text: str, width: int, indent: str = "") -> list[str]:
     lines: list[str] = []
     line = ""
     for word in words:
-        lead = indent if lines else ""
+        lead = indent if lines else first
         candidate = f"{line} {word}" if line and not line.endswith("/") else line + word
         if line and cell_len(lead + candidate) > width:
             lines.append(lead + line)
             line = word
         else:
             line = candidate
-    lines.append((indent if lines else "") + line)
+    lines.append((indent if lines else first) + line)
     return lines
 
 
