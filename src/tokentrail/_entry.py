@@ -145,6 +145,8 @@ def _fast_report(
 
                 hand_over(root_dirs(), found)
             return False
+        if not report.rows:  # the full command says where it looked
+            return False
         if as_json:
             from tokentrail.reports.render_json import render_json
 

@@ -24,9 +24,9 @@ def test_bare_tokentrail_without_logs_explains_and_exits_0(tmp_path: Path) -> No
     assert r.returncode == 0, r.stderr
     assert "No Claude Code logs found" in r.stdout
     assert env["CLAUDE_CONFIG_DIR"] in r.stdout
-    assert "CLAUDE_CONFIG_DIR" in r.stdout
-    assert "tokentrail ingest PATH" in r.stdout
-    assert r.stderr == ""
+    assert "CLAUDE_CONFIG_DIR" in r.stderr  # tips: on stderr, never in redirected output
+    assert "tokentrail ingest PATH" in r.stderr
+    assert "tokentrail demo" in r.stderr
     assert not Path(env["TOKENTRAIL_LEDGER"]).exists()  # looking never creates a ledger
     env.pop("CLAUDE_CONFIG_DIR")
     r = run_cli([], env)

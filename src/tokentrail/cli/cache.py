@@ -21,6 +21,7 @@ from tokentrail.cli import cli
 from tokentrail.cli._analysis_common import (
     common_options,
     dollars,
+    empty,
     load_rows,
     parse_tz,
     plain,
@@ -176,6 +177,8 @@ def cache_cmd(
     tz = parse_tz(tz_name)
     start, end = time_filter(since, until, tz)
     rows, _ = load_rows(ledger_path, no_ingest, RecordFilter(since=start, until=end))
+    if empty(rows, ledger_path, since is not None or until is not None, as_json):
+        return
     now = datetime.now(timezone.utc)
     as_of = now if end is None or end > now else end
     group: GroupBy = "day" if by == "day" else "project" if by == "project" else "session"

@@ -23,6 +23,7 @@ from tokentrail.cli import cli
 from tokentrail.cli._analysis_common import (
     common_options,
     dollars,
+    empty,
     load_rows,
     plain,
     short_model,
@@ -53,6 +54,10 @@ def sparkline(values: list[int], width: int = 60) -> str:
     if top <= 0:
         return _BARS[0] * len(values)
     return "".join(_BARS[min(len(_BARS) - 1, v * len(_BARS) // (top + 1))] for v in values)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
 
 
 def _tokens(n: int | None, signed: bool = False) -> str:
@@ -216,8 +221,12 @@ def context_cmd(
         return last_session_id(ledger)
 
     rows, sid = load_rows(ledger_path, no_ingest, session=choose)
-    if sid is None:
-        raise UserInputError("the ledger holds no session yet (run `tokentrail ingest`)")
+    if sid is None:  # nothing recorded (a SESSION that matches nothing is an error)
+        if as_json:
+            out: dict[str, object] = {"session_id": None, "generated_at": _now(), "threads": []}
+            click.echo(json.dumps(out, indent=2))
+        empty([], ledger_path, False, as_json)
+        return
     threads = split_threads(rows)
     book = RateBook()
     keys = sorted(threads, key=lambda k: (k[1] is not None, k[1] or ""))
@@ -228,7 +237,7 @@ def context_cmd(
             keys = [(sid, agent_id)]
         out = {
             "session_id": sid,
-            "generated_at": datetime.now(timezone.utc).isoformat(),
+            "generated_at": _now(),
             "threads": [session_context(threads[k], book=book).to_dict() for k in keys],
         }
         click.echo(json.dumps(out, indent=2))

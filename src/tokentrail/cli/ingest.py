@@ -210,7 +210,9 @@ def _check_path(p: str) -> None:
 @_ledger_option
 def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
     """List the log lines that were skipped as malformed (file, line, field, kind)."""
-    with open_ledger(ledger_path) as ledger:
+    from tokentrail.cli._readonly import reading_ledger
+
+    with reading_ledger(ledger_path, no_ingest=True) as ledger:  # never creates one
         probs = ledger.problems()
     if as_json:
         out = [
@@ -220,7 +222,11 @@ def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
         click.echo(json.dumps({"problems": out}, indent=2))
         return
     if not probs:
-        click.echo("No problems recorded.")
+        from tokentrail.ledger import resolve_ledger_path
+
+        path = resolve_ledger_path(ledger_path)
+        where = "" if path.exists() else f": the ledger {safe(path)} does not exist yet"
+        click.echo(f"No problems recorded{where}.")
         return
     from tokentrail.reports.fit import wrapped
 

@@ -19,6 +19,7 @@ from tokentrail.cli import cli
 from tokentrail.cli._analysis_common import (
     common_options,
     dollars,
+    empty,
     load_rows,
     parse_tz,
     plain,
@@ -149,6 +150,9 @@ def whatif_cmd(
             return resolve_session_id(ledger, given)
 
         rows, _ = load_rows(ledger_path, no_ingest, flt, session=choose)
+    filtered = since is not None or until is not None or session_id is not None
+    if empty(rows, ledger_path, filtered, as_json):
+        return
     w = reprice(rows, model=model, batch=batch, ttl="5m" if ttl == "5m" else "1h" if ttl else None)
     if as_json:
         click.echo(json.dumps(w.to_dict(), indent=2))
