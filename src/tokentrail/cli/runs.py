@@ -111,7 +111,7 @@ def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> 
     from rich.markup import escape
     from rich.table import Table
 
-    from tokentrail.reports.fit import fitting_columns, output_console
+    from tokentrail.reports.fit import first_fit, output_console, wrap_words
 
     parents = {x.run.id: x.run.parent_id for x in rows}
     lines: list[tuple[str, ...]] = []
@@ -160,7 +160,18 @@ def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> 
         frozenset({"Budget (USD)", "Status", "Tags"}),
     )
     console = output_console(160)
-    console.print(fitting_columns(layouts, build, console))
+    table = first_fit(layouts, build, console)
+    if table is not None:
+        console.print(table)
+        return
+    # too narrow for any table: one block per run, the name whole on its own line
+    for line in lines:
+        name, started, status, requests, cost, budget, tags = line
+        console.print(name, soft_wrap=True)
+        facts = f"started {started} · {status} · {requests} requests · cost {cost} USD"
+        facts += f" · budget {budget}" + (f" · {tags}" if tags else "")
+        for text in wrap_words("    " + facts, console.width, "    "):
+            console.print(text, soft_wrap=True)
 
 
 def _batch_dict(b: BatchOutcome) -> dict[str, object]:

@@ -24,6 +24,7 @@ from rich.table import Table
 
 __all__ = [
     "column_bounds",
+    "first_fit",
     "fit_table",
     "fitting_columns",
     "min_width",
@@ -167,14 +168,21 @@ def fit_table(table: Table, console: Console, width: int | None = None) -> bool:
     return True
 
 
-def fitting_columns(
+def first_fit(
     options: Sequence[T], build: Callable[[T], Table], console: Console, width: int | None = None
-) -> Table:
+) -> Table | None:
     """The table ``build`` makes from the first of ``options`` (column sets, widest first)
-    that fits, sized by :func:`fit_table`; the last one when none fits (rich folds it)."""
-    table = build(options[-1])
+    that fits, sized by :func:`fit_table`; None when none fits."""
     for opt in options:
         candidate = build(opt)
         if fit_table(candidate, console, width):
             return candidate
-    return table
+    return None
+
+
+def fitting_columns(
+    options: Sequence[T], build: Callable[[T], Table], console: Console, width: int | None = None
+) -> Table:
+    """:func:`first_fit`, or the last option's table when none fits (rich then folds it)."""
+    table = first_fit(options, build, console, width)
+    return build(options[-1]) if table is None else table
