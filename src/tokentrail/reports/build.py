@@ -65,6 +65,15 @@ if TYPE_CHECKING:
             project: str | None = None,
         ) -> list[UsagePoint]: ...
 
+        def session_spans(
+            self,
+            since_ms: int | None = None,
+            until_ms: int | None = None,
+            *,
+            models: Sequence[str] = (),
+            project: str | None = None,
+        ) -> dict[str, tuple[int, int]]: ...
+
         def distinct(self, column: str) -> list[str]: ...
 
 else:  # a name for type checkers: any object serves at run time (never isinstance-checked)
@@ -312,20 +321,31 @@ def build_report(source: ReportSource, kind: str, opts: ReportOptions) -> Report
             sow = opts.start_of_week
             rows = _merge(agg, lambda k: _week_key(k, sow))
         elif kind == "session":
-            rows = [
-                ReportRow(
-                    r.key,
-                    r.totals,
-                    r.models,
-                    {
-                        "project": r.project,
-                        "first_activity": r.first_day,
-                        "last_activity": r.last_day,
-                    },
+            spans = source.session_spans(
+                _local_ms(opts.since, opts.tz) if opts.since else None,
+                _local_ms(opts.until + timedelta(days=1), opts.tz) if opts.until else None,
+                models=opts.models,
+                project=opts.project,
+            )
+            rows = []
+            for r in agg:
+                span = spans.get(r.key)
+                rows.append(
+                    ReportRow(
+                        r.key,
+                        r.totals,
+                        r.models,
+                        {
+                            "project": r.project,
+                            # whole instants (ISO 8601 with the zone's offset)
+                            "first_activity": r.first_day
+                            if span is None
+                            else _iso(span[0], opts.tz),
+                            "last_activity": r.last_day if span is None else _iso(span[1], opts.tz),
+                        },
+                    )
                 )
-                for r in agg
-            ]
-            rows.sort(key=lambda r: (str(r.extra["last_activity"] or ""), r.key))
+            rows.sort(key=lambda r: (spans.get(r.key, (0, 0))[1], r.key))  # last activity
         else:
             rows = [ReportRow(r.key, r.totals, r.models) for r in agg]
     if opts.order == "desc":
