@@ -105,3 +105,17 @@ def test_parquet_also_prints_the_table(stored: tuple[Path, dict[str, str]]) -> N
     assert "Daily usage" in r.stdout
     assert "Total" in r.stdout
     assert f"wrote {out}" in r.stderr
+
+
+def test_hints_go_to_stderr(tmp_path: Path) -> None:
+    gen_tree(tmp_path / "tree", seed=53, size="100KB", malformed_rate="0.05")
+    env = make_env(tmp_path, tmp_path / "tree")
+    doctor = run_cli(["doctor"], env)
+    assert "not created yet" in doctor.stdout
+    assert "tokentrail ingest" not in doctor.stdout.split("Warnings:")[0]
+    assert "create it with" in doctor.stderr
+    r = run_cli(["ingest"], env)
+    assert r.returncode == 1  # bad lines were skipped
+    assert "problems" in r.stdout  # the count stays in the summary ...
+    assert "tokentrail problems" not in r.stdout  # ... the hint does not
+    assert "tokentrail problems" in r.stderr

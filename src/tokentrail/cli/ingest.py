@@ -178,10 +178,11 @@ def ingest_cmd(
         click.echo(
             f"{s.files} files ({s.files_read} read, {_human_bytes(s.bytes)}): "
             f"{s.added} records added, {s.duplicates} duplicates, {s.problems} problems"
-            + (" (see `tokentrail problems`)" if s.problems else "")
             + (f", {len(skipped)} paths skipped" if skipped else "")
             + f" in {s.seconds:.2f}s"
         )
+        if s.problems:  # a hint: stderr, never in redirected output
+            click.echo("see the problem lines with: tokentrail problems", err=True)
     if s.problems or skipped:
         ctx.exit(1)
 

@@ -110,7 +110,8 @@ def doctor_cmd(ledger_path: str | None) -> None:
                 f"{len(problems)} log lines skipped as malformed (see `tokentrail problems`)"
             )
     else:
-        click.echo("  not created yet (run `tokentrail` or `tokentrail ingest`)")
+        click.echo("  not created yet")
+        click.echo("create it with: tokentrail (or tokentrail ingest PATH...)", err=True)
     if warnings:
         click.echo("Warnings:")
         for w in warnings:
