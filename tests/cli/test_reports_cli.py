@@ -256,6 +256,8 @@ def test_demo_never_touches_the_user_ledger(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert ("Daily usage" in r.stdout and "2026-03-10" in r.stdout) or "2026-03-0" in r.stdout
     assert "Usage by agent" in r.stdout
+    assert "Your own numbers" in r.stderr  # the closing tip: stderr only
+    assert "Your own numbers" not in r.stdout
     assert not Path(env["TOKENTRAIL_LEDGER"]).exists()
     again = run_cli(["demo", "--seed", "3", "--days", "5", "--end", "2026-03-10"], env)
     assert again.stdout == r.stdout  # seeded: identical

@@ -212,10 +212,11 @@ def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
             line = status_line(base / "demo-ledger.sqlite3", parse_tz("UTC"))
             if line is not None:
                 click.echo(f"Status line (tokentrail statusline): {line}\n")
-        click.echo(
+        click.echo(  # a tip: stderr, never in redirected output
             "Your own numbers: run `tokentrail` (reads ~/.claude), then `tokentrail session`, "
             "`tokentrail blocks`, `tokentrail doctor`. Every report takes --json, --csv, "
-            "--parquet FILE and --help."
+            "--parquet FILE and --help.",
+            err=True,
         )
         if keep:
             click.echo(f"Sample logs and ledger kept in {os.fspath(base)}")
