@@ -90,23 +90,23 @@ _KW: dict[str, object] = {"models": (), "no_ingest": False}
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["daily", "--json"], ("daily", _KW, True, False)),
+        (["daily", "--json"], ("daily", _KW, True, False, False)),
         (["session", "--json", "--ledger", "x.db", "-z", "UTC"],
-         ("session", {**_KW, "ledger": "x.db", "zone": "UTC"}, True, False)),
+         ("session", {**_KW, "ledger": "x.db", "zone": "UTC"}, True, False, False)),
         (["daily", "--ledger=x.db", "--timezone=Asia/Tokyo", "--json", "-q", "-b"],
-         ("daily", {**_KW, "ledger": "x.db", "zone": "Asia/Tokyo"}, True, True)),
+         ("daily", {**_KW, "ledger": "x.db", "zone": "Asia/Tokyo"}, True, True, True)),
         (["model", "--json", "-m", "opus", "--model=haiku", "-p", "app", "--no-ingest"],
          ("model", {**_KW, "models": ("opus", "haiku"), "project": "app", "no_ingest": True},
-          True, False)),
+          True, False, False)),
         (["daily", "--json", "-s", "20260101", "--until=2026-02-01", "-o", "desc", "-z", "A",
           "-z", "B"],
          ("daily", {**_KW, "since": "20260101", "until": "2026-02-01", "order": "desc",
-                    "zone": "B"}, True, False)),
+                    "zone": "B"}, True, False, False)),
         (["weekly", "--json", "-w", "sunday"],
-         ("weekly", {**_KW, "start_of_week": "sunday"}, True, False)),
+         ("weekly", {**_KW, "start_of_week": "sunday"}, True, False, False)),
         (["daily", "--json", "-w", "sunday"], None),  # weekly only
-        (["daily"], ("daily", _KW, False, False)),  # a table
-        (["session", "-b", "-z", "UTC"], ("session", {**_KW, "zone": "UTC"}, False, True)),
+        (["daily"], ("daily", _KW, False, False, False)),  # a table
+        (["session", "-b", "-z", "UTC"], ("session", {**_KW, "zone": "UTC"}, False, True, False)),
         (["daily", "--csv"], None),
         (["daily", "--json", "--csv"], None),
         (["daily", "--json", "--parquet", "x.parquet"], None),
@@ -126,7 +126,7 @@ _KW: dict[str, object] = {"models": (), "no_ingest": False}
     ],
 )  # fmt: skip
 def test_only_plain_report_calls_take_the_fast_path(
-    args: list[str], parsed: tuple[str, dict[str, object], bool, bool] | None
+    args: list[str], parsed: tuple[str, dict[str, object], bool, bool, bool] | None
 ) -> None:
     assert _report_args(args) == parsed
 
@@ -141,7 +141,7 @@ def test_completion_and_handed_over_calls_use_the_full_command_line(tmp_path: Pa
     complete = _entry(["daily", "--json"], {**env, "_TOKENTRAIL_COMPLETE": "bash_source"})
     assert complete.stderr.strip().endswith("CLICK")
     assert not complete.stderr.strip().endswith("NOCLICK")
-    table = _entry(["daily", "-z", "UTC"], env)
+    table = _entry(["daily", "-z", "UTC", "-q"], env)
     assert table.returncode == 0
     assert table.stderr.strip() == "NOCLICK"
     csv = _entry(["daily", "--csv"], env)
@@ -166,7 +166,8 @@ def test_an_unexpected_error_on_the_fast_path_hands_over(
     monkeypatch.setattr(warm, "warm_report", broken)
     for as_json in (True, False):
         assert (
-            entry._fast_report("daily", {"models": (), "no_ingest": False}, as_json, False) is False
+            entry._fast_report("daily", {"models": (), "no_ingest": False}, as_json, False, False)
+            is False
         )
     assert capsys.readouterr().out == ""
 

@@ -90,9 +90,9 @@ _FLAGS = {
 }
 
 
-def _report_args(args: list[str]) -> tuple[str, dict[str, object], bool, bool] | None:
-    """``(kind, keywords of warm_report, --json, --breakdown)`` when ``args`` is a plain
-    report call (see the module doc), else None."""
+def _report_args(args: list[str]) -> tuple[str, dict[str, object], bool, bool, bool] | None:
+    """``(kind, keywords of warm_report, --json, --breakdown, --quiet)`` when ``args`` is a
+    plain report call (see the module doc), else None."""
     if not args or args[0] not in _KINDS:
         return None
     kind = args[0]
@@ -125,10 +125,12 @@ def _report_args(args: list[str]) -> tuple[str, dict[str, object], bool, bool] |
         i += 1
     kw["models"] = tuple(models)
     kw["no_ingest"] = "no_ingest" in flags
-    return kind, kw, "json" in flags, "breakdown" in flags
+    return kind, kw, "json" in flags, "breakdown" in flags, "quiet" in flags
 
 
-def _fast_report(kind: str, kw: dict[str, object], as_json: bool, breakdown: bool) -> bool:
+def _fast_report(
+    kind: str, kw: dict[str, object], as_json: bool, breakdown: bool, quiet: bool
+) -> bool:
     """Print the report (``--json`` or a table); False when the full command line must
     handle the call (also on any unexpected error before the first byte is printed: the
     full command line then behaves as it always did)."""
@@ -143,6 +145,8 @@ def _fast_report(kind: str, kw: dict[str, object], as_json: bool, breakdown: boo
 
                 hand_over(root_dirs(), found)
             return False
+        if not report.rows:  # the full command says where it looked
+            return False
         if as_json:
             from tokentrail.reports.render_json import render_json
 
@@ -154,7 +158,7 @@ def _fast_report(kind: str, kw: dict[str, object], as_json: bool, breakdown: boo
     if as_json:
         sys.stdout.write(text)
     else:
-        print_table(report, breakdown=breakdown)
+        print_table(report, breakdown=breakdown, quiet=quiet)
     return True
 
 

@@ -6,6 +6,7 @@ output $15 per MTok), every figure written as a hand formula.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -230,3 +231,16 @@ def test_an_advisor_on_the_same_model_has_its_own_cache() -> None:
     assert t.unattributed_read_tokens == 0
     # never read: the advisor's 8,000 and the last 500
     assert t.unread_5m_tokens == 8000 + 500
+
+
+def test_paid_leaves_web_search_fees_out_and_says_so() -> None:
+    """Decision: "Paid" (and every counterfactual) is token cost only; web-search fees are
+    the same with or without a cache, so they are left out, and every output says so."""
+    u = usage(100, 50, w5=1000)
+    u["server_tool_use"] = {"web_search_requests": 3}
+    with_fees = cache_report([rec(u, at=0)]).total  # type: ignore[list-item]
+    without = cache_report([rec(usage(100, 50, w5=1000), at=0)]).total  # type: ignore[list-item]
+    assert with_fees.actual_usd == without.actual_usd
+    assert with_fees.actual_usd == _usd(100, S_IN) + _usd(1000, S_W5) + _usd(50, S_OUT)
+    doc = cache_report([rec(u, at=0)]).to_dict()  # type: ignore[list-item]
+    assert "web-search fees excluded" in json.dumps(doc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -239,3 +240,25 @@ def test_whatif_session_prefix_and_a_model_without_caching(
     assert code == 0
     assert "no cache read price" in out
     assert "no 1-hour cache write price" in out
+
+
+def test_the_cache_table_says_paid_has_no_fees(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    import tokentrail.cli.cache as cache_cli
+    from tokentrail.analysis.cache import cache_report
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
+    from _analysis_records import rec, usage
+
+    rows = [rec(usage(100, 50, w5=1000), at=0), rec(usage(50, 40, read=1000), at=60)]
+
+    buf = io.StringIO()
+    monkeypatch.setattr(
+        cache_cli, "make_console", lambda: Console(file=buf, width=100, color_system=None)
+    )
+    cache_cli._render(cache_report(rows))  # type: ignore[arg-type]
+    assert "web-search fees" in buf.getvalue()
+    assert "not included" in buf.getvalue()

@@ -267,7 +267,7 @@ def test_batch_outcomes_are_stored_once_per_file_content(tmp_path: Path) -> None
     first = _run(["ingest", "--source", "batch", str(a), "--at", "2026-01-02"], ledger)
     assert first.returncode == 1  # the bad line
     assert "1 succeeded, 1 errored, 1 expired, 2 canceled" in first.stdout
-    assert "tokentrail report batches" in first.stdout
+    assert "tokentrail report batches" in first.stderr  # a hint: stderr
     _run(["ingest", "--source", "batch", str(a), "--at", "2026-01-02"], ledger)
     _run(["ingest", "--source", "batch", str(copy), "--at", "2026-01-02"], ledger)
     _run(["ingest", "--source", "batch", str(b), "--at", "2026-01-03"], ledger)

@@ -24,9 +24,9 @@ def test_bare_tokentrail_without_logs_explains_and_exits_0(tmp_path: Path) -> No
     assert r.returncode == 0, r.stderr
     assert "No Claude Code logs found" in r.stdout
     assert env["CLAUDE_CONFIG_DIR"] in r.stdout
-    assert "CLAUDE_CONFIG_DIR" in r.stdout
-    assert "tokentrail ingest PATH" in r.stdout
-    assert r.stderr == ""
+    assert "CLAUDE_CONFIG_DIR" in r.stderr  # tips: on stderr, never in redirected output
+    assert "tokentrail ingest PATH" in r.stderr
+    assert "tokentrail demo" in r.stderr
     assert not Path(env["TOKENTRAIL_LEDGER"]).exists()  # looking never creates a ledger
     env.pop("CLAUDE_CONFIG_DIR")
     r = run_cli([], env)
@@ -256,6 +256,8 @@ def test_demo_never_touches_the_user_ledger(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert ("Daily usage" in r.stdout and "2026-03-10" in r.stdout) or "2026-03-0" in r.stdout
     assert "Usage by agent" in r.stdout
+    assert "Your own numbers" in r.stderr  # the closing tip: stderr only
+    assert "Your own numbers" not in r.stdout
     assert not Path(env["TOKENTRAIL_LEDGER"]).exists()
     again = run_cli(["demo", "--seed", "3", "--days", "5", "--end", "2026-03-10"], env)
     assert again.stdout == r.stdout  # seeded: identical

@@ -77,7 +77,7 @@ def test_statusline_shows_today_active_block_and_context(tmp_path: Path) -> None
     assert st_.block_cost_per_hour == st_.block_cost  # first → last spans one hour
     assert st_.context_tokens == 10 + 100
     line = format_status(st_)
-    assert line.startswith("today $")
+    assert line.startswith("today <$0.01")  # a sub-cent cost never reads $0.00
     assert "3h45m left" in line
     assert "ctx 0% (sonnet-4-5)" in line
     later = read_status(db, T0 + 30 * H, timezone.utc)
@@ -169,3 +169,45 @@ def test_day_and_month_groups_match_each_record_local_date(offsets: list[int], z
         want_months[local[:7]] = want_months.get(local[:7], 0) + 1
     assert days == want_days
     assert months == want_months
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(st.integers(0, 72 * H), min_size=1, max_size=20, unique=True),
+    st.integers(0, 72 * H),
+    st.integers(0, 72 * H),
+)
+def test_session_spans_are_the_exact_first_and_last_instants(
+    offsets: list[int], a: int, b: int
+) -> None:
+    import tempfile
+
+    from tokentrail.ledger.spans import session_spans
+
+    since, until = T0 + min(a, b), T0 + max(a, b) + 1
+    with tempfile.TemporaryDirectory() as tmp, _ledger(Path(tmp), offsets) as ledger:
+        spans = session_spans(ledger._db)
+        assert list(spans.values()) == [(T0 + min(offsets), T0 + max(offsets))]
+        inside = [T0 + o for o in offsets if since <= T0 + o < until]
+        got = list(session_spans(ledger._db, since, until).values())
+        assert got == ([(min(inside), max(inside))] if inside else [])
+
+
+def test_session_report_activity_is_a_whole_instant_with_offset(tmp_path: Path) -> None:
+    from tokentrail.reports.build import ReportOptions, build_report
+    from tokentrail.reports.render_csv import render_csv
+    from tokentrail.reports.render_json import report_to_dict
+    from tokentrail.reports.zone import parse_zone
+
+    ledger = _ledger(tmp_path, [H + 1234, 5 * H + 56_789])
+    tz = parse_zone("Europe/Berlin")
+    report = build_report(ledger, "session", ReportOptions(tz=tz))
+    row = report_to_dict(report)["sessions"][0]
+    first = datetime.fromisoformat(row["first_activity"])
+    last = datetime.fromisoformat(row["last_activity"])
+    assert first.utcoffset() is not None
+    assert row["first_activity"] == "2026-01-01T02:00:01+01:00"
+    assert int(first.timestamp() * 1000) == T0 + H + 1000  # to the second
+    assert int(last.timestamp()) == (T0 + 5 * H + 56_789) // 1000
+    assert row["last_activity"] in render_csv(report)
+    assert report.timezone == "Europe/Berlin"

@@ -17,9 +17,15 @@ from tokentrail.reports.render_table import _abbrev, render_table
 SONNET = "claude-sonnet-4-5-20250929"
 
 
-def _render(report: Report, width: int) -> str:
+def _console(buf: io.StringIO, width: int) -> Console:
+    return Console(file=buf, width=width, color_system=None, force_terminal=False)
+
+
+def _render(report: Report, width: int, hints: io.StringIO | None = None) -> str:
     buf = io.StringIO()
-    render_table(report, Console(file=buf, width=width, color_system=None, force_terminal=False))
+    render_table(
+        report, _console(buf, width), hints=None if hints is None else _console(hints, width)
+    )
     return buf.getvalue()
 
 
@@ -88,8 +94,43 @@ def test_session_labels_tell_sessions_apart() -> None:
 
 
 def test_narrow_terminal_keeps_the_session_label_on_one_line() -> None:
-    out = _render(_sessions(["4d3b8462-0000-4000-8000-000000000001"]), 60)
+    hints = io.StringIO()
+    out = _render(_sessions(["4d3b8462-0000-4000-8000-000000000001"]), 60, hints)
     assert "4d3b8462 web_frontend" in out
     assert all(len(line) <= 60 for line in out.splitlines())
-    assert "narrow view" in out
+    assert "narrow view" not in out  # a hint: on stderr, never in redirected output
+    assert "narrow view" in hints.getvalue()
     assert "$1.50" in out
+
+
+def test_a_sub_cent_cost_is_never_shown_as_zero() -> None:
+    from tokentrail.reports.render_json import report_to_dict
+    from tokentrail.reports.text import usd_cents
+
+    assert usd_cents(Decimal("0.004")) == "<$0.01"
+    assert usd_cents(Decimal("0.005")) == "$0.01"
+    assert usd_cents(Decimal(0)) == "$0.00"
+    tiny = Totals(requests=1, input_tokens=10, cost=Decimal("0.00003"))
+    report = Report("daily", [ReportRow("2026-01-01", tiny, {SONNET: tiny})], tiny, [SONNET], "UTC")
+    out = _render(report, 100)
+    assert "<$0.01" in out
+    assert "$0.00" not in out
+    assert report_to_dict(report)["totals"]["cost_usd"] == "0.00003"  # JSON stays exact
+
+
+def test_model_tables_drop_empty_synthetic_rows() -> None:
+    syn = Totals(synthetic=3)
+    t = Totals(requests=2, input_tokens=100, cost=Decimal("0.5"))
+    total = t + syn
+    rows = [ReportRow("<synthetic>", syn, {"<synthetic>": syn}), ReportRow(SONNET, t, {SONNET: t})]
+    report = Report("model", rows, total, ["<synthetic>", SONNET], "UTC")
+    for width in (80, 100, 140):
+        assert "<synthetic>" not in _render(report, width)
+    assert report.totals.synthetic == 3
+    daily = Report(
+        "daily", [ReportRow("2026-01-01", total, {"<synthetic>": syn, SONNET: t})], total, [], "UTC"
+    )
+    buf = io.StringIO()
+    render_table(daily, _console(buf, 140), breakdown=True)
+    assert "<synthetic>" not in buf.getvalue()
+    assert "sonnet-4-5" in buf.getvalue()

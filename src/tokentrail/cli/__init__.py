@@ -3,13 +3,17 @@
 Subcommands live in one module each (``tokentrail.cli.<command>``) and register
 themselves on :data:`cli`. User errors print one line on stderr and exit 2; no
 traceback ever reaches the user for a :class:`~tokentrail.errors.TokentrailError`.
+
+:data:`cli` is a lazy group: :data:`COMMANDS` knows every command's module and short
+help, so ``tokentrail --help`` (and ``-V``) import no command module, and running a
+command imports only its own. A command missing from :data:`COMMANDS` still works (every
+module is then imported); ``tests/cli/test_commands_documented.py`` checks the table
+against the registered commands.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-import sqlite3
 import sys
 
 import click
@@ -17,10 +21,117 @@ import click
 from tokentrail import __version__
 from tokentrail.errors import TokentrailError
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "MODULES", "cli", "main"]
+
+#: Every command: name -> (module under ``tokentrail.cli``, the first paragraph of its help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "agent": ("reports", "Usage and cost per agent: main thread vs each subagent type."),
+    "blocks": (
+        "reports",
+        "5-hour billing blocks (as ccusage): the active one with burn rate and projection.",
+    ),
+    "branch": ("reports", "Usage and cost per git branch (as logged on each line)."),
+    "cache": (
+        "cache",
+        "Prompt cache economics: hit ratio, savings, unread writes, TTL what-if.",
+    ),
+    "completion": ("tools", "Print the shell completion script for SHELL."),
+    "context": ("context", "Context growth of one session, per request and per iteration."),
+    "daily": ("reports", "Usage and cost per day (local days of --timezone)."),
+    "demo": ("tools", "Build a sample ledger from generated logs and show the main reports."),
+    "explain": (
+        "explain",
+        "Explain one stored record's cost and price flags (message or request id, or a prefix).",
+    ),
+    "doctor": (
+        "tools",
+        "Where logs were found, the ledger's location and size, and what needs attention.",
+    ),
+    "ingest": ("ingest", "Read Claude Code logs into the ledger (only new bytes of known files)."),
+    "model": ("reports", "Usage and cost per model id."),
+    "monthly": ("reports", "Usage and cost per calendar month."),
+    "price": (
+        "price",
+        "Price a usage object, a Messages API response, or JSON Lines of either (exact USD).",
+    ),
+    "prices": (
+        "price",
+        "List the price catalog (USD per MTok): rows, windows, sources, confidence.",
+    ),
+    "problems": (
+        "ingest",
+        "List the log lines that were skipped as malformed (file, line, field, kind).",
+    ),
+    "project": ("reports", "Usage and cost per project (working directory)."),
+    "report": ("runs", "Reports over the ledger."),
+    "reprice": (
+        "ingest",
+        "Recompute every stored cost with the current price catalog (after a correction).",
+    ),
+    "session": (
+        "reports",
+        "Usage and cost per Claude Code session (subagents count in their parent session).",
+    ),
+    "statusline": (
+        "tools",
+        "One short line: today's cost, the active 5-hour block, context % of the session.",
+    ),
+    "weekly": ("reports", "Usage and cost per week (rows keyed by the week's first day)."),
+    "whatif": ("whatif", "Estimate the cost of your usage on another model, tier or cache TTL."),
+}
+
+#: Every module that registers commands (imported all at once only as a fallback).
+MODULES = (
+    "cache", "context", "explain", "ingest", "price", "reports", "runs", "tools", "whatif",
+)  # fmt: skip
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+def _load(module: str) -> None:
+    importlib.import_module(f"tokentrail.cli.{module}")
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module when the command is looked up, and lists
+    its commands (``--help``, shell completion) from :data:`COMMANDS` without importing."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = self.commands.get(cmd_name)
+        if cmd is None and cmd_name in COMMANDS:
+            _load(COMMANDS[cmd_name][0])
+            cmd = self.commands.get(cmd_name)
+        if cmd is None:
+            _register()
+            cmd = self.commands.get(cmd_name)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            loaded = self.commands.get(name)
+            if loaded is not None:
+                if loaded.hidden:
+                    continue
+                rows.append((name, loaded.get_short_help_str(limit)))
+            elif name in COMMANDS:
+                stub = click.Command(name, help=COMMANDS[name][1])  # click's own shortening
+                rows.append((name, stub.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+)
 @click.version_option(__version__, "--version", "-V", prog_name="tokentrail")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -35,36 +146,12 @@ def cli(ctx: click.Context) -> None:
         default_run(ctx)
 
 
-_REPORTS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent")
-_FAST: dict[str, str] = {
-    **dict.fromkeys(_REPORTS, "reports"),
-    "branch": "reports",
-    "statusline": "tools",
-    "context": "context",
-    "cache": "cache",
-    "whatif": "whatif",
-    "": "reports",
-}
-
-
 def _register(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    # Fast path: a report or the status line loads only its own module (not the price
-    # catalog and pydantic models that `price` needs); anything else loads every command.
-    first = args[0] if args else ""
-    if first in _FAST and "_TOKENTRAIL_COMPLETE" not in os.environ:
-        importlib.import_module(f"tokentrail.cli.{_FAST[first]}")
-        return
-    # Imported for their side effect: each module adds its commands to `cli`.
-    from tokentrail.cli import cache as _cache  # noqa: F401
-    from tokentrail.cli import context as _context  # noqa: F401
-    from tokentrail.cli import explain as _explain  # noqa: F401
-    from tokentrail.cli import ingest as _ingest  # noqa: F401
-    from tokentrail.cli import price as _price  # noqa: F401
-    from tokentrail.cli import reports as _reports  # noqa: F401
-    from tokentrail.cli import runs as _runs  # noqa: F401
-    from tokentrail.cli import tools as _tools  # noqa: F401
-    from tokentrail.cli import whatif as _whatif  # noqa: F401
+    """Import the modules of every command (``argv`` is accepted for compatibility and
+    ignored: commands are loaded on demand by :class:`LazyGroup`)."""
+    del argv
+    for module in MODULES:
+        _load(module)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,7 +161,6 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         with interruptible():
-            _register(argv)
             rv = cli.main(args=argv, prog_name="tokentrail", standalone_mode=False)
             sys.stdout.flush()  # here, so that a failed write is caught below
     except Interrupted as exc:  # Ctrl-C, kill, a closed terminal: one line, exit 128 + n
@@ -91,15 +177,19 @@ def main(argv: list[str] | None = None) -> None:
     except TokentrailError as exc:
         click.echo(f"tokentrail: error: {exc}", err=True)
         sys.exit(2)
-    except sqlite3.DatabaseError as exc:  # met mid-command: a page of the ledger is damaged
+    except OSError as exc:  # writing stdout: a closed pipe, a full disk (tokentrail._stdio)
+        from tokentrail._stdio import output_failed
+
+        sys.exit(output_failed(exc))
+    except Exception as exc:
+        sqlite3 = sys.modules.get("sqlite3")  # not imported for `--help`: never raised then
+        if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+            raise
+        # Met mid-command: a page of the ledger is damaged.
         click.echo(
             f"tokentrail: error: the ledger cannot be read: {exc} "
             "(`tokentrail doctor` checks it; restore it from a backup)",
             err=True,
         )
         sys.exit(2)
-    except OSError as exc:  # writing stdout: a closed pipe, a full disk (tokentrail._stdio)
-        from tokentrail._stdio import output_failed
-
-        sys.exit(output_failed(exc))
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -2,7 +2,9 @@
 
 Each command opens the ledger (``--ledger PATH``, else ``$TOKENTRAIL_LEDGER``, else the
 platform data dir), ingests the default Claude Code sources first (``--no-ingest`` to skip),
-then reads analysis rows with :func:`tokentrail.ledger.analysis_rows.request_rows`.
+then reads analysis rows with :func:`tokentrail.ledger.analysis_rows.request_rows`. With no
+ledger and nothing to ingest, none is created (:mod:`tokentrail.cli._readonly`): the
+command says where it looked.
 Text output escapes terminal control characters and rich markup from the logs.
 """
 
@@ -18,7 +20,7 @@ import click
 
 from tokentrail.analysis.rows import RequestRow
 from tokentrail.errors import UserInputError
-from tokentrail.ledger import RecordFilter, SQLiteLedger, ingest_claude_code, open_ledger
+from tokentrail.ledger import RecordFilter, SQLiteLedger, ingest_claude_code
 from tokentrail.ledger.analysis_rows import request_rows
 from tokentrail.reports.zone import parse_zone
 
@@ -26,6 +28,7 @@ __all__ = [
     "common_options",
     "console",
     "dollars",
+    "empty",
     "load_rows",
     "parse_day",
     "parse_tz",
@@ -53,12 +56,12 @@ def common_options(fn: F) -> F:
     )(fn)
 
 
-def console() -> Any:
-    """A rich console on stdout, 160 columns wide when stdout is not a terminal."""
-    from rich.console import Console
+def console(stderr: bool = False) -> Any:
+    """A rich console on stdout (``stderr``: on stderr, for hints): ``$COLUMNS`` wide when
+    set, else the terminal's width, else (a pipe) 160 columns."""
+    from tokentrail.reports.fit import output_console
 
-    c = Console()
-    return c if c.is_terminal else Console(width=160)
+    return output_console(160, stderr=stderr)
 
 
 def short_model(model: str) -> str:
@@ -77,10 +80,14 @@ def plain(text: object) -> str:
 
 
 def dollars(amount: Decimal, places: int = 4) -> str:
-    """``$1,234.5678`` (rounded half-even for display only)."""
+    """``$1,234.5678`` (rounded half-even for display only); a nonzero amount that rounds
+    to zero is ``<$0.0001`` (signed), never ``$0.0000``."""
     q = Decimal(1).scaleb(-places)
     sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount).quantize(q):,}"
+    shown = abs(amount).quantize(q)
+    if not shown and amount:
+        return f"{sign}<${q}"
+    return f"{sign}${shown:,}"
 
 
 def parse_tz(name: str | None) -> tzinfo | None:
@@ -119,17 +126,6 @@ def time_filter(
     )
 
 
-def _open(ledger_path: str | None, no_ingest: bool) -> SQLiteLedger:
-    ledger = open_ledger(ledger_path)
-    if not no_ingest:
-        try:
-            ingest_claude_code(ledger, None)
-        except BaseException:
-            ledger.close()
-            raise
-    return ledger
-
-
 def load_rows(
     ledger_path: str | None,
     no_ingest: bool,
@@ -141,7 +137,11 @@ def load_rows(
     ``session``: called with the open ledger to choose one session id (the rows are then
     that session's, within ``flt``'s other constraints); returns the rows and that id.
     """
-    with _open(ledger_path, no_ingest) as ledger:
+    from tokentrail.cli._readonly import reading_ledger
+
+    with reading_ledger(ledger_path, no_ingest=no_ingest) as ledger:
+        if not no_ingest:
+            ingest_claude_code(ledger, None)
         sid = None
         if session is not None:
             sid = session(ledger)
@@ -149,3 +149,20 @@ def load_rows(
                 return [], None
             flt = RecordFilter(session_id=sid) if flt is None else replace(flt, session_id=sid)
         return list(request_rows(ledger, flt)), sid
+
+
+def empty(rows: list[RequestRow], ledger_path: str | None, filtered: bool, as_json: bool) -> bool:
+    """True when there are no ``rows`` and the command has nothing else to print: a text
+    command then has said so (:data:`~tokentrail.cli._readonly.NO_MATCH` when filters were
+    given, else where it looked). JSON is always printed (an empty document), with where it
+    looked on stderr."""
+    if rows:
+        return False
+    from tokentrail.cli._readonly import NO_MATCH, nothing_recorded
+
+    if filtered:
+        if not as_json:
+            click.echo(NO_MATCH)
+        return not as_json
+    nothing_recorded(ledger_path, err=as_json)
+    return not as_json

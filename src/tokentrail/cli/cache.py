@@ -21,6 +21,7 @@ from tokentrail.cli import cli
 from tokentrail.cli._analysis_common import (
     common_options,
     dollars,
+    empty,
     load_rows,
     parse_tz,
     plain,
@@ -39,45 +40,97 @@ def _ratio(f: CacheFigures) -> str:
     return "—" if h is None else f"{h:.1%}"
 
 
+_HEADS = (
+    "Req",
+    "Hit ratio",
+    "Paid",
+    "No cache†",
+    "Saved†",
+    "Unread wr‡",
+    "Unread $‡",
+    "All 5m†",
+    "All 1h†",
+    "Cheaper",
+)
+_TTL = frozenset({"All 5m†", "All 1h†"})
+# Layouts tried widest first: (columns left out, keys shortened). The TTL counterfactuals
+# go first (Cheaper sums them up), then session ids / project paths are shortened to a
+# unique prefix / their last component, then the detail columns; Hit ratio, Paid and
+# Saved stay.
+_LAYOUTS: tuple[tuple[frozenset[str], bool], ...] = (
+    (frozenset(), False),
+    (_TTL, False),
+    (_TTL, True),
+    (_TTL | {"Unread wr‡"}, True),
+    (_TTL | {"Unread wr‡", "No cache†"}, True),
+    (_TTL | {"Unread wr‡", "No cache†", "Req"}, True),
+    (_TTL | {"Unread wr‡", "No cache†", "Req", "Cheaper"}, True),
+    (_TTL | {"Unread wr‡", "No cache†", "Req", "Cheaper", "Unread $‡"}, True),
+)
+
+
+def short_keys(keys: list[str], by: str | None) -> dict[str, str]:
+    """Deliberately shortened group keys: a session id to the shortest prefix (8 at
+    least) that tells the groups apart, a project path to its last component when that
+    is unique; days and anything else unchanged."""
+    from tokentrail.reports.render_table import _id_prefix
+
+    if by == "session":
+        n = _id_prefix(keys)
+        return {k: k[:n] for k in keys}
+    if by == "project":
+        last = {k: k.rstrip("/").rsplit("/", 1)[-1] or k for k in keys}
+        if len(set(last.values())) == len(last):
+            return last
+    return {k: k for k in keys}
+
+
 def _render(rep: CacheReport) -> None:
     from rich.table import Table
 
+    from tokentrail.reports.fit import fitting_columns
+
     console = make_console()
-    table = Table(title=f"Prompt cache economics by {rep.by}", title_justify="left")
-    heads = (
-        rep.by or "group",
-        "Req",
-        "Hit ratio",
-        "Paid",
-        "No cache†",
-        "Saved†",
-        "Unread wr‡",
-        "Unread $‡",
-        "All 5m†",
-        "All 1h†",
-        "Cheaper",
-    )
-    for h in heads:
-        table.add_column(h.capitalize() if h == rep.by else h, justify="right")
     rows = [*rep.groups, rep.total]
-    for f in rows:
-        key = "Total" if f is rep.total else plain(f.key if f.key is not None else "(none)")
-        table.add_row(
-            key,
-            f"{f.requests:,}",
-            _ratio(f),
-            dollars(f.actual_usd),
-            dollars(f.no_cache_usd),
-            dollars(f.savings_usd),
-            f"{f.unread_5m_tokens + f.unread_1h_tokens:,}",
-            dollars(f.unread_usd),
-            dollars(f.all_5m_usd),
-            dollars(f.all_1h_usd),
-            f.cheaper_ttl,
-            style="bold" if f is rep.total else None,
-        )
+    short = short_keys([f.key for f in rep.groups if f.key is not None], rep.by)
+
+    def build(layout: tuple[frozenset[str], bool]) -> Table:
+        drop, shorten = layout
+        table = Table(title=f"Prompt cache economics by {rep.by}", title_justify="left")
+        by = rep.by or "group"
+        table.add_column(by.capitalize(), justify="left", no_wrap=True)
+        keep = [k for k, h in enumerate(_HEADS) if h not in drop]
+        for k in keep:
+            table.add_column(_HEADS[k], justify="right", no_wrap=True)
+        for f in rows:
+            if f is rep.total:
+                key = "Total"
+            elif f.key is None:
+                key = "(none)"
+            else:
+                key = plain(short[f.key] if shorten else f.key)
+            cells = (
+                f"{f.requests:,}",
+                _ratio(f),
+                dollars(f.actual_usd),
+                dollars(f.no_cache_usd),
+                dollars(f.savings_usd),
+                f"{f.unread_5m_tokens + f.unread_1h_tokens:,}",
+                dollars(f.unread_usd),
+                dollars(f.all_5m_usd),
+                dollars(f.all_1h_usd),
+                f.cheaper_ttl,
+            )
+            table.add_row(key, *(cells[k] for k in keep), style="bold" if f is rep.total else None)
+        return table
+
+    table = fitting_columns(_LAYOUTS, build, console)
     console.print(table)
     t = rep.total
+    console.print(
+        "Paid and every counterfactual are token costs only: web-search fees (the same with "
+        "or without a cache) are not included."
+    )
     console.print(
         "† counterfactual: no cache = every cached token at the input rate; all 5m / all 1h "
         "= every write at one TTL, hits re-judged from the gaps between requests."
@@ -124,6 +177,8 @@ def cache_cmd(
     tz = parse_tz(tz_name)
     start, end = time_filter(since, until, tz)
     rows, _ = load_rows(ledger_path, no_ingest, RecordFilter(since=start, until=end))
+    if empty(rows, ledger_path, since is not None or until is not None, as_json):
+        return
     now = datetime.now(timezone.utc)
     as_of = now if end is None or end > now else end
     group: GroupBy = "day" if by == "day" else "project" if by == "project" else "session"

@@ -23,6 +23,7 @@ from tokentrail.cli import cli
 from tokentrail.cli._analysis_common import (
     common_options,
     dollars,
+    empty,
     load_rows,
     plain,
     short_model,
@@ -31,6 +32,7 @@ from tokentrail.cli._analysis_common import console as make_console
 from tokentrail.errors import UserInputError
 from tokentrail.ledger import SQLiteLedger
 from tokentrail.ledger.analysis_rows import last_session_id, resolve_session_id
+from tokentrail.reports.render_table import short_model as model_label
 
 __all__ = ["context_cmd", "sparkline"]
 
@@ -54,25 +56,46 @@ def sparkline(values: list[int], width: int = 60) -> str:
     return "".join(_BARS[min(len(_BARS) - 1, v * len(_BARS) // (top + 1))] for v in values)
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
 def _tokens(n: int | None, signed: bool = False) -> str:
     if n is None:
         return ""
     return f"{n:+,}" if signed else f"{n:,}"
 
 
-def _render(sc: SessionContext, others: list[str | None]) -> None:
-    from rich.table import Table
+_COLUMNS = (
+    "#",
+    "Time (UTC)",
+    "Step",
+    "Model",
+    "Input",
+    "Cache wr",
+    "Cache rd",
+    "Context",
+    "Growth",
+    "Headroom",
+    "Marks",
+)
+_CACHE = frozenset({"Cache wr", "Cache rd"})
+# Layouts tried widest first: (columns left out, model ids without their date suffix).
+# The cache and input columns go first (Context holds them), then the model's date, then
+# growth and headroom; the time, model and context are always kept, ids never cut.
+_LAYOUTS: tuple[tuple[frozenset[str], bool], ...] = (
+    (frozenset(), False),
+    (_CACHE, False),
+    (_CACHE, True),
+    (_CACHE | {"Input"}, True),
+    (_CACHE | {"Input", "Growth"}, True),
+    (_CACHE | {"Input", "Growth", "Headroom"}, True),
+    (_CACHE | {"Input", "Growth", "Headroom", "Step"}, True),
+)
 
-    console = make_console()
-    who = f"session {plain(sc.session_id)}"
-    if sc.agent_id:
-        who += f" · subagent {plain(sc.agent_id)}"
-    table = Table(title=f"Context growth — {who}", title_justify="left")
-    for name in ("#", "Time (UTC)", "Step", "Model", "Input", "Cache wr", "Cache rd"):
-        left = name in ("Time (UTC)", "Step", "Model")
-        table.add_column(name, justify="left" if left else "right")
-    for name in ("Context", "Growth", "Headroom", "Marks"):
-        table.add_column(name, justify="left" if name == "Marks" else "right")
+
+def _rows(sc: SessionContext) -> list[list[str]]:
+    out: list[list[str]] = []
     for i, rc in enumerate(sc.requests):
         when = rc.at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         crossed = {(c.index, c.threshold) for c in rc.crossings}
@@ -90,24 +113,63 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
             if s.after_compaction:
                 marks.append("after compaction")
             step = "—" if s.index is None else f"└ {s.index} {s.kind}"
-            table.add_row(
-                str(i) if j == 0 else "",
-                when if j == 0 else "",
-                plain(step),
-                plain(short_model(s.model)),
-                _tokens(s.input_tokens),
-                _tokens(s.cache_write_tokens),
-                _tokens(s.cache_read_tokens),
-                _tokens(s.context_tokens),
-                _tokens(s.growth, signed=True),
-                _tokens(s.headroom),
-                " ".join(marks),
+            out.append(
+                [
+                    str(i) if j == 0 else "",
+                    when if j == 0 else "",
+                    plain(step),
+                    s.model,
+                    _tokens(s.input_tokens),
+                    _tokens(s.cache_write_tokens),
+                    _tokens(s.cache_read_tokens),
+                    _tokens(s.context_tokens),
+                    _tokens(s.growth, signed=True),
+                    _tokens(s.headroom),
+                    " ".join(marks),
+                ]
             )
+    return out
+
+
+def _render(sc: SessionContext, others: list[str | None]) -> None:
+    from rich.table import Table
+
+    from tokentrail.reports.fit import fitting_columns
+
+    console = make_console()
+    who = f"session {plain(sc.session_id)}"
+    if sc.agent_id:
+        who += f" · subagent {plain(sc.agent_id)}"
+    rows = _rows(sc)
+
+    def build(layout: tuple[frozenset[str], bool]) -> Table:
+        drop, dateless = layout
+        table = Table(title=f"Context growth — {who}", title_justify="left")
+        keep = [k for k, name in enumerate(_COLUMNS) if name not in drop]
+        for k in keep:
+            name = _COLUMNS[k]
+            left = name in ("Time (UTC)", "Step", "Model", "Marks")
+            table.add_column(
+                name,
+                justify="left" if left else "right",
+                no_wrap=name not in ("Step", "Marks"),
+            )
+        model = _COLUMNS.index("Model")
+        for row in rows:
+            cells = list(row)
+            name = cells[model]
+            cells[model] = plain(model_label(name) if dateless else short_model(name))
+            table.add_row(*(cells[k] for k in keep))
+        return table
+
+    table = fitting_columns(_LAYOUTS, build, console)
     console.print(table)
     curve = [p.context_tokens for p in sc.curve]
     peak = sc.peak
     if peak is not None:
-        console.print(f"context  {sparkline(curve)}  peak {peak.context_tokens:,} tokens")
+        tail = f"  peak {peak.context_tokens:,} tokens"
+        room = max(10, min(60, console.width - len("context  ") - len(tail)))
+        console.print(f"context  {sparkline(curve, room)}{tail}")
         console.print(
             f"peak at request {peak.request_index}"
             + ("" if peak.index is None else f" iteration {peak.index}")
@@ -132,7 +194,8 @@ def _render(sc: SessionContext, others: list[str | None]) -> None:
             )
     if others:
         names = ", ".join(plain(a or "main") for a in others)
-        console.print(f"other threads in this session: {names} (show one with --agent ID)")
+        console.print(f"other threads in this session: {names}")
+        make_console(stderr=True).print("show one with: tokentrail context SESSION --agent ID")
 
 
 @cli.command("context")
@@ -158,8 +221,12 @@ def context_cmd(
         return last_session_id(ledger)
 
     rows, sid = load_rows(ledger_path, no_ingest, session=choose)
-    if sid is None:
-        raise UserInputError("the ledger holds no session yet (run `tokentrail ingest`)")
+    if sid is None:  # nothing recorded (a SESSION that matches nothing is an error)
+        if as_json:
+            out: dict[str, object] = {"session_id": None, "generated_at": _now(), "threads": []}
+            click.echo(json.dumps(out, indent=2))
+        empty([], ledger_path, False, as_json)
+        return
     threads = split_threads(rows)
     book = RateBook()
     keys = sorted(threads, key=lambda k: (k[1] is not None, k[1] or ""))
@@ -170,7 +237,7 @@ def context_cmd(
             keys = [(sid, agent_id)]
         out = {
             "session_id": sid,
-            "generated_at": datetime.now(timezone.utc).isoformat(),
+            "generated_at": _now(),
             "threads": [session_context(threads[k], book=book).to_dict() for k in keys],
         }
         click.echo(json.dumps(out, indent=2))

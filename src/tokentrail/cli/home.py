@@ -3,8 +3,9 @@
 When the default log folders hold no transcript (none yet, or Claude Code's cleanup
 deleted them), the ledger may still hold history: then the daily report is printed from
 it, with a one-line note on stderr. Only when the ledger is empty (or absent) too does
-it print where it looked and how to point it elsewhere, and exit 0 (nothing is wrong:
-there is simply nothing to report yet).
+it print where it looked (stdout) and how to point it elsewhere (stderr: tips never go
+into redirected output), and exit 0 (nothing is wrong: there is simply nothing to report
+yet).
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ import click
 
 from tokentrail.ingest.discover import claude_roots, discover_claude_files
 
-__all__ = ["default_run", "ledger_has_records", "no_logs_message"]
+__all__ = ["NO_LOGS_TIPS", "default_run", "ledger_has_records", "no_logs_message"]
 
 
 def no_logs_message() -> str:
-    """The help shown when no Claude Code transcript is found."""
+    """What bare ``tokentrail`` prints (stdout) when no Claude Code transcript is found."""
     roots = claude_roots()
     looked = "\n".join(f"  {r}" for r in roots) or "  (no candidate directory)"
-    return (
-        "No Claude Code logs found. tokentrail looked in:\n"
-        f"{looked}\n"
-        "Point it elsewhere with CLAUDE_CONFIG_DIR=/path/to/.claude tokentrail, or read any "
-        "folder or .jsonl file with: tokentrail ingest PATH...\n"
-        "To see what tokentrail shows, try: tokentrail demo"
-    )
+    return f"No Claude Code logs found. tokentrail looked in:\n{looked}"
+
+
+#: The tips that follow :func:`no_logs_message`, on stderr (never in redirected output).
+NO_LOGS_TIPS = (
+    "Point it elsewhere with CLAUDE_CONFIG_DIR=/path/to/.claude tokentrail, or read any "
+    "folder or .jsonl file with: tokentrail ingest PATH...\n"
+    "To see what tokentrail shows, try: tokentrail demo"
+)
 
 
 def ledger_has_records() -> bool:
@@ -58,6 +61,7 @@ def default_run(ctx: click.Context) -> None:
         return
     if not ledger_has_records():
         click.echo(no_logs_message())
+        click.echo(NO_LOGS_TIPS, err=True)
         return
     ctx.invoke(daily_cmd, no_ingest=True)
     click.echo(

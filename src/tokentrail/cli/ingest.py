@@ -178,10 +178,11 @@ def ingest_cmd(
         click.echo(
             f"{s.files} files ({s.files_read} read, {_human_bytes(s.bytes)}): "
             f"{s.added} records added, {s.duplicates} duplicates, {s.problems} problems"
-            + (" (see `tokentrail problems`)" if s.problems else "")
             + (f", {len(skipped)} paths skipped" if skipped else "")
             + f" in {s.seconds:.2f}s"
         )
+        if s.problems:  # a hint: stderr, never in redirected output
+            click.echo("see the problem lines with: tokentrail problems", err=True)
     if s.problems or skipped:
         ctx.exit(1)
 
@@ -210,7 +211,9 @@ def _check_path(p: str) -> None:
 @_ledger_option
 def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
     """List the log lines that were skipped as malformed (file, line, field, kind)."""
-    with open_ledger(ledger_path) as ledger:
+    from tokentrail.cli._readonly import reading_ledger
+
+    with reading_ledger(ledger_path, no_ingest=True) as ledger:  # never creates one
         probs = ledger.problems()
     if as_json:
         out = [
@@ -220,11 +223,17 @@ def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
         click.echo(json.dumps({"problems": out}, indent=2))
         return
     if not probs:
-        click.echo("No problems recorded.")
+        from tokentrail.ledger import resolve_ledger_path
+
+        path = resolve_ledger_path(ledger_path)
+        where = "" if path.exists() else f": the ledger {safe(path)} does not exist yet"
+        click.echo(f"No problems recorded{where}.")
         return
+    from tokentrail.reports.fit import wrapped
+
     for p in probs:
         field = f" {safe(p.field)}" if p.field else ""
-        click.echo(f"{safe(p.file)}:{p.line}: {p.kind}{field}: {safe(p.message)}")
+        click.echo(wrapped(f"{safe(p.file)}:{p.line}: {p.kind}{field}: {safe(p.message)}"))
     click.echo(f"{len(probs)} problems")
 
 

@@ -27,6 +27,7 @@ from tokentrail.errors import TokentrailError
 from tokentrail.pricing import Catalog, CostBreakdown, load_catalog, price, resolve_model
 from tokentrail.pricing.breakdown import rate_str, usd_str
 from tokentrail.pricing.schema import COMPONENTS
+from tokentrail.reports.fit import fit_table, fitting_columns, wrap_words
 
 __all__ = ["price_command", "prices_command"]
 
@@ -126,8 +127,10 @@ def _price_one(
 
 
 def _console() -> Console:
-    """A rich console; wide when not a terminal so piped tables do not fold."""
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    """A rich console: ``$COLUMNS`` or the terminal's width; 160 columns in a pipe."""
+    from tokentrail.reports.fit import output_console
+
+    return output_console(160)
 
 
 def _line_table(b: CostBreakdown) -> Table:
@@ -140,7 +143,7 @@ def _line_table(b: CostBreakdown) -> Table:
         ("USD", "right"),
         ("rules", "left"),
     ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just, no_wrap=col != "rules")  # type: ignore[arg-type]
     for ln in b.lines:
         label = ln.component if ln.iteration is None else f"#{ln.iteration} {ln.component}"
         rate = "unpriced" if ln.rate_per_mtok is None else rate_str(ln.rate_per_mtok)
@@ -261,7 +264,9 @@ def _show(
     console = _console()
     if not multi:
         b = results[0][1]
-        console.print(_line_table(b))
+        table = _line_table(b)
+        fit_table(table, console)
+        console.print(table)
         for f in b.flags:
             console.print(f"[yellow]![/yellow] {f.code}: {f.message}", markup=True)
         return
@@ -273,7 +278,7 @@ def _show(
         ("USD", "right"),
         ("flags", "left"),
     ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just, no_wrap=col != "flags")  # type: ignore[arg-type]
     for n, b in results:
         t.add_row(
             str(n),
@@ -283,6 +288,7 @@ def _show(
             ", ".join(b.flag_codes),
         )
     t.add_row("", "total", "", usd_str(total) + ("" if complete else "+"), "", style="bold")
+    fit_table(t, console)
     console.print(t)
 
 
@@ -315,21 +321,7 @@ def prices_command(model: str | None, as_json: bool, prices_path: str | None) ->
         click.echo(json.dumps(out, indent=2, default=str))
         return
     console = _console()
-    t = Table(title="Claude prices, USD per million tokens (MTok)", title_justify="left")
-    for col, just in (
-        ("model", "left"),
-        ("kind", "left"),
-        ("window (UTC days)", "left"),
-        ("prompt", "right"),
-        ("input", "right"),
-        ("5m write", "right"),
-        ("1h write", "right"),
-        ("read", "right"),
-        ("output", "right"),
-        ("conf", "left"),
-        ("src", "right"),
-    ):
-        t.add_column(col, justify=just, no_wrap=col != "model")  # type: ignore[arg-type]
+    rows: list[tuple[str, str, str, str, list[str], str, str]] = []
     sources: dict[str, int] = {}
     for mid in ids:
         for r in catalog.rows[mid]:
@@ -337,10 +329,39 @@ def prices_command(model: str | None, as_json: bool, prices_path: str | None) ->
             prompt = f">{r.above_prompt_tokens:,}" if r.above_prompt_tokens else ""
             window = f"{r.effective_from}..{r.effective_to or ''}"
             ref = sources.setdefault(r.source, len(sources) + 1)
-            t.add_row(mid, r.kind, window, prompt, *rates, r.confidence, f"[{ref}]")
+            rows.append((mid, r.kind, window, prompt, rates, r.confidence, f"[{ref}]"))
+    rate_heads = ("input", "5m write", "1h write", "read", "output")
+
+    def build(layout: str) -> Table:
+        t = Table(title="Claude prices, USD per million tokens (MTok)", title_justify="left")
+        if layout == "stacked":  # model, kind, window and prompt tier in one cell
+            t.add_column("model / kind / window", justify="left")
+            for col in rate_heads:
+                t.add_column(col, justify="right")  # a header may wrap; rates never do
+            for mid, kind, window, prompt, rates, _, _ in rows:
+                key = "\n".join(
+                    [mid, f"{kind} {window}"] + ([f"prompt {prompt}"] if prompt else [])
+                )
+                t.add_row(key, *rates)
+            return t
+        heads = ["model", "kind", "window (UTC days)", "prompt", *rate_heads]
+        if layout == "full":
+            heads += ["conf", "src"]
+        for col in heads:
+            just = "left" if col in ("model", "kind", "window (UTC days)", "conf") else "right"
+            t.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
+        for mid, kind, window, prompt, rates, conf, src in rows:
+            extra = [conf, src] if layout == "full" else []
+            t.add_row(mid, kind, window, prompt, *rates, *extra)
+        return t
+
+    # the confidence and source columns go first, then model, kind and window stack up
+    t = fitting_columns(("full", "rates", "stacked"), build, console)
     console.print(t)
-    for url, ref in sources.items():
-        console.print(f"[{ref}] {url}", markup=False)
+    if len(t.columns) == 11:
+        for url, ref in sources.items():
+            for line in wrap_words(f"[{ref}] {url}", console.width, "    "):
+                console.print(line, markup=False, soft_wrap=True)
     if model:
         spec = catalog.models[ids[0]]
         console.print(

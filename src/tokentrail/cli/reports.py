@@ -15,9 +15,10 @@ from typing import Any
 import click
 
 from tokentrail.cli import cli
+from tokentrail.cli._readonly import reading_ledger
 from tokentrail.cli.options import ReportArgs, lock_timeout, progress_bar, report_options
 from tokentrail.cli.options import show_progress as _show_progress
-from tokentrail.ledger import ingest_claude_code, open_ledger
+from tokentrail.ledger import ingest_claude_code
 from tokentrail.reports import Report, write_parquet
 from tokentrail.reports.build import WEEKDAYS, build_report, options_for, sum_rows
 
@@ -32,8 +33,11 @@ __all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "run_report"]
 
 
 def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
-    """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report."""
-    with open_ledger(args.ledger_path, timeout=lock_timeout(REPORT_LOCK_TIMEOUT)) as ledger:
+    """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report (from
+    an empty scratch ledger when there is neither a ledger nor logs: see
+    :mod:`tokentrail.cli._readonly`)."""
+    timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
+    with reading_ledger(args.ledger_path, no_ingest=args.no_ingest, timeout=timeout) as ledger:
         if not args.no_ingest:
             with progress_bar(_show_progress(args.quiet)) as cb:
                 summary = ingest_claude_code(ledger, None, progress=cb)
@@ -58,13 +62,22 @@ def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
 
 
 def emit(report: Report, args: ReportArgs) -> None:
-    """Print / write ``report`` as the options ask."""
+    """Print / write ``report`` as the options ask: ``--parquet FILE`` writes the file and
+    prints the table too (or the ``--json`` / ``--csv`` asked for)."""
     if args.parquet is not None:
         write_parquet(report, args.parquet, args.breakdown)
         if not args.quiet:
             click.echo(f"wrote {args.parquet}", err=True)
-        if not (args.as_json or args.as_csv):
+    filtered = any(report.filters.get(k) for k in ("since", "until", "project", "models"))
+    if not report.rows and not filtered:
+        from tokentrail.cli._readonly import nothing_recorded
+
+        as_data = args.as_json or args.as_csv
+        if not as_data:
+            nothing_recorded(args.ledger_path)
             return
+        if not args.quiet:
+            nothing_recorded(args.ledger_path, err=True)
     if args.as_json:
         click.echo(render_json(report))
     elif args.as_csv:
@@ -72,7 +85,7 @@ def emit(report: Report, args: ReportArgs) -> None:
     else:
         from tokentrail.reports.render_table import print_table
 
-        print_table(report, breakdown=args.breakdown)
+        print_table(report, breakdown=args.breakdown, quiet=args.quiet)
 
 
 def run_report(kind: str, kw: dict[str, Any], **extra: Any) -> None:

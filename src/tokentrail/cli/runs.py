@@ -110,20 +110,16 @@ def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> 
     if not rows:
         click.echo("No tracked runs.")
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="Tracked runs")
-    for col, justify in (
-        ("Run", "left"), ("Started (UTC)", "left"), ("Status", "left"), ("Requests", "right"),
-        ("Cost (USD)", "right"), ("Budget (USD)", "right"), ("Tags", "left"),
-    ):  # fmt: skip
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    from tokentrail.reports.fit import first_fit, output_console, wrap_words
+
+    parents = {x.run.id: x.run.parent_id for x in rows}
+    lines: list[tuple[str, ...]] = []
     for s in rows:
         d = _to_dict(s)
         depth = 0
-        parents = {x.run.id: x.run.parent_id for x in rows}
         p = s.run.parent_id
         while p is not None and depth < 20:
             depth += 1
@@ -131,25 +127,69 @@ def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> 
         tags = ", ".join(f"{k}={v}" for k, v in s.run.tags.items())
         cost = str(d["cost_usd"]) + (f" (+{s.unpriced} unpriced)" if s.unpriced else "")
         cost += "†" if s.flagged else ""  # priced on an assumption (see the footer)
-        table.add_row(
-            escape(safe("  " * depth + s.run.name)),
-            str(d["started"] or "").replace("+00:00", ""),
-            s.run.status,
-            str(s.requests),
-            cost,
-            str(d["budget_usd"] or "-"),
-            escape(safe(tags)),
+        lines.append(
+            (
+                escape(safe("  " * depth + s.run.name)),
+                str(d["started"] or "").replace("+00:00", "").replace("T", " "),
+                s.run.status,
+                str(s.requests),
+                cost,
+                str(d["budget_usd"] or "-"),
+                escape(safe(tags)),
+            )
         )
-    console = Console(soft_wrap=True)
-    console.print(table)
+    heads = (
+        ("Run", "left"), ("Started (UTC)", "left"), ("Status", "left"), ("Req", "right"),
+        ("Cost (USD)", "right"), ("Budget (USD)", "right"), ("Tags", "left"),
+    )  # fmt: skip
+
+    def build(drop: frozenset[str]) -> Table:
+        table = Table(title="Tracked runs")
+        keep = [k for k, (h, _) in enumerate(heads) if h not in drop]
+        for k in keep:
+            col, justify = heads[k]
+            # run names whole; instants, costs and tags may wrap at their spaces
+            no_wrap = col == "Run"
+            table.add_column(col, justify=justify, no_wrap=no_wrap)  # type: ignore[arg-type]
+        for line in lines:
+            table.add_row(*(line[k] for k in keep))
+        return table
+
+    # budget, status, then tags go first; the run, its start, requests and cost stay
+    layouts: tuple[frozenset[str], ...] = (
+        frozenset(),
+        frozenset({"Budget (USD)"}),
+        frozenset({"Budget (USD)", "Status"}),
+        frozenset({"Budget (USD)", "Status", "Tags"}),
+    )
+
     flagged = sum(s.flagged for s in rows if s.run.parent_id is None)
+    footer = ""
     if flagged:
         codes = sorted({c for s in rows for c in s.flags})
-        console.print(
+        footer = (
             f"† {flagged} request{'s' if flagged != 1 else ''} priced on an assumption: "
-            f"{', '.join(codes)} (`tokentrail explain ID` says why).",
-            markup=False,
+            f"{', '.join(codes)} (`tokentrail explain ID` says why)."
         )
+    console = output_console(160)
+    table = first_fit(layouts, build, console)
+    if table is not None:
+        console.print(table)
+        if footer:
+            for text in wrap_words(footer, console.width, "  "):
+                console.print(text, markup=False, soft_wrap=True)
+        return
+    # too narrow for any table: one block per run, the name whole on its own line
+    for line in lines:
+        name, started, status, requests, cost, budget, tags = line
+        console.print(name, soft_wrap=True)
+        facts = f"started {started} · {status} · {requests} requests · cost {cost} USD"
+        facts += f" · budget {budget}" + (f" · {tags}" if tags else "")
+        for text in wrap_words("    " + facts, console.width, "    "):
+            console.print(text, soft_wrap=True)
+    if footer:
+        for text in wrap_words(footer, console.width, "  "):
+            console.print(text, markup=False, soft_wrap=True)
 
 
 def _batch_dict(b: BatchOutcome) -> dict[str, object]:
@@ -185,22 +225,30 @@ def batches_report_cmd(as_json: bool, ledger_path: str | None) -> None:
     if not rows:
         click.echo("No batch results ingested.")
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="Message Batches results files")
-    table.add_column("File", overflow="fold")
-    table.add_column("Dated", no_wrap=True)
+    from tokentrail.reports.fit import fitting_columns, output_console
+
     kinds = list(rows[0].results)
-    for col in [*kinds, "problems"]:
-        table.add_column(col.capitalize(), justify="right", no_wrap=True)
-    totals = [0] * (len(kinds) + 1)
-    for b in rows:
-        vals = [b.results.get(k, 0) for k in kinds] + [b.problems]
-        totals = [t + v for t, v in zip(totals, vals, strict=True)]
-        dated = str(_iso(b.ts_ms) or "")[:10]  # the UTC day (JSON: the whole instant)
-        table.add_row(escape(safe(b.file)), dated, *(str(v) for v in vals))
-    if len(rows) > 1:
-        table.add_row("Total", "", *(str(v) for v in totals))
-    Console(soft_wrap=True).print(table)
+
+    def build(whole_paths: bool) -> Table:
+        table = Table(title="Message Batches results files")
+        table.add_column("File" if whole_paths else "File (name)", no_wrap=True)
+        table.add_column("Dated", no_wrap=True)
+        for col in [*kinds, "problems"]:
+            table.add_column(col.capitalize(), justify="right", no_wrap=True)
+        totals = [0] * (len(kinds) + 1)
+        for b in rows:
+            vals = [b.results.get(k, 0) for k in kinds] + [b.problems]
+            totals = [t + v for t, v in zip(totals, vals, strict=True)]
+            dated = str(_iso(b.ts_ms) or "")[:10]  # the UTC day (JSON: the whole instant)
+            name = b.file if whole_paths else b.file.rstrip("/").rsplit("/", 1)[-1]
+            table.add_row(escape(safe(name)), dated, *(str(v) for v in vals))
+        if len(rows) > 1:
+            table.add_row("Total", "", *(str(v) for v in totals))
+        return table
+
+    # a path too long for the terminal is shown by its file name (the JSON has it whole)
+    console = output_console(160)
+    console.print(fitting_columns((True, False), build, console))

@@ -72,12 +72,15 @@ def _line(s: SourceSummary) -> str:
     )
     if s.results:
         text += " · results: " + ", ".join(f"{v} {k}" for k, v in s.results.items())
-        text += " (stored: `tokentrail report batches`)"
     if s.at_ms is not None:
         text += f" · dated {_iso(s.at_ms)}"
-    if s.problems:
-        text += " (see `tokentrail problems`)"
     return text
+
+
+def _hints(s: SourceSummary) -> list[str]:
+    """Where to look next (stderr: hints never go into redirected output)."""
+    out = ["stored results: tokentrail report batches"] if s.results else []
+    return out + (["see the problem lines with: tokentrail problems"] if s.problems else [])
 
 
 def ingest_source(
@@ -104,5 +107,7 @@ def ingest_source(
         click.echo(json.dumps(s.to_dict(), indent=2))
     else:
         click.echo(_line(s))
+        for hint in _hints(s):
+            click.echo(hint, err=True)
     if s.problems:
         ctx.exit(1)

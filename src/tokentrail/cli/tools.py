@@ -61,17 +61,20 @@ def doctor_cmd(ledger_path: str | None) -> None:
     from tokentrail.cli.ingest import safe as safe_text
     from tokentrail.ingest.discover import claude_roots, discover_claude_files
     from tokentrail.ledger import open_ledger, resolve_ledger_path
+    from tokentrail.reports.fit import wrapped
 
     warnings: list[str] = []
     roots = claude_roots()
-    click.echo("Claude Code log roots (CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude):")
+    click.echo(
+        wrapped("Claude Code log roots (CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude):")
+    )
     total_files = 0
     for root in roots:
         files = discover_claude_files([root]) if root.exists() else []
         total_files += len(files)
         size = sum(f.path.stat().st_size for f in files if f.path.exists())
         state = f"{len(files)} files, {size / 1e6:.1f} MB" if root.exists() else "not found"
-        click.echo(f"  {safe_text(root)}: {state}")
+        click.echo(wrapped(f"  {safe_text(root)}: {state}"))
         if root.exists():
             days = _cleanup_days(root)
             if isinstance(days, str):
@@ -93,7 +96,7 @@ def doctor_cmd(ledger_path: str | None) -> None:
     if not total_files:
         warnings.append("no Claude Code logs found (set CLAUDE_CONFIG_DIR or use ingest PATH)")
     path = resolve_ledger_path(ledger_path)
-    click.echo(f"Ledger: {safe_text(path)}")
+    click.echo(wrapped(f"Ledger: {safe_text(path)}"))
     if path.exists():
         with open_ledger(path, timeout=lock_timeout()) as ledger:
             click.echo(f"  {ledger.count_records():,} records, {ledger.size_bytes() / 1e6:.1f} MB")
@@ -114,11 +117,12 @@ def doctor_cmd(ledger_path: str | None) -> None:
                 f"{len(problems)} log lines skipped as malformed (see `tokentrail problems`)"
             )
     else:
-        click.echo("  not created yet (run `tokentrail` or `tokentrail ingest`)")
+        click.echo("  not created yet")
+        click.echo("create it with: tokentrail (or tokentrail ingest PATH...)", err=True)
     if warnings:
         click.echo("Warnings:")
         for w in warnings:
-            click.echo(f"  ! {w}")
+            click.echo(wrapped(f"  ! {w}"))
     else:
         click.echo("No problems found.")
 
@@ -215,10 +219,11 @@ def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
             line = status_line(base / "demo-ledger.sqlite3", parse_tz("UTC"))
             if line is not None:
                 click.echo(f"Status line (tokentrail statusline): {line}\n")
-        click.echo(
+        click.echo(  # a tip: stderr, never in redirected output
             "Your own numbers: run `tokentrail` (reads ~/.claude), then `tokentrail session`, "
             "`tokentrail blocks`, `tokentrail doctor`. Every report takes --json, --csv, "
-            "--parquet FILE and --help."
+            "--parquet FILE and --help.",
+            err=True,
         )
         if keep:
             click.echo(f"Sample logs and ledger kept in {os.fspath(base)}")

@@ -19,6 +19,7 @@ from tokentrail.cli import cli
 from tokentrail.cli._analysis_common import (
     common_options,
     dollars,
+    empty,
     load_rows,
     parse_tz,
     plain,
@@ -56,28 +57,44 @@ def _scenario(w: WhatIf) -> str:
 def _render(w: WhatIf) -> None:
     from rich.table import Table
 
+    from tokentrail.reports.fit import fitting_columns
+
     console = make_console()
-    table = Table(title=f"What if: {plain(_scenario(w))} (ESTIMATE)", title_justify="left")
-    for h in ("Component", "Tokens", "What-if tokens", "Actual", "What-if", "Delta"):
-        table.add_column(h, justify="left" if h == "Component" else "right")
-    for c in w.components:
-        table.add_row(
+    heads = ("Tokens", "What-if tokens", "Actual", "What-if", "Delta")
+    rows: list[tuple[str, tuple[str, ...], str | None]] = [
+        (
             _LABEL.get(c.component, c.component),
-            f"{c.actual_tokens:,}",
-            f"{c.whatif_tokens:,}",
-            dollars(c.actual_usd),
-            dollars(c.whatif_usd),
-            dollars(c.delta_usd),
+            (
+                f"{c.actual_tokens:,}",
+                f"{c.whatif_tokens:,}",
+                dollars(c.actual_usd),
+                dollars(c.whatif_usd),
+                dollars(c.delta_usd),
+            ),
+            None,
         )
-    table.add_row(
-        "Total",
-        "",
-        "",
-        dollars(w.actual_usd),
-        dollars(w.whatif_usd),
-        dollars(w.delta_usd),
-        style="bold",
+        for c in w.components
+    ]
+    money = (dollars(w.actual_usd), dollars(w.whatif_usd), dollars(w.delta_usd))
+    rows.append(("Total", ("", "", *money), "bold"))
+
+    def build(drop: frozenset[str]) -> Table:
+        table = Table(title=f"What if: {plain(_scenario(w))} (ESTIMATE)", title_justify="left")
+        table.add_column("Component", justify="left", no_wrap=True)
+        keep = [k for k, h in enumerate(heads) if h not in drop]
+        for k in keep:
+            table.add_column(heads[k], justify="right", no_wrap=True)
+        for label, cells, style in rows:
+            table.add_row(label, *(cells[k] for k in keep), style=style)
+        return table
+
+    # the token counts go first (the money columns are the answer)
+    layouts: tuple[frozenset[str], ...] = (
+        frozenset(),
+        frozenset({"What-if tokens"}),
+        frozenset({"What-if tokens", "Tokens"}),
     )
+    table = fitting_columns(layouts, build, console)
     console.print(table)
     pct = "" if not w.actual_usd else f" ({w.delta_usd / w.actual_usd:+.1%})"
     console.print(f"{w.requests:,} requests; delta {dollars(w.delta_usd)}{pct}")
@@ -133,6 +150,9 @@ def whatif_cmd(
             return resolve_session_id(ledger, given)
 
         rows, _ = load_rows(ledger_path, no_ingest, flt, session=choose)
+    filtered = since is not None or until is not None or session_id is not None
+    if empty(rows, ledger_path, filtered, as_json):
+        return
     w = reprice(rows, model=model, batch=batch, ttl="5m" if ttl == "5m" else "1h" if ttl else None)
     if as_json:
         click.echo(json.dumps(w.to_dict(), indent=2))

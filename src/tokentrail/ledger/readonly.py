@@ -58,6 +58,19 @@ class ReportReads:
 
         return usage_points(self._db, since_ms, until_ms, models=models, project=project)
 
+    def session_spans(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> dict[str, tuple[int, int]]:
+        """Each session's first and last record instant (UTC ms) in the range."""
+        from tokentrail.ledger.spans import session_spans
+
+        return session_spans(self._db, since_ms, until_ms, models=models, project=project)
+
     def distinct(self, column: str) -> list[str]:
         """Distinct ``project`` or ``model`` values in the ledger, sorted."""
         from tokentrail.ledger.timeline import distinct_values

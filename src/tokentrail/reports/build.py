@@ -10,7 +10,6 @@ model ids (resolve user input first with :func:`resolve_project` and
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -19,6 +18,7 @@ from tokentrail.errors import UserInputError
 from tokentrail.ledger.frozen import Frozen
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow, Totals, fold_totals
 from tokentrail.reports.model import KINDS, Report, ReportRow
+from tokentrail.reports.zone import local_zone_name
 
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 if TYPE_CHECKING:
@@ -64,6 +64,15 @@ if TYPE_CHECKING:
             models: Sequence[str] = (),
             project: str | None = None,
         ) -> list[UsagePoint]: ...
+
+        def session_spans(
+            self,
+            since_ms: int | None = None,
+            until_ms: int | None = None,
+            *,
+            models: Sequence[str] = (),
+            project: str | None = None,
+        ) -> dict[str, tuple[int, int]]: ...
 
         def distinct(self, column: str) -> list[str]: ...
 
@@ -159,10 +168,11 @@ def options_for(
 
 
 def tz_name(tz: tzinfo | None) -> str:
-    """IANA name of ``tz`` (``"UTC"``); for local time ``$TZ`` when set, else ``"local"``."""
+    """IANA name of ``tz`` (``"UTC"``); for local time the local zone's name (see
+    :func:`~tokentrail.reports.zone.local_zone_name`: ``$TZ``, the system's IANA name, else
+    its UTC offset), never a bare ``"local"``."""
     if tz is None:
-        env = os.environ.get("TZ", "").lstrip(":")
-        return env or "local"
+        return local_zone_name()
     key = getattr(tz, "key", None)
     return str(key) if key else str(tz)
 
@@ -311,20 +321,31 @@ def build_report(source: ReportSource, kind: str, opts: ReportOptions) -> Report
             sow = opts.start_of_week
             rows = _merge(agg, lambda k: _week_key(k, sow))
         elif kind == "session":
-            rows = [
-                ReportRow(
-                    r.key,
-                    r.totals,
-                    r.models,
-                    {
-                        "project": r.project,
-                        "first_activity": r.first_day,
-                        "last_activity": r.last_day,
-                    },
+            spans = source.session_spans(
+                _local_ms(opts.since, opts.tz) if opts.since else None,
+                _local_ms(opts.until + timedelta(days=1), opts.tz) if opts.until else None,
+                models=opts.models,
+                project=opts.project,
+            )
+            rows = []
+            for r in agg:
+                span = spans.get(r.key)
+                rows.append(
+                    ReportRow(
+                        r.key,
+                        r.totals,
+                        r.models,
+                        {
+                            "project": r.project,
+                            # whole instants (ISO 8601 with the zone's offset)
+                            "first_activity": r.first_day
+                            if span is None
+                            else _iso(span[0], opts.tz),
+                            "last_activity": r.last_day if span is None else _iso(span[1], opts.tz),
+                        },
+                    )
                 )
-                for r in agg
-            ]
-            rows.sort(key=lambda r: (str(r.extra["last_activity"] or ""), r.key))
+            rows.sort(key=lambda r: (spans.get(r.key, (0, 0))[1], r.key))  # last activity
         else:
             rows = [ReportRow(r.key, r.totals, r.models) for r in agg]
     if opts.order == "desc":

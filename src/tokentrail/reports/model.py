@@ -111,8 +111,9 @@ class ReportRow(Frozen):
 class Report(Frozen):
     """A whole report: its kind, rows (already ordered), totals and the query it answers.
 
-    ``timezone`` is the IANA name (or ``"local"``) used for day boundaries; ``filters``
-    the since / until / project / model filters applied, as strings.
+    ``timezone`` is the IANA name used for day boundaries (for local time the system's
+    zone name, else its UTC offset, never ``"local"``); ``filters`` the since / until /
+    project / model filters applied, as strings.
     """
 
     __match_args__ = ("kind", "rows", "totals", "models", "timezone", "filters")

@@ -28,6 +28,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tokentrail.ledger import Totals
+from tokentrail.reports.fit import fit_table
 from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none
 from tokentrail.reports.text import escape_controls, usd_cents
 
@@ -137,6 +138,12 @@ def _key_label(report: Report, r: ReportRow, mode: Mode, id_len: int = 8) -> str
     return r.key
 
 
+def _synthetic_only(model: str, t: Totals) -> bool:
+    """A ``<synthetic>`` row with nothing in it (Claude Code's local notices: no tokens, no
+    cost): tables leave it out; the totals (and JSON) keep its ``synthetic`` count."""
+    return model == "<synthetic>" and not (t.requests or t.total_tokens or t.cost)
+
+
 def _cells(t: Totals, mode: Mode) -> list[str]:
     fmt = _abbrev if mode in ("compact", "narrow") else (lambda n: f"{n:,}")
     if mode == "full":
@@ -187,17 +194,25 @@ def _first_header(report: Report) -> str:
     }[report.kind]
 
 
-def print_table(report: Report, *, breakdown: bool = False) -> None:
+_MODES: tuple[Mode, ...] = ("full", "normal", "compact", "narrow")
+
+
+def print_table(report: Report, *, breakdown: bool = False, quiet: bool = False) -> None:
     """Print ``report`` as a table on standard output, as every report command does (a
-    console of its own, sized to the terminal or ``COLUMNS``; no syntax highlighting)."""
-    render_table(report, Console(highlight=False), breakdown=breakdown)
+    console of its own, sized to the terminal or ``COLUMNS``; no syntax highlighting);
+    layout hints go to standard error (none with ``quiet``)."""
+    render_table(
+        report,
+        Console(highlight=False),
+        breakdown=breakdown,
+        hints=None if quiet else Console(stderr=True, highlight=False),
+    )
 
 
-def render_table(report: Report, console: Console, *, breakdown: bool = False) -> None:
-    """Print ``report`` on ``console`` in the layout its width calls for."""
-    mode = mode_for_width(console.width)
-    breakdown = breakdown and report.kind != "model"  # one model per row already
-    show_models = mode in ("full", "normal") and report.kind != "model"
+def _build(report: Report, mode: Mode, breakdown: bool) -> Table:
+    kind_is_model = report.kind == "model"
+    breakdown = breakdown and not kind_is_model  # one model per row already
+    show_models = mode in ("full", "normal") and not kind_is_model
     id_len = _id_prefix([r.key for r in report.rows]) if report.kind == "session" else 8
     table = Table(title=f"{report.title} ({report.timezone})", title_justify="left")
     no_wrap = report.kind in ("daily", "weekly", "monthly", "blocks")
@@ -206,19 +221,47 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
         table.add_column("Models", justify="left", overflow="fold")
     for h in _headers(mode):
         table.add_column(h, justify="right", no_wrap=True)
-    for r in report.rows:
+    rows = [r for r in report.rows if not (kind_is_model and _synthetic_only(r.key, r.totals))]
+    for r in rows:
         models = "\n".join(safe(short_model(m)) for m in sorted(r.models) if m != "<synthetic>")
         first = [safe(_key_label(report, r, mode, id_len))] + ([models] if show_models else [])
         table.add_row(*first, *_cells(r.totals, mode))
         if breakdown:
             for m, t in sorted(r.models.items()):
+                if _synthetic_only(m, t):
+                    continue
                 sub = [f"  └ {safe(short_model(m))}"] + ([""] if show_models else [])
                 table.add_row(*sub, *_cells(t, mode), style="dim")
     lead = ["Total"] + ([""] if show_models else [])
     table.add_row(*lead, *_cells(report.totals, mode), style="bold", end_section=True)
+    return table
+
+
+def render_table(
+    report: Report,
+    console: Console,
+    *,
+    breakdown: bool = False,
+    hints: Console | None = None,
+) -> None:
+    """Print ``report`` on ``console`` in the widest layout its width holds without
+    cutting a label mid-word (see :mod:`tokentrail.reports.fit`); layout hints (a
+    narrower view than the terminal's width class) go to ``hints`` when given."""
     if not report.rows:
-        console.print(f"No usage recorded for this {report.kind} report with these filters.")
+        filtered = any(report.filters.get(k) for k in ("since", "until", "project", "models"))
+        console.print(
+            "No usage recorded for these filters."
+            if filtered
+            else f"No usage recorded for this {report.kind} report."
+        )
         return
+    modes = _MODES[_MODES.index(mode_for_width(console.width)) :]
+    mode, table = modes[-1], _build(report, modes[-1], breakdown)
+    for m in modes:
+        candidate = _build(report, m, breakdown)
+        if fit_table(candidate, console):
+            mode, table = m, candidate
+            break
     console.print(table)
     for r in report.rows:
         if report.kind == "blocks" and r.extra.get("is_active"):
@@ -243,10 +286,12 @@ def render_table(report: Report, console: Console, *, breakdown: bool = False) -
         )
     if report.totals.flagged:
         console.print(flags_footer(report.totals))
+    if hints is None:
+        return
     if mode == "compact":
-        console.print("[dim]compact view: widen the terminal (100+ columns) for models.[/dim]")
+        hints.print("[dim]compact view: widen the terminal (100+ columns) for models.[/dim]")
     elif mode == "narrow":
-        console.print(
+        hints.print(
             "[dim]narrow view: cache writes and reads are in Total; widen the terminal "
-            "(80+ columns) to see them.[/dim]"
+            "to see them.[/dim]"
         )

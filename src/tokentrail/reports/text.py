@@ -10,7 +10,8 @@ order mark and the line and paragraph separators as ``\\uNNNN``. :func:`clip` ca
 absurdly long value.
 
 Money on screen is rounded half-up to the cent (``$0.165`` → ``$0.17``) everywhere: table
-costs, burn rates, projections and the status line agree on the same value.
+costs, burn rates, projections and the status line agree on the same value; a nonzero
+amount under half a cent shows as ``<$0.01``, never ``$0.00`` (JSON keeps exact decimals).
 """
 
 from __future__ import annotations
@@ -58,5 +59,10 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def usd_cents(value: Decimal) -> str:
-    """``$1,234.57``: USD rounded half-up to the cent, thousands separated."""
-    return f"${value.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
+    """``$1,234.57``: USD rounded half-up to the cent, thousands separated. A nonzero
+    amount that rounds to nothing is ``<$0.01`` (``-<$0.01`` below zero), never ``$0.00``:
+    a cost that was paid never looks free."""
+    cents = value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if not cents and value:
+        return "-<$0.01" if value < 0 else "<$0.01"
+    return f"${cents:,}"

@@ -14,7 +14,14 @@ TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a ru
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["ENV_LOCK_TIMEOUT", "ledger_file", "ledger_path", "lock_timeout", "parse_zone"]
+__all__ = [
+    "ENV_LOCK_TIMEOUT",
+    "ledger_file",
+    "ledger_path",
+    "local_zone_name",
+    "lock_timeout",
+    "parse_zone",
+]
 
 #: Seconds to wait for a ledger held by another process.
 ENV_LOCK_TIMEOUT = "TOKENTRAIL_LOCK_TIMEOUT"
@@ -59,6 +66,38 @@ def parse_zone(name: str | None) -> tzinfo | None:
         raise UserInputError(
             f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
         ) from exc
+
+
+def local_zone_name() -> str:
+    """The name of the process's local time zone, as reports show it: ``$TZ`` when set,
+    else the IANA name the system's ``/etc/localtime`` links to (``Europe/Berlin``) or
+    ``/etc/timezone`` holds, else the current UTC offset (``UTC+01:00``; ``UTC``)."""
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env:
+        return env
+    try:
+        target = os.readlink("/etc/localtime")
+    except (OSError, ValueError):
+        target = ""
+    _, found, name = target.partition("zoneinfo/")
+    if found and name:
+        return name
+    try:
+        with open("/etc/timezone", encoding="utf-8") as f:
+            name = f.readline().strip()
+    except (OSError, ValueError):
+        name = ""
+    if name:
+        return name
+    from datetime import datetime
+
+    offset = datetime.now(timezone.utc).astimezone().utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{mins:02d}"
 
 
 def ledger_file(explicit: str | None) -> Path:

@@ -1,0 +1,83 @@
+"""Read commands never create a ledger, and say where they looked when nothing is there.
+
+A report, ``context``, ``cache``, ``whatif`` or ``problems`` reads the ledger (after
+ingesting the default Claude Code logs, unless ``--no-ingest``). When the ledger file does
+not exist and there is nothing to ingest into it (``--no-ingest``, or no transcript under
+the default log roots), :func:`reading_ledger` gives an empty scratch ledger in a
+temporary folder instead of creating the user's (nor its directory): the command's
+output keeps its shape (an empty JSON / CSV report), and a table command prints
+:func:`nothing_recorded` (the ledger path and the log roots, like bare ``tokentrail``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from tokentrail.ledger import SQLiteLedger, open_ledger, resolve_ledger_path
+
+__all__ = ["NO_MATCH", "looked_in", "nothing_recorded", "reading_ledger", "would_create"]
+
+#: What a command prints when filters were given and nothing matched them.
+NO_MATCH = "No usage recorded for these filters."
+
+
+def would_create(ledger_path: str | None, no_ingest: bool) -> bool:
+    """Whether opening the ledger now would create a file with nothing to put in it: it
+    does not exist and there is no Claude Code transcript to ingest (or ``no_ingest``)."""
+    if resolve_ledger_path(ledger_path).exists():
+        return False
+    if no_ingest:
+        return True
+    from tokentrail.ingest.discover import claude_roots, discover_claude_files
+
+    return not discover_claude_files(claude_roots(), with_agent_types=False)
+
+
+@contextmanager
+def reading_ledger(
+    ledger_path: str | None,
+    *,
+    no_ingest: bool,
+    timeout: float = 60.0,  # float ok: seconds
+) -> Iterator[SQLiteLedger]:
+    """The ledger to read (see the module doc): the user's, or an empty scratch one when
+    opening the user's would only create an empty file."""
+    if not would_create(ledger_path, no_ingest):
+        with open_ledger(ledger_path, timeout=timeout) as ledger:
+            yield ledger
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="tokentrail-empty-") as tmp,
+        SQLiteLedger(Path(tmp) / "empty.sqlite3", timeout=timeout) as ledger,
+    ):
+        yield ledger
+
+
+def looked_in(ledger_path: str | None) -> str:
+    """Where a read command looked: the ledger (and whether it exists) and the log roots."""
+    from tokentrail.cli.ingest import safe
+    from tokentrail.ingest.discover import claude_roots
+
+    path = resolve_ledger_path(ledger_path)
+    state = "holds no usage" if path.exists() else "does not exist (nothing stored yet)"
+    roots = "\n".join(f"  {safe(r)}" for r in claude_roots()) or "  (no candidate directory)"
+    return (
+        f"No usage recorded. The ledger {safe(path)} {state}.\n"
+        f"Claude Code logs were looked for in:\n{roots}"
+    )
+
+
+def nothing_recorded(ledger_path: str | None, *, err: bool = False) -> None:
+    """Print :func:`looked_in` (on stderr when ``err``: the output is JSON or CSV), and the
+    ways to point tokentrail at logs on stderr."""
+    click.echo(looked_in(ledger_path), err=err)
+    click.echo(
+        "Point it elsewhere with CLAUDE_CONFIG_DIR=/path/to/.claude, or read any folder or "
+        ".jsonl file with: tokentrail ingest PATH...",
+        err=True,
+    )
