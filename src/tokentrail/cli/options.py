@@ -128,7 +128,12 @@ _BUNDLE = [
     click.option(
         "--until", "-u", metavar="DATE", help="Last day (YYYYMMDD or YYYY-MM-DD), inclusive."
     ),
-    click.option("--project", "-p", metavar="NAME", help="Only this project (path or name)."),
+    click.option(
+        "--project",
+        "-p",
+        metavar="NAME",
+        help="Only this project (path, Claude Code folder name, or a unique part).",
+    ),
     click.option(
         "--model",
         "-m",

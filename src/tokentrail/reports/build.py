@@ -167,17 +167,32 @@ def tz_name(tz: tzinfo | None) -> str:
     return str(key) if key else str(tz)
 
 
-def resolve_project(source: ReportSource, name: str | None) -> str | None:
-    """The stored project matching ``name``: exact path, or unique last path component.
+def folder_name(path: str) -> str:
+    """Claude Code's folder name for a working directory: every character but ASCII letters
+    and digits becomes ``-`` (``/home/alex/src/billing.svc`` -> ``-home-alex-src-billing-svc``)."""
+    return "".join(c if c.isascii() and c.isalnum() else "-" for c in path)
 
-    Errors list the stored projects whole, with control characters escaped."""
+
+def resolve_project(source: ReportSource, name: str | None) -> str | None:
+    """The stored project matching ``name``, tried in this order: the exact path; Claude
+    Code's folder name of a path (:func:`folder_name`); the unique last path component;
+    else every project whose path or folder name contains ``name`` (case-insensitive),
+    which must be exactly one.
+
+    Errors (``UserInputError``, exit 2) list the candidates (ambiguous) or the stored
+    projects (no match) whole, with control characters escaped."""
     if name is None:
         return None
     projects = source.distinct("project")
     if name in projects:
         return name
-    stripped = name.rstrip("/")
-    hits = [p for p in projects if p.rstrip("/").rsplit("/", 1)[-1] == stripped]
+    hits = [p for p in projects if folder_name(p) == name]
+    if not hits:
+        stripped = name.rstrip("/")
+        hits = [p for p in projects if p.rstrip("/").rsplit("/", 1)[-1] == stripped]
+    if not hits:
+        low = name.lower()
+        hits = [p for p in projects if low in p.lower() or low in folder_name(p).lower()]
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
