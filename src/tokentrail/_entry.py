@@ -82,6 +82,7 @@ _VALUES = {
 _WEEKLY_VALUES = {"--start-of-week": "start_of_week", "-w": "start_of_week"}
 _FLAGS = {
     "--json": "json",
+    "-j": "json",
     "--no-ingest": "no_ingest",
     "--quiet": "quiet",
     "-q": "quiet",

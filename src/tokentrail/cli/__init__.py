@@ -21,8 +21,11 @@ __all__ = ["cli", "main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, "--version", "-V", prog_name="tokentrail")
+@click.option(
+    "--json", "-j", "as_json", is_flag=True, help="With no command: the daily report as JSON."
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, as_json: bool) -> None:
     """tokentrail: exact, explainable Claude API token usage and cost.
 
     With no command: read the default Claude Code logs into the ledger, then print the
@@ -31,7 +34,7 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from tokentrail.cli.home import default_run
 
-        default_run(ctx)
+        default_run(ctx, as_json=as_json)
 
 
 _REPORTS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent")
@@ -43,6 +46,8 @@ _FAST: dict[str, str] = {
     "cache": "cache",
     "whatif": "whatif",
     "": "reports",
+    "--json": "reports",
+    "-j": "reports",
 }
 
 

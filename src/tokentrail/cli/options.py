@@ -113,7 +113,7 @@ class ReportArgs:
 
 
 _BUNDLE = [
-    click.option("--json", "as_json", is_flag=True, help="Print JSON (schema_version 1)."),
+    click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON (schema_version 1)."),
     click.option("--csv", "as_csv", is_flag=True, help="Print CSV (spreadsheet-safe)."),
     click.option(
         "--parquet",
