@@ -1,19 +1,23 @@
 """The ``tokentrail`` console script and ``python -m tokentrail``.
 
-A shell prompt runs ``tokentrail statusline`` on every prompt, so that one command has a
-path that imports no command-line framework: ``statusline`` with at most ``--ledger PATH``
-and ``--timezone ZONE`` (``-z``) is answered here with the standard library and the
-read-only status queries. Anything else, and any doubt (``--hook``, ``--help``, an unknown
-option, a zone that does not parse, a ledger that cannot be read), goes to the full
-command line (:func:`tokentrail.cli.main`), which prints the same line or the proper
-error.
+A shell prompt runs ``tokentrail statusline`` on every prompt, and Claude Code runs
+``tokentrail statusline --hook`` on every update, so that command has a path that imports
+no command-line framework: ``statusline`` with at most ``--ledger PATH``, ``--timezone
+ZONE`` (``-z``), ``--hook``, ``--visual-burn-rate`` (``-B``), ``--context-low-threshold``,
+``--context-medium-threshold`` and ``--color`` is answered here with the standard library
+and the read-only status queries (:mod:`tokentrail.reports.hook` for ``--hook``). Anything
+else, and any doubt (``--help``, an unknown option, a bad value, a zone that does not
+parse, no ledger yet, a ledger that cannot be read), goes to the full command line
+(:func:`tokentrail.cli.main`), which prints the same line or the proper error (the hook's
+stdin, once read here, is handed over with the call).
 
 Report commands get the same treatment when the ledger is already up to date with the
 logs (a warm run): ``daily``, ``weekly``, ``monthly``, ``session``, ``project``,
 ``model``, ``blocks``, ``agent`` and ``branch`` as a table or with ``--json``, and at most
 ``--ledger``, ``--timezone``/``-z``, ``--since``/``-s``, ``--until``/``-u``,
 ``--project``/``-p``, ``--model``/``-m``, ``--order``/``-o``, ``--no-ingest``,
-``--quiet``/``-q``, ``--breakdown``/``-b`` and, for ``weekly``, ``--start-of-week``/``-w``
+``--quiet``/``-q``, ``--json``/``-j``, ``--breakdown``/``-b`` and, for ``weekly``,
+``--start-of-week``/``-w``
 are answered by :func:`tokentrail.reports.warm.warm_report` (the same report functions,
 the ledger read-only) and printed by the command's own renderers. Values are taken as
 ``--opt VALUE``, ``--opt=VALUE`` (long options) or ``-o VALUE``; any other spelling or
@@ -36,30 +40,43 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 
-def _statusline_args(args: list[str]) -> tuple[str | None, str | None] | None:
-    """``(ledger, zone)`` when ``args`` is a plain status line call, else None."""
+_SL_VALUES = {
+    "--ledger": "ledger",
+    "--timezone": "zone",
+    "-z": "zone",
+    "--visual-burn-rate": "burn",
+    "-B": "burn",
+    "--context-low-threshold": "low",
+    "--context-medium-threshold": "medium",
+    "--color": "color",
+}
+
+
+def _statusline_args(args: list[str]) -> dict[str, str] | None:
+    """The options of a plain status line call (``ledger``, ``zone``, ``burn``, ``low``,
+    ``medium``, ``color``, and ``hook`` when ``--hook`` is given), else None."""
     if not args or args[0] != "statusline":
         return None
-    ledger: str | None = None
-    zone: str | None = None
+    opts: dict[str, str] = {}
     rest = args[1:]
     i = 0
     while i < len(rest):
-        arg = rest[i]
-        name, eq, value = arg.partition("=")
-        if name in ("--ledger", "--timezone", "-z") and not eq:
+        name, eq, value = rest[i].partition("=")
+        if name == "--hook" and not eq:
+            opts["hook"] = "1"
+            i += 1
+            continue
+        key = _SL_VALUES.get(name)
+        if key is None or (eq and not name.startswith("--")):
+            return None
+        if not eq:
             if i + 1 >= len(rest):
                 return None
-            value = rest[i + 1]
             i += 1
-        elif name not in ("--ledger", "--timezone") or not eq:
-            return None
-        if name == "--ledger":
-            ledger = value
-        else:
-            zone = value
+            value = rest[i]
+        opts[key] = value
         i += 1
-    return ledger, zone
+    return opts
 
 
 _KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent", "branch")
@@ -159,23 +176,58 @@ def _fast_report(kind: str, kw: dict[str, object], as_json: bool, breakdown: boo
     return True
 
 
-def _fast_statusline(ledger: str | None, zone: str | None) -> bool:
-    """Print the status line; False when the full command line must handle the call."""
+def _fast_statusline(opts: dict[str, str]) -> bool:
+    """Print the status line; False when the full command line must handle the call (a
+    bad value, no ledger yet, a ledger that cannot be read: it says why, or creates it)."""
     import sqlite3
 
     from tokentrail.errors import UserInputError
-    from tokentrail.reports.statusline import status_line
+    from tokentrail.reports.statusline import make_look, status_line
     from tokentrail.reports.zone import ledger_file, parse_zone
 
     try:
-        tz = parse_zone(zone)
-        line = status_line(ledger_file(ledger), tz)
-    except (UserInputError, sqlite3.Error):
+        tz = parse_zone(opts.get("zone"))
+        low, medium = opts.get("low", "50"), opts.get("medium", "80")
+        if not (low.isdigit() and medium.isdigit()):
+            return False
+        look = make_look(
+            opts.get("burn", "off"),
+            int(low),
+            int(medium),
+            opts.get("color", "auto"),
+            sys.stdout.isatty(),
+        )
+        path = ledger_file(opts.get("ledger"))
+        if "hook" in opts:
+            from tokentrail.reports.hook import hook_line, read_hook_input
+
+            data = read_hook_input()
+            sys.stdin = _Replay(data)  # for a hand-over
+            line = hook_line(path, tz, look, data)  # None: a first run, the full path ingests
+        else:
+            line = status_line(path, tz, None, look)
+    except (UserInputError, ValueError, sqlite3.Error):
         return False  # the full command line says why
     if line is None:
         return False
     sys.stdout.write(line + "\n")
     return True
+
+
+class _Replay:
+    """The hook input already read from stdin, for the full command line to read again."""
+
+    def __init__(self, data: dict[str, object]) -> None:
+        import json
+
+        self._text = json.dumps(data)
+
+    def isatty(self) -> bool:
+        return False
+
+    def read(self, n: int = -1) -> str:
+        text, self._text = self._text, ""
+        return text
 
 
 def _leave() -> NoReturn:
@@ -195,7 +247,7 @@ def main() -> None:
         fast = _statusline_args(args)
         report = _report_args(args) if fast is None else None
         try:
-            if (fast is not None and _fast_statusline(*fast)) or (
+            if (fast is not None and _fast_statusline(fast)) or (
                 report is not None and _fast_report(*report)
             ):
                 _leave()

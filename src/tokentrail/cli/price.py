@@ -181,7 +181,9 @@ def _line_table(b: CostBreakdown) -> Table:
     help="Request time: YYYY-MM-DD or ISO date-time (default: "
     "the record's timestamp, else now). Naive times are UTC.",
 )
-@click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON (money as decimal strings).")
+@click.option(
+    "--json", "-j", "as_json", is_flag=True, help="Print JSON (money as decimal strings)."
+)
 @click.option("--explain", is_flag=True, help="Print the arithmetic of every record.")
 @click.option(
     "--prices",
