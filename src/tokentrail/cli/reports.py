@@ -10,6 +10,7 @@ for :data:`REPORT_LOCK_TIMEOUT` seconds (``$TOKENTRAIL_LOCK_TIMEOUT``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -31,8 +32,11 @@ from tokentrail.reports.warm import REPORT_LOCK_TIMEOUT
 __all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "run_report"]
 
 
-def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
-    """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report."""
+def make_report(
+    args: ReportArgs, kind: str, session_prefix: str | None = None, **extra: Any
+) -> Report:
+    """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report (of the
+    one session ``session_prefix`` names, when given: an id or a unique prefix)."""
     with open_ledger(args.ledger_path, timeout=lock_timeout(REPORT_LOCK_TIMEOUT)) as ledger:
         if not args.no_ingest:
             with progress_bar(_show_progress(args.quiet)) as cb:
@@ -44,6 +48,10 @@ def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
                     "skipped; see `tokentrail problems`",
                     err=True,
                 )
+        if session_prefix is not None:
+            from tokentrail.ledger.analysis_rows import resolve_session_id
+
+            extra["session_id"] = resolve_session_id(ledger, session_prefix)
         opts = options_for(
             ledger,
             tz=args.tz,
@@ -111,10 +119,24 @@ def monthly_cmd(**kw: Any) -> None:
 
 
 @cli.command("session")
+@click.option(
+    "--id",
+    "-i",
+    "session_id",
+    metavar="ID",
+    default=None,
+    help="Only this session (its id or a unique prefix), broken down per model.",
+)
 @report_options
-def session_cmd(**kw: Any) -> None:
+def session_cmd(session_id: str | None, **kw: Any) -> None:
     """Usage and cost per Claude Code session (subagents count in their parent session)."""
-    run_report("session", kw)
+    if session_id is None:
+        run_report("session", kw)
+        return
+    args = ReportArgs.from_kwargs(kw)
+    if not args.as_csv:
+        args = replace(args, breakdown=True)
+    emit(make_report(args, "session", session_prefix=session_id), args)
 
 
 @cli.command("project")

@@ -74,7 +74,8 @@ else:  # a name for type checkers: any object serves at run time (never isinstan
 class ReportOptions(Frozen):
     """Query of a report: ``tz`` (None: local), inclusive local ``since`` / ``until``,
     exact ``project`` and ``models``, row ``order``, ``start_of_week`` (0 = Monday), and
-    ``now_ms`` (UTC ms; None: the clock) for the active block; ``filters`` is what the
+    ``now_ms`` (UTC ms; None: the clock) for the active block, an exact ``session_id``
+    (every kind but ``blocks``); ``filters`` is what the
     report says it applied (see :func:`options_for`). Frozen, as
     :class:`~tokentrail.ledger.frozen.Frozen` says."""
 
@@ -88,6 +89,7 @@ class ReportOptions(Frozen):
         "start_of_week",
         "now_ms",
         "filters",
+        "session_id",
     )
     __slots__ = __match_args__
 
@@ -100,6 +102,7 @@ class ReportOptions(Frozen):
     start_of_week: int
     now_ms: int | None
     filters: dict[str, object]
+    session_id: str | None
 
     def __init__(
         self,
@@ -112,6 +115,7 @@ class ReportOptions(Frozen):
         start_of_week: int = 0,
         now_ms: int | None = None,
         filters: dict[str, object] | None = None,
+        session_id: str | None = None,
     ) -> None:
         _set = object.__setattr__
         _set(self, "tz", tz)
@@ -123,6 +127,7 @@ class ReportOptions(Frozen):
         _set(self, "start_of_week", start_of_week)
         _set(self, "now_ms", now_ms)
         _set(self, "filters", {} if filters is None else filters)
+        _set(self, "session_id", session_id)
 
 
 def options_for(
@@ -135,6 +140,7 @@ def options_for(
     models: Sequence[str],
     order: str,
     start_of_week: int = 0,
+    session_id: str | None = None,
 ) -> ReportOptions:
     """The :class:`ReportOptions` of a report command's options: ``project`` and ``models``
     as the user gave them (resolved with :func:`resolve_project` / :func:`resolve_models`,
@@ -146,6 +152,8 @@ def options_for(
         "project": resolve_project(source, project),
         "models": list(resolve_models(source, models)),
     }
+    if session_id is not None:
+        filters["session_id"] = session_id
     return ReportOptions(
         tz=tz,
         since=since,
@@ -155,6 +163,7 @@ def options_for(
         order="desc" if order == "desc" else "asc",
         start_of_week=start_of_week,
         filters=filters,
+        session_id=session_id,
     )
 
 
@@ -320,6 +329,7 @@ def build_report(source: ReportSource, kind: str, opts: ReportOptions) -> Report
             opts.until,
             opts.models,
             opts.project,
+            opts.session_id,
         )
         agg = source.aggregate(query)
         if kind == "weekly":
