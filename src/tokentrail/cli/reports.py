@@ -170,11 +170,42 @@ def branch_cmd(**kw: Any) -> None:
 @cli.command("blocks")
 @click.option("--active", is_flag=True, help="Only the active block (if any).")
 @click.option("--recent", is_flag=True, help="Only blocks of the last 3 days (and the active).")
+@click.option(
+    "--token-limit",
+    "-t",
+    "token_limit",
+    metavar="N|max",
+    default=None,
+    help="Compare the active block with N tokens, or the largest earlier block (max); JSON "
+    "adds a token_limit object.",
+)
+@click.option(
+    "--session-length",
+    "-n",
+    "hours",
+    type=click.FloatRange(min=0, min_open=True, max=24 * 7),
+    default=5.0,
+    show_default=True,
+    help="Block length in hours.",
+)
 @report_options
-def blocks_cmd(active: bool, recent: bool, **kw: Any) -> None:
+def blocks_cmd(
+    active: bool, recent: bool, token_limit: str | None, hours: float, **kw: Any
+) -> None:
     """5-hour billing blocks (as ccusage): the active one with burn rate and projection."""
     args = ReportArgs.from_kwargs(kw)
-    report = make_report(args, "blocks")
+    spec = None
+    if token_limit is not None:
+        from tokentrail.reports.limits import parse_limit
+
+        spec = parse_limit(token_limit)
+    block_ms = round(hours * 3_600_000)  # float ok: hours to whole milliseconds
+    report = make_report(args, "blocks", block_ms=block_ms)
+    limit_info = None
+    if spec is not None:
+        from tokentrail.reports.limits import token_limit as limit_of
+
+        limit_info = limit_of(report, spec)
     if recent and not active:
         from datetime import datetime, timedelta, timezone
 
@@ -194,4 +225,17 @@ def blocks_cmd(active: bool, recent: bool, **kw: Any) -> None:
             return
         total, models = sum_rows(rows)
         report = Report(report.kind, rows, total, models, report.timezone, report.filters)
-    emit(report, args)
+    if limit_info is None:
+        emit(report, args)
+    elif args.as_json and args.parquet is None:
+        import json
+
+        from tokentrail.reports.render_json import report_to_dict
+
+        click.echo(json.dumps({**report_to_dict(report), "token_limit": limit_info}, indent=2))
+    else:
+        from tokentrail.reports.limits import limit_line
+
+        emit(report, args)
+        if not (args.as_json or args.as_csv):
+            click.echo(limit_line(limit_info))

@@ -75,7 +75,8 @@ class ReportOptions(Frozen):
     """Query of a report: ``tz`` (None: local), inclusive local ``since`` / ``until``,
     exact ``project`` and ``models``, row ``order``, ``start_of_week`` (0 = Monday), and
     ``now_ms`` (UTC ms; None: the clock) for the active block, an exact ``session_id``
-    (every kind but ``blocks``); ``filters`` is what the
+    (every kind but ``blocks``), the ``blocks`` length ``block_ms`` (default 5 h);
+    ``filters`` is what the
     report says it applied (see :func:`options_for`). Frozen, as
     :class:`~tokentrail.ledger.frozen.Frozen` says."""
 
@@ -90,6 +91,7 @@ class ReportOptions(Frozen):
         "now_ms",
         "filters",
         "session_id",
+        "block_ms",
     )
     __slots__ = __match_args__
 
@@ -103,6 +105,7 @@ class ReportOptions(Frozen):
     now_ms: int | None
     filters: dict[str, object]
     session_id: str | None
+    block_ms: int
 
     def __init__(
         self,
@@ -116,6 +119,7 @@ class ReportOptions(Frozen):
         now_ms: int | None = None,
         filters: dict[str, object] | None = None,
         session_id: str | None = None,
+        block_ms: int = 5 * 3_600_000,
     ) -> None:
         _set = object.__setattr__
         _set(self, "tz", tz)
@@ -128,6 +132,7 @@ class ReportOptions(Frozen):
         _set(self, "now_ms", now_ms)
         _set(self, "filters", {} if filters is None else filters)
         _set(self, "session_id", session_id)
+        _set(self, "block_ms", block_ms)
 
 
 def options_for(
@@ -141,6 +146,7 @@ def options_for(
     order: str,
     start_of_week: int = 0,
     session_id: str | None = None,
+    block_ms: int = 5 * 3_600_000,
 ) -> ReportOptions:
     """The :class:`ReportOptions` of a report command's options: ``project`` and ``models``
     as the user gave them (resolved with :func:`resolve_project` / :func:`resolve_models`,
@@ -164,6 +170,7 @@ def options_for(
         start_of_week=start_of_week,
         filters=filters,
         session_id=session_id,
+        block_ms=block_ms,
     )
 
 
@@ -290,7 +297,7 @@ def _blocks(source: ReportSource, opts: ReportOptions) -> list[ReportRow]:
     points = source.usage_points(since, until, models=opts.models, project=opts.project)
     now = opts.now_ms if opts.now_ms is not None else int(time.time() * 1000)
     rows: list[ReportRow] = []
-    for b in identify_blocks(points, now):
+    for b in identify_blocks(points, now, opts.block_ms):
         extra: dict[str, object] = {
             "block_end": _iso(b.end_ms, opts.tz),
             "first_activity": _iso(b.first_ms, opts.tz),
