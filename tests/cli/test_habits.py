@@ -19,7 +19,7 @@ from _rep_helpers import gen_tree, make_env, run_cli  # noqa: E402
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     tmp = tmp_path_factory.mktemp("habits")
-    gen_tree(tmp / "tree", seed=22, size="300KB", projects="3")
+    gen_tree(tmp / "tree", seed=22, size="600KB", projects="3")
     env = make_env(tmp, tmp / "tree")
     assert run_cli(["ingest", "-q"], env).returncode in (0, 1)
     return tmp, env
@@ -161,3 +161,31 @@ def test_session_id_takes_a_prefix(recent: dict[str, str]) -> None:
     assert "s-new" not in table
     assert "no session" in _error(run_cli(["session", "--id", "zzz", "--no-ingest"], env))
     assert "ambiguous" in _error(run_cli(["session", "--id", "s-", "--no-ingest"], env))
+
+
+def test_daily_instances_nest_projects_in_each_day(
+    ingested: tuple[Path, dict[str, str]],
+) -> None:
+    _, env = ingested
+    plain = json.loads(_ok(run_cli(["daily", "-j", "--no-ingest"], env)))
+    got = json.loads(_ok(run_cli(["daily", "--instances", "-j", "--no-ingest"], env)))
+    assert [d["date"] for d in got["daily"]] == [d["date"] for d in plain["daily"]]
+    assert got["totals"] == plain["totals"]
+    keys = ("input_tokens", "output_tokens", "cache_read_input_tokens", "total_tokens")
+    seen = set()
+    for day, want in zip(got["daily"], plain["daily"], strict=True):
+        assert {k: v for k, v in day.items() if k != "projects"} == want
+        assert day["projects"]
+        for k in keys:
+            assert sum(p[k] for p in day["projects"]) == day[k]
+        names = [p["project"] for p in day["projects"]]
+        assert names == sorted(names)
+        seen.update(names)
+    assert len(seen) > 1
+    one = sorted(seen)[0]
+    only = json.loads(_ok(run_cli(["daily", "-i", "-j", "--no-ingest", "-p", one], env)))
+    assert {p["project"] for d in only["daily"] for p in d["projects"]} == {one}
+    table = _ok(run_cli(["daily", "--instances", "--no-ingest"], {**env, "COLUMNS": "160"}))
+    first = plain["daily"][0]["date"]
+    rows = [ln for ln in table.splitlines() if f" {first} " in ln]
+    assert len(rows) == len(got["daily"][0]["projects"])

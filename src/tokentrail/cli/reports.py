@@ -10,8 +10,9 @@ for :data:`REPORT_LOCK_TIMEOUT` seconds (``$TOKENTRAIL_LOCK_TIMEOUT``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -20,7 +21,13 @@ from tokentrail.cli.options import ReportArgs, lock_timeout, progress_bar, repor
 from tokentrail.cli.options import show_progress as _show_progress
 from tokentrail.ledger import ingest_claude_code, open_ledger
 from tokentrail.reports import Report, write_parquet
-from tokentrail.reports.build import WEEKDAYS, build_report, options_for, sum_rows
+from tokentrail.reports.build import (
+    WEEKDAYS,
+    ReportOptions,
+    build_report,
+    options_for,
+    sum_rows,
+)
 
 # From the modules, not the package: once ``tokentrail.reports.render_json`` (the module)
 # is imported, e.g. by the warm fast path that handed this call over, the package
@@ -29,7 +36,9 @@ from tokentrail.reports.render_csv import render_csv
 from tokentrail.reports.render_json import render_json
 from tokentrail.reports.warm import REPORT_LOCK_TIMEOUT
 
-__all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "run_report"]
+__all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "make_with", "run_report"]
+
+T = TypeVar("T")
 
 
 def make_report(
@@ -37,6 +46,18 @@ def make_report(
 ) -> Report:
     """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report (of the
     one session ``session_prefix`` names, when given: an id or a unique prefix)."""
+    return make_with(
+        args, lambda ledger, opts: build_report(ledger, kind, opts), session_prefix, **extra
+    )
+
+
+def make_with(
+    args: ReportArgs,
+    builder: Callable[[Any, ReportOptions], T],
+    session_prefix: str | None = None,
+    **extra: Any,
+) -> T:
+    """:func:`make_report` with any ``builder(ledger, options)``."""
     with open_ledger(args.ledger_path, timeout=lock_timeout(REPORT_LOCK_TIMEOUT)) as ledger:
         if not args.no_ingest:
             with progress_bar(_show_progress(args.quiet)) as cb:
@@ -62,7 +83,7 @@ def make_report(
             order=args.order,
             **extra,
         )
-        return build_report(ledger, kind, opts)
+        return builder(ledger, opts)
 
 
 def emit(report: Report, args: ReportArgs) -> None:
@@ -90,10 +111,30 @@ def run_report(kind: str, kw: dict[str, Any], **extra: Any) -> None:
 
 
 @cli.command("daily")
+@click.option(
+    "--instances",
+    "-i",
+    is_flag=True,
+    help="Each day per project too (JSON: a projects list in each day; table: a row per "
+    "day and project).",
+)
 @report_options
-def daily_cmd(**kw: Any) -> None:
+def daily_cmd(instances: bool = False, **kw: Any) -> None:
     """Usage and cost per day (local days of --timezone)."""
-    run_report("daily", kw)
+    if not instances:
+        run_report("daily", kw)
+        return
+    from tokentrail.reports.instances import instances as per_project
+    from tokentrail.reports.instances import instances_dict, instances_table_report
+
+    args = ReportArgs.from_kwargs(kw)
+    daily, per = make_with(args, per_project)
+    if args.as_json and args.parquet is None:
+        import json
+
+        click.echo(json.dumps(instances_dict(daily, per), indent=2))
+        return
+    emit(instances_table_report(daily, per), args)
 
 
 @cli.command("weekly")
