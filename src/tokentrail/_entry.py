@@ -76,7 +76,29 @@ def _statusline_args(args: list[str]) -> dict[str, str] | None:
             value = rest[i]
         opts[key] = value
         i += 1
+    from tokentrail.reports.config import fast_options
+
+    config = fast_options("statusline", _SL_CONFIG, {"hook": "hook"})
+    if config is None:
+        return None  # the full command line reads (or reports) the config file
+    for ckey, cvalue in config.items():
+        if ckey == "hook":
+            if cvalue:
+                opts["hook"] = "1"
+        else:
+            opts.setdefault(ckey, str(cvalue))  # the command line wins
     return opts
+
+
+# config file keys (long option names) the status line fast path knows -> its keys
+_SL_CONFIG = {
+    "ledger": "ledger",
+    "timezone": "zone",
+    "visual-burn-rate": "burn",
+    "context-low-threshold": "low",
+    "context-medium-threshold": "medium",
+    "color": "color",
+}
 
 
 _KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent", "branch")
@@ -141,9 +163,47 @@ def _report_args(args: list[str]) -> tuple[str, dict[str, object], bool, bool] |
         else:
             kw[key] = value  # the last one wins, as in click
         i += 1
+    from tokentrail.reports.config import fast_options
+
+    config = fast_options(kind, _config_values(kind), _CONFIG_FLAGS)
+    if config is None:
+        return None  # the full command line reads (or reports) the config file
+    for ckey, cvalue in config.items():
+        if ckey in _CONFIG_FLAGS.values():
+            if cvalue:
+                flags.add(ckey)
+        elif ckey == "models":
+            if not models and isinstance(cvalue, tuple):
+                models.extend(str(m) for m in cvalue)
+        else:
+            kw.setdefault(ckey, cvalue)  # the command line wins
     kw["models"] = tuple(models)
     kw["no_ingest"] = "no_ingest" in flags
     return kind, kw, "json" in flags, "breakdown" in flags
+
+
+# config file keys (long option names) the report fast path knows -> its keywords
+_CONFIG_VALUES = {
+    "ledger": "ledger",
+    "timezone": "zone",
+    "since": "since",
+    "until": "until",
+    "project": "project",
+    "model": "models",
+    "order": "order",
+}
+_CONFIG_FLAGS = {
+    "json": "json",
+    "no-ingest": "no_ingest",
+    "quiet": "quiet",
+    "breakdown": "breakdown",
+}
+
+
+def _config_values(kind: str) -> dict[str, str]:
+    if kind == "weekly":
+        return {**_CONFIG_VALUES, "start-of-week": "start_of_week"}
+    return _CONFIG_VALUES
 
 
 def _fast_report(kind: str, kw: dict[str, object], as_json: bool, breakdown: bool) -> bool:
