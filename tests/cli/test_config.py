@@ -154,3 +154,18 @@ def test_config_table_names_are_the_commands() -> None:
 
     _register(["--help"])
     assert set(cli.commands) == COMMANDS
+
+
+@pytest.mark.parametrize("xdg", [None, "", "/tmp/xdg-config"])
+def test_the_config_dir_is_platformdirs_own(
+    monkeypatch: pytest.MonkeyPatch, xdg: str | None
+) -> None:
+    import platformdirs
+
+    from tokentrail.reports.config import user_config_dir
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+    assert user_config_dir() == platformdirs.user_config_dir("tokentrail")

@@ -38,6 +38,7 @@ __all__ = [
     "fast_options",
     "key_name",
     "load_config",
+    "user_config_dir",
 ]
 
 #: The variable naming the config file.
@@ -62,10 +63,23 @@ def config_path(explicit: str | None = None) -> str | None:
             if not os.path.isfile(path):
                 raise UserInputError(f"{what}: no config file {path}")
             return path
-    import platformdirs
-
-    default = os.path.join(platformdirs.user_config_dir("tokentrail"), "config.toml")
+    default = os.path.join(user_config_dir(), "config.toml")
     return default if os.path.isfile(default) else None
+
+
+def user_config_dir() -> str:
+    """``platformdirs.user_config_dir("tokentrail")``, computed without importing it on
+    Linux and macOS (the fast paths import neither platformdirs nor pathlib)."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CONFIG_HOME", "")
+        if not base.strip():
+            base = os.path.expanduser("~/.config")
+        return os.path.join(base, "tokentrail")
+    if sys.platform == "darwin":
+        return os.path.join(os.path.expanduser("~/Library/Application Support"), "tokentrail")
+    import platformdirs  # pragma: no cover - other systems
+
+    return platformdirs.user_config_dir("tokentrail")  # pragma: no cover
 
 
 def key_name(key: str) -> str:
