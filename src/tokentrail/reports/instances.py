@@ -3,14 +3,14 @@
 JSON: the ``daily`` report as always, each day row with one more list, ``projects``: one
 entry per project active that day, ``{"project": path, <fields>, "models": [ids],
 "model_breakdowns": [...]}`` (the fields of a daily row), in project order. Table: one
-row per (day, project), ``YYYY-MM-DD project-name``, grouped by day (then project).
+row per day, then under it one row per project, keyed ``  └ project-name``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tokentrail.reports.build import ReportOptions, ReportSource, build_report, sum_rows
+from tokentrail.reports.build import ReportOptions, ReportSource, build_report
 from tokentrail.reports.model import Report, ReportRow
 
 __all__ = ["instances", "instances_dict", "instances_table_report"]
@@ -60,16 +60,17 @@ def instances_dict(daily: Report, per: dict[str, Report]) -> dict[str, Any]:
 
 
 def instances_table_report(daily: Report, per: dict[str, Report]) -> Report:
-    """A ``daily`` report with one row per (day, project), keyed ``day project-name``."""
+    """A ``daily`` report whose rows are each day followed by its projects (keyed
+    ``  └ project-name``); the totals are the daily report's."""
     rows: list[ReportRow] = []
     for day in daily.rows:
+        rows.append(day)
         for name, rep in per.items():
             for r in rep.rows:
                 if r.key == day.key:
                     short = name.rstrip("/").rsplit("/", 1)[-1] or name
-                    rows.append(replace_key(r, f"{r.key} {short}"))
-    total, models = sum_rows(rows)
-    return Report("daily", rows, total, models, daily.timezone, daily.filters)
+                    rows.append(replace_key(r, f"  └ {short}"))
+    return Report("daily", rows, daily.totals, daily.models, daily.timezone, daily.filters)
 
 
 def replace_key(r: ReportRow, key: str) -> ReportRow:
