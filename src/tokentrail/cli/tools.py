@@ -188,10 +188,15 @@ def statusline_cmd(
             from tokentrail.reports.hook import hook_line, hook_session, read_hook_input
 
             data = read_hook_input()
-            line = hook_line(path, tz, look, data)
             _, transcript = hook_session(data)
+            try:
+                line = hook_line(path, tz, look, data)
+            except sqlite3.Error:
+                if transcript is None:
+                    raise
+                line = None  # e.g. a ledger before a migration: the ingest brings it up
             if line is None and transcript is not None and transcript.is_file():
-                # first run: no ledger yet; read the transcript in the foreground
+                # first run (no ledger yet): read the transcript in the foreground
                 from tokentrail.ledger import ingest_claude_code, open_ledger
                 from tokentrail.reports.hook import session_files
 
