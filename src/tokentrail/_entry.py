@@ -243,7 +243,7 @@ def _fast_statusline(opts: dict[str, str]) -> bool:
 
     from tokentrail.errors import UserInputError
     from tokentrail.reports.statusline import make_look, status_line
-    from tokentrail.reports.zone import ledger_file, parse_zone
+    from tokentrail.reports.zone import ledger_path, parse_zone
 
     try:
         tz = parse_zone(opts.get("zone"))
@@ -257,7 +257,7 @@ def _fast_statusline(opts: dict[str, str]) -> bool:
             opts.get("color", "auto"),
             sys.stdout.isatty(),
         )
-        path = ledger_file(opts.get("ledger"))
+        path = ledger_path(opts.get("ledger"))
         if "hook" in opts:
             from tokentrail.reports.hook import hook_line, read_hook_input
 

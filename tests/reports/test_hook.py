@@ -160,4 +160,4 @@ def test_session_files_include_the_subagents(tmp_path: Path) -> None:
     sub.mkdir(parents=True)
     (sub / "agent-1.jsonl").write_text("")
     (sub / "notes.txt").write_text("")
-    assert session_files(t) == [t, sub / "agent-1.jsonl"]
+    assert session_files(t) == [str(t), str(sub / "agent-1.jsonl")]

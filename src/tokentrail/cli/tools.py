@@ -195,13 +195,13 @@ def statusline_cmd(
                 if transcript is None:
                     raise
                 line = None  # e.g. a ledger before a migration: the ingest brings it up
-            if line is None and transcript is not None and transcript.is_file():
+            if line is None and transcript is not None and os.path.isfile(transcript):
                 # first run (no ledger yet): read the transcript in the foreground
                 from tokentrail.ledger import ingest_claude_code, open_ledger
                 from tokentrail.reports.hook import session_files
 
                 with open_ledger(path, timeout=lock_timeout()) as ledger:
-                    ingest_claude_code(ledger, session_files(transcript))
+                    ingest_claude_code(ledger, [Path(f) for f in session_files(transcript)])
                 line = hook_line(path, tz, look, data, background=False)
         else:
             line = status_line(path, tz, None, look)

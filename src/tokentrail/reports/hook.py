@@ -27,9 +27,7 @@ import os
 import sqlite3
 import sys
 import time
-from dataclasses import replace
 from datetime import tzinfo
-from pathlib import Path
 
 from tokentrail.reports.statusline import (
     Look,
@@ -71,15 +69,15 @@ def read_hook_input(stream: TextIO | None = None) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def hook_session(data: dict[str, object]) -> tuple[str | None, Path | None]:
+def hook_session(data: dict[str, object]) -> tuple[str | None, str | None]:
     """``(session id, transcript file)`` of the hook input (None where missing)."""
     sid = data.get("session_id")
     transcript = data.get("transcript_path")
-    path = Path(transcript) if isinstance(transcript, str) and transcript else None
+    path = transcript if isinstance(transcript, str) and transcript else None
     return (sid if isinstance(sid, str) and sid else None), path
 
 
-def transcript_context(path: Path) -> tuple[int, str] | None:
+def transcript_context(path: str | os.PathLike[str]) -> tuple[int, str] | None:
     """``(context tokens, model)`` of the last main-thread request in the last 256 KiB of
     the transcript (uncached input + cache writes + cache reads), or None."""
     try:
@@ -113,19 +111,20 @@ def transcript_context(path: Path) -> tuple[int, str] | None:
     return None
 
 
-def session_files(transcript: Path) -> list[Path]:
+def session_files(transcript: str | os.PathLike[str]) -> list[str]:
     """The transcript and its session's subagent transcripts (``<id>/subagents/*.jsonl``)."""
-    files = [transcript]
-    sub = transcript.with_suffix("") / "subagents"
+    path = os.fspath(transcript)
+    files = [path]
+    sub = os.path.join(os.path.splitext(path)[0], "subagents")
     with contextlib.suppress(OSError):
-        files += sorted(sub / n for n in os.listdir(sub) if n.endswith(".jsonl"))
+        files += sorted(os.path.join(sub, n) for n in os.listdir(sub) if n.endswith(".jsonl"))
     return files
 
 
-def pending_files(db: sqlite3.Connection, files: list[Path]) -> list[Path]:
+def pending_files(db: sqlite3.Connection, files: list[str]) -> list[str]:
     """The ``files`` whose (device, inode, size, mtime) differ from their ledger checkpoint
     (or that have none): the ingest's own first test of a file."""
-    out: list[Path] = []
+    out: list[str] = []
     for f in files:
         try:
             st = os.stat(f)
@@ -167,8 +166,8 @@ def hook_line(
     ctx = transcript_context(transcript) if transcript is not None else None
     if ctx is not None:
         tokens, model = ctx
-        status = replace(
-            status, context_tokens=tokens, context_window=context_window(model, tokens), model=model
+        status = status.replace(
+            context_tokens=tokens, context_window=context_window(model, tokens), model=model
         )
     if pending:
         ingest_in_background(os.fspath(path), pending)
@@ -192,14 +191,14 @@ def _take_lock(lock: str) -> bool:
     return False
 
 
-def ingest_in_background(ledger: str, files: list[Path]) -> bool:
+def ingest_in_background(ledger: str, files: list[str]) -> bool:
     """Start one detached ``python -m tokentrail.reports.hook LOCK LEDGER FILE...`` that
     ingests ``files`` into ``ledger`` (False when one is already running, or it could not
     start). It outlives this process and writes nothing on this process's stdio."""
     lock = ledger + ".hook-ingest"
     if not _take_lock(lock):
         return False
-    argv = [sys.executable, "-m", "tokentrail.reports.hook", lock, ledger, *map(str, files)]
+    argv = [sys.executable, "-m", "tokentrail.reports.hook", lock, ledger, *files]
     try:
         if hasattr(os, "posix_spawn"):  # no fork of this process, no subprocess import
             null = os.devnull
@@ -234,6 +233,8 @@ def ingest_in_background(ledger: str, files: list[Path]) -> bool:
 def _run(lock: str, ledger: str, files: list[str]) -> None:
     """The background ingest: the files into the ledger, then the lock goes."""
     try:
+        from pathlib import Path
+
         from tokentrail.ledger import ingest_claude_code, open_ledger
 
         with open_ledger(ledger, timeout=30.0) as store:

@@ -25,11 +25,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
-from pathlib import Path
 
+from tokentrail.ledger.frozen import Frozen
 from tokentrail.ledger.uri import readonly_uri
 from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 from tokentrail.reports.text import escape_controls, usd_cents
@@ -57,8 +56,7 @@ BURN_MODERATE = 500
 _BURN_LOOK = {"normal": ("🟢", "32"), "moderate": ("⚠️", "33"), "high": ("🚨", "31")}
 
 
-@dataclass(frozen=True, slots=True)
-class Look:
+class Look(Frozen):
     """How the line is dressed (ccusage ``statusline``'s options and defaults).
 
     ``burn``: ``off`` | ``emoji`` | ``text`` | ``emoji-text``, the burn-rate level shown
@@ -66,14 +64,28 @@ class Look:
     green below ``low`` %, yellow below ``medium`` %, red from there (only when ``color``:
     ANSI SGR codes around the context and burn-rate parts)."""
 
-    burn: str = "off"
-    low: int = 50
-    medium: int = 80
-    color: bool = False
+    __match_args__ = ("burn", "low", "medium", "color")
+    __slots__ = __match_args__
+
+    burn: str
+    low: int
+    medium: int
+    color: bool
+
+    def __init__(
+        self, burn: str = "off", low: int = 50, medium: int = 80, color: bool = False
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, "burn", burn)
+        _set(self, "low", low)
+        _set(self, "medium", medium)
+        _set(self, "color", color)
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
+_PLAIN = Look()
+
+
+class Status(Frozen):
     """What the status line shows. Money in Decimal USD; ``None`` parts are left out.
 
     ``block_*`` describe the active block (``block_end_ms`` None when there is none);
@@ -85,24 +97,77 @@ class Status:
     ``context_window`` None means unknown (``ctx ?``).
     """
 
+    __match_args__ = (
+        "now_ms",
+        "today_cost",
+        "today_unpriced",
+        "today_requests",
+        "block_start_ms",
+        "block_end_ms",
+        "block_cost",
+        "block_requests",
+        "block_unpriced",
+        "block_cost_per_hour",
+        "context_tokens",
+        "context_window",
+        "model",
+        "block_tokens",
+        "burn",
+        "session_cost",
+        "session_requests",
+        "session_unpriced",
+    )
+    __slots__ = __match_args__
+
     now_ms: int
     today_cost: Decimal
     today_unpriced: int
     today_requests: int
-    block_start_ms: int | None = None
-    block_end_ms: int | None = None
-    block_cost: Decimal | None = None
-    block_requests: int = 0
-    block_unpriced: int = 0
-    block_cost_per_hour: Decimal | None = None
-    context_tokens: int | None = None
-    context_window: int | None = None
-    model: str | None = None
-    block_tokens: int = 0
-    burn: str | None = None
-    session_cost: Decimal | None = None
-    session_requests: int = 0
-    session_unpriced: int = 0
+    block_start_ms: int | None
+    block_end_ms: int | None
+    block_cost: Decimal | None
+    block_requests: int
+    block_unpriced: int
+    block_cost_per_hour: Decimal | None
+    context_tokens: int | None
+    context_window: int | None
+    model: str | None
+    block_tokens: int
+    burn: str | None
+    session_cost: Decimal | None
+    session_requests: int
+    session_unpriced: int
+
+    def __init__(
+        self,
+        now_ms: int,
+        today_cost: Decimal,
+        today_unpriced: int,
+        today_requests: int,
+        block_start_ms: int | None = None,
+        block_end_ms: int | None = None,
+        block_cost: Decimal | None = None,
+        block_requests: int = 0,
+        block_unpriced: int = 0,
+        block_cost_per_hour: Decimal | None = None,
+        context_tokens: int | None = None,
+        context_window: int | None = None,
+        model: str | None = None,
+        block_tokens: int = 0,
+        burn: str | None = None,
+        session_cost: Decimal | None = None,
+        session_requests: int = 0,
+        session_unpriced: int = 0,
+    ) -> None:
+        values = locals()
+        for name in Status.__match_args__:
+            object.__setattr__(self, name, values[name])
+
+    def replace(self, **changes: object) -> Status:
+        """A copy with ``changes`` (as :func:`dataclasses.replace`)."""
+        values: dict[str, object] = {f: getattr(self, f) for f in self.__match_args__}
+        values.update(changes)
+        return Status(**values)  # type: ignore[arg-type]
 
 
 BURN_STYLES = ("off", "emoji", "text", "emoji-text")
@@ -146,10 +211,10 @@ def context_window(model: str | None, tokens: int) -> int | None:
 
 def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection | None:
     """A read-only connection to the ledger file, or None when it does not exist yet."""
-    p = Path(path)
-    if not p.exists():
+    p = os.fspath(path)
+    if not os.path.exists(p):
         return None
-    return sqlite3.connect(readonly_uri(str(p)), uri=True, timeout=5.0)
+    return sqlite3.connect(readonly_uri(p), uri=True, timeout=5.0)
 
 
 def _local_day_ms(now_ms: int, tz: tzinfo | None) -> tuple[int, int]:
@@ -316,13 +381,14 @@ def burn_level(tokens: int, first_ms: int, last_ms: int) -> str | None:
     return "moderate" if per_minute > BURN_MODERATE else "normal"
 
 
-def format_status(s: Status, look: Look = Look()) -> str:
+def format_status(s: Status, look: Look | None = None) -> str:
     """The one-line text of ``s`` (control characters escaped; ANSI colours only with
     ``look.color``).
 
     Money is rounded half-up to the cent, as in the tables; ``*`` marks a cost that
     leaves unpriced requests out, ``unpriced`` a part with no priced request. ``ctx ?``:
     a model whose context window is unknown (:func:`context_window`)."""
+    look = _PLAIN if look is None else look
     parts = []
     if s.session_cost is not None:
         parts.append(f"session {_money(s.session_cost, s.session_requests, s.session_unpriced)}")
@@ -362,7 +428,10 @@ def now_ms() -> int:
 
 
 def status_line(
-    path: str | os.PathLike[str], tz: tzinfo | None, session: str | None = None, look: Look = Look()
+    path: str | os.PathLike[str],
+    tz: tzinfo | None,
+    session: str | None = None,
+    look: Look | None = None,
 ) -> str | None:
     """The status line of the ledger at ``path`` now (read-only), or None when there is no
     ledger yet; raises :class:`sqlite3.Error` when the file cannot be read as one."""
