@@ -47,12 +47,18 @@ def _run(cmd: list[str], env: dict[str, str], stdin: bytes) -> tuple[float, floa
     proc = subprocess.Popen(
         cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    out, err = proc.communicate(stdin)
-    _, status, usage = os.wait4(proc.pid, 0)
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdin.write(stdin)  # a few hundred bytes: never blocks
+    proc.stdin.close()
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # not communicate(): it reaps without rusage
+    proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{cmd[0]} failed ({code}): {err.decode()[-500:]}")
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err.decode()[-500:]}")
     return seconds, usage.ru_utime + usage.ru_stime, out
 
 

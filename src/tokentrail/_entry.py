@@ -24,6 +24,11 @@ the ledger read-only) and printed by the command's own renderers. Values are tak
 option (``--csv``, ``--parquet``, ``--help``), a value that starts with ``-``, and any case
 the warm path cannot answer exactly (logs changed, no ledger, a pending migration, a bad
 value) go to the full command line.
+
+A config file (:mod:`tokentrail.reports.config`) is honoured by both fast paths: the values
+of its ``[defaults]`` and ``[COMMAND]`` tables that a fast path knows are applied (the
+command line wins); any other key or value, or a file that does not parse, goes to the full
+command line, which applies or reports it.
 """
 
 from __future__ import annotations

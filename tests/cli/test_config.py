@@ -148,12 +148,33 @@ def test_only_the_running_commands_table_is_read(setup: tuple[Path, dict[str, st
         path.unlink()
 
 
-def test_config_table_names_are_the_commands() -> None:
+def test_config_table_names_are_the_commands_and_their_options() -> None:
     from tokentrail.cli import _register, cli
-    from tokentrail.reports.config import COMMANDS
+    from tokentrail.cli.config import _options
+    from tokentrail.reports.config import COMMAND_OPTIONS, COMMANDS
 
     _register(["--help"])
     assert set(cli.commands) == COMMANDS
+    assert {n: set(_options(c)) for n, c in cli.commands.items()} == {
+        n: set(o) for n, o in COMMAND_OPTIONS.items()
+    }
+
+
+def test_a_default_of_other_commands_keeps_the_status_line_fast(
+    setup: tuple[Path, dict[str, str]],
+) -> None:
+    _, env = setup
+    path = _write(env, '[defaults]\nbreakdown = true\ncolor = "always"\n')
+    try:
+        fast = _fast(["statusline", "-z", "UTC"], env)
+        assert fast.stderr.strip() == "NOCLICK", fast.stderr
+        assert "\x1b[" in fast.stdout
+        assert fast.stdout == _full(["statusline", "-z", "UTC"], env).stdout
+        daily = _fast(["daily", "-j"], env)
+        assert daily.stderr.strip() == "NOCLICK", daily.stderr
+        assert daily.stdout == _full(["daily", "-j"], env).stdout
+    finally:
+        path.unlink()
 
 
 @pytest.mark.parametrize("xdg", [None, "", "/tmp/xdg-config"])

@@ -33,6 +33,7 @@ from tokentrail.errors import UserInputError
 
 __all__ = [
     "COMMANDS",
+    "COMMAND_OPTIONS",
     "ENV_CONFIG",
     "config_path",
     "fast_options",
@@ -44,14 +45,48 @@ __all__ = [
 #: The variable naming the config file.
 ENV_CONFIG = "TOKENTRAIL_CONFIG"
 
-#: The command names a table may have (a test checks them against the command line).
-COMMANDS = frozenset(
+#: Each command's long option names (a test checks them against the command line).
+_REPORT = frozenset(
     {
-        "agent", "blocks", "branch", "cache", "completion", "context", "daily", "demo",
-        "doctor", "ingest", "model", "monthly", "price", "prices", "problems", "project",
-        "report", "reprice", "session", "statusline", "weekly", "whatif",
+        "breakdown", "csv", "json", "ledger", "model", "no-ingest", "order", "parquet",
+        "project", "quiet", "since", "timezone", "until",
     }
 )  # fmt: skip
+COMMAND_OPTIONS: dict[str, frozenset[str]] = {
+    "agent": _REPORT,
+    "blocks": _REPORT | {"active", "recent", "session-length", "token-limit"},
+    "branch": _REPORT,
+    "cache": frozenset({"by", "json", "ledger", "no-ingest", "since", "timezone", "until"}),
+    "completion": frozenset(),
+    "context": frozenset({"agent", "json", "last", "ledger", "no-ingest"}),
+    "daily": _REPORT | {"instances"},
+    "demo": frozenset({"days", "end", "keep", "seed"}),
+    "doctor": frozenset({"ledger"}),
+    "ingest": frozenset({"at", "json", "ledger", "quiet", "source", "tag"}),
+    "model": _REPORT,
+    "monthly": _REPORT,
+    "price": frozenset({"at", "explain", "json", "model", "prices"}),
+    "prices": frozenset({"json", "prices"}),
+    "problems": frozenset({"json", "ledger"}),
+    "project": _REPORT,
+    "report": frozenset(),
+    "reprice": frozenset({"json", "ledger"}),
+    "session": _REPORT | {"id"},
+    "statusline": frozenset(
+        {
+            "color", "context-low-threshold", "context-medium-threshold", "hook", "ledger",
+            "timezone", "visual-burn-rate",
+        }
+    ),
+    "weekly": _REPORT | {"start-of-week"},
+    "whatif": frozenset(
+        {"batch", "json", "ledger", "model", "no-ingest", "session", "since", "timezone", "ttl",
+         "until"}
+    ),
+}  # fmt: skip
+
+#: The command names a table may have.
+COMMANDS = frozenset(COMMAND_OPTIONS)
 
 
 def config_path(explicit: str | None = None) -> str | None:
@@ -118,7 +153,9 @@ def fast_options(
     """The config values for ``command`` when every one of them is an option the fast
     path knows: ``values`` maps long names to keywords taking a string (``model`` a list),
     ``flags`` long names to keywords taking a bool. ``{}`` when there is no config file;
-    None when the full command line must decide (any other key or value, or an error)."""
+    None when the full command line must decide (any other key or value, or an error).
+    A ``[defaults]`` key that is an option of another command only is left out, as the
+    full command line leaves it out (:data:`COMMAND_OPTIONS`)."""
     try:
         path = config_path()
         if path is None:
@@ -126,9 +163,16 @@ def fast_options(
         tables = load_config(path)
     except UserInputError:
         return None
+    if not set(tables) <= COMMANDS | {"defaults"}:
+        return None  # the full command line reports the file as wrong
+    mine = COMMAND_OPTIONS.get(command, frozenset())
     out: dict[str, object] = {}
     for section in ("defaults", command):
         for key, value in tables.get(section, {}).items():
+            if section == "defaults" and key not in mine:
+                if not any(key in opts for opts in COMMAND_OPTIONS.values()):
+                    return None  # an error on the full command line
+                continue  # another command's option
             if key in flags and isinstance(value, bool):
                 out[flags[key]] = value
             elif key in values and isinstance(value, str) and not value.startswith("-"):
@@ -142,6 +186,4 @@ def fast_options(
                 out[values[key]] = tuple(models)
             else:
                 return None
-    if not set(tables) <= COMMANDS | {"defaults"}:
-        return None  # the full command line reports the file as wrong
     return out
