@@ -250,6 +250,7 @@ def _fast_statusline(opts: dict[str, str]) -> bool:
     from tokentrail.reports.statusline import make_look, status_line
     from tokentrail.reports.zone import ledger_path, parse_zone
 
+    pending: list[str] = []
     try:
         tz = parse_zone(opts.get("zone"))
         low, medium = opts.get("low", "50"), opts.get("medium", "80")
@@ -268,7 +269,8 @@ def _fast_statusline(opts: dict[str, str]) -> bool:
 
             data = read_hook_input()
             sys.stdin = _Replay(data)  # for a hand-over
-            line = hook_line(path, tz, look, data)  # None: a first run, the full path ingests
+            # None: a first run, the full path ingests
+            line = hook_line(path, tz, look, data, defer=pending)
         else:
             line = status_line(path, tz, None, look)
     except (UserInputError, ValueError, sqlite3.Error):
@@ -276,6 +278,11 @@ def _fast_statusline(opts: dict[str, str]) -> bool:
     if line is None:
         return False
     sys.stdout.write(line + "\n")
+    if pending:  # once the line is out: the background ingest of the new bytes
+        sys.stdout.flush()
+        from tokentrail.reports.hook import ingest_in_background
+
+        ingest_in_background(path, pending)
     return True
 
 

@@ -183,6 +183,7 @@ def statusline_cmd(
     except ValueError as exc:
         raise UserInputError(str(exc)) from exc
     path = ledger_file(ledger_path)
+    pending: list[str] = []
     try:
         if hook:
             from tokentrail.reports.hook import hook_line, hook_session, read_hook_input
@@ -190,7 +191,7 @@ def statusline_cmd(
             data = read_hook_input()
             _, transcript = hook_session(data)
             try:
-                line = hook_line(path, tz, look, data)
+                line = hook_line(path, tz, look, data, defer=pending)
             except sqlite3.Error:
                 if transcript is None:
                     raise
@@ -211,6 +212,11 @@ def statusline_cmd(
     click.echo(
         line if line is not None else "tokentrail: no ledger yet (run `tokentrail`)", color=True
     )
+    if pending:  # once the line is out: the background ingest of the new bytes
+        from tokentrail.reports.hook import ingest_in_background
+
+        sys.stdout.flush()
+        ingest_in_background(os.fspath(path), pending)
 
 
 @cli.command("demo")

@@ -145,11 +145,14 @@ def hook_line(
     look: Look,
     data: dict[str, object],
     background: bool = True,
+    defer: list[str] | None = None,
 ) -> str | None:
     """The status line for the hook input ``data`` from the ledger at ``path`` (None when
     there is no ledger yet; :class:`sqlite3.Error` when it cannot be read): with the
     session's cost, the context from the transcript, and (``background``) a background
-    ingest of the session's files that the ledger has not read (see the module doc)."""
+    ingest of the session's files that the ledger has not read (see the module doc). With
+    ``defer`` those files are added to it instead, for the caller to hand to
+    :func:`ingest_in_background` once the line is out."""
     db = open_readonly(path)
     if db is None:
         return None
@@ -169,7 +172,9 @@ def hook_line(
         status = status.replace(
             context_tokens=tokens, context_window=context_window(model, tokens), model=model
         )
-    if pending:
+    if defer is not None:
+        defer.extend(pending)
+    elif pending:
         ingest_in_background(os.fspath(path), pending)
     return format_status(status, look)
 
