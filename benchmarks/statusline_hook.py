@@ -7,8 +7,10 @@ Usage (from the repository root, venv active)::
 
 Same work dir, trees and ccusage as ``benchmarks/ingest_vs_ccusage.py`` (its helpers are
 imported: ccusage from npm into the gitignored ``benchmarks/_work/``, trees from the shared
-generator). The hook JSON names the tree's largest main transcript (its session id, path,
-model, workspace and cwd), as Claude Code sends it on every update. Each run is one fresh
+generator). tokentrail runs as its console script (``tokentrail``, beside the interpreter)
+when it is installed, else as ``python -m tokentrail``. The hook JSON names the tree's
+largest main transcript (its session id, path, model, workspace and cwd), as Claude Code
+sends it on every update. Each run is one fresh
 process, stdin = the JSON, runs alternating between the tools:
 
 * *warm*: the ledger holds the whole tree (tokentrail answers from it, read-only);
@@ -129,7 +131,10 @@ def main() -> None:
     ledger = base.WORK / "ledger-hook.sqlite3"
     warm_copy = base.WORK / "ledger-hook.warm.sqlite3"
     env = base.bench_env(tree, home, ledger)
-    tt = [sys.executable, "-m", "tokentrail", "statusline", "--hook"]
+    # the console script, as Claude Code runs it (python -m tokentrail adds runpy's imports)
+    script = Path(sys.executable).parent / "tokentrail"
+    tt = [str(script)] if script.exists() else [sys.executable, "-m", "tokentrail"]
+    tt += ["statusline", "--hook"]
     transcript = _transcript(tree)
     stdin = _hook_json(transcript)
 
@@ -142,8 +147,9 @@ def main() -> None:
         shutil.copyfile(warm_copy, ledger)
 
     clear_ledger()
-    subprocess.run([*tt[:3], "ingest", "-q"], env=env, check=False)
-    subprocess.run([*tt[:3], "statusline"], env=env, check=True, capture_output=True)
+    base_cmd = tt[:-2]
+    subprocess.run([*base_cmd, "ingest", "-q"], env=env, check=False)
+    subprocess.run([*base_cmd, "statusline"], env=env, check=True, capture_output=True)
     shutil.copyfile(ledger, warm_copy)
     times: dict[tuple[str, str], list[float]] = {}
     cpu: dict[tuple[str, str], list[float]] = {}
