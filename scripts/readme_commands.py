@@ -51,6 +51,8 @@ EXAMPLES: list[tuple[str, str, bool]] = [
     ("tokentrail", "Ingest the default Claude Code logs, then the daily report.", False),
     ("tokentrail problems", "Log lines skipped as malformed, with file, line and field.", False),
     ("tokentrail daily --since 20260110 --until 20260118", "Usage and cost per day.", False),
+    ("tokentrail daily --instances --since 20260118 --until 20260124", "Each day per project "
+     "(ccusage's --instances).", False),
     ("tokentrail weekly --start-of-week sunday", "Per week (rows keyed by the week's first day).",
      False),
     ("tokentrail monthly --json", "Per month, as JSON (schema_version 1, money as text).", False),
@@ -63,6 +65,8 @@ EXAMPLES: list[tuple[str, str, bool]] = [
     ("tokentrail branch", "Per git branch, as logged on each line.", False),
     ("tokentrail blocks --since 20260120", "5-hour billing blocks (ccusage's rule); the active "
      "block gets burn rate and projection.", False),
+    ("tokentrail blocks --token-limit max --since 20260127", "The active block against a token "
+     "limit (N tokens, or the largest earlier block).", False),
     ("tokentrail context --last", "How the context grew, request by request (iterations "
      "expanded, threshold crossings and compactions marked).", False),
     ("tokentrail cache --by project", "Prompt-cache economics: hit ratio, savings against no "
@@ -124,14 +128,16 @@ def render() -> str:
             HOME=tmp,
             CLAUDE_CONFIG_DIR=str(tree),
             TOKENTRAIL_LEDGER=str(Path(tmp) / "ledger.sqlite3"),
+            XDG_CONFIG_HOME=str(Path(tmp) / "config"),  # no config file of yours
         )
+        env.pop("TOKENTRAIL_CONFIG", None)
         parts = [
             START,
             "",
             "## Commands",
             "",
             "Every report command (`daily`, `weekly`, `monthly`, `session`, `project`, `model`,",
-            "`agent`, `branch`, `blocks`) takes the same options: `--json`, `--csv`,",
+            "`agent`, `branch`, `blocks`) takes the same options: `--json` (`-j`), `--csv`,",
             "`--parquet FILE` (needs `pip install 'tokentrail[parquet]'`), `--breakdown`,",
             "`--since/--until` (YYYYMMDD or YYYY-MM-DD), `--project`, `--model`, `--timezone`,",
             "`--order asc|desc`, `--no-ingest`, `--ledger PATH`, `--quiet`. Outputs below are",

@@ -34,19 +34,24 @@ def _entry(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["statusline"], (None, None)),
-        (["statusline", "--ledger", "x.db", "-z", "UTC"], ("x.db", "UTC")),
-        (["statusline", "--ledger=x.db", "--timezone=Asia/Tokyo"], ("x.db", "Asia/Tokyo")),
-        (["statusline", "--hook"], None),
+        (["statusline"], {}),
+        (["statusline", "--ledger", "x.db", "-z", "UTC"], {"ledger": "x.db", "zone": "UTC"}),
+        (["statusline", "--ledger=x.db", "--timezone=Asia/Tokyo"],
+         {"ledger": "x.db", "zone": "Asia/Tokyo"}),
+        (["statusline", "--hook", "-B", "emoji", "--context-low-threshold=40", "--color",
+          "always", "--context-medium-threshold", "90"],
+         {"hook": "1", "burn": "emoji", "low": "40", "medium": "90", "color": "always"}),
         (["statusline", "--help"], None),
         (["statusline", "--ledger"], None),
         (["statusline", "-z=UTC"], None),
+        (["statusline", "--hook=1"], None),
+        (["statusline", "-j"], None),
         (["daily"], None),
         ([], None),
     ],
-)
+)  # fmt: skip
 def test_only_plain_status_line_calls_take_the_fast_path(
-    args: list[str], parsed: tuple[str | None, str | None] | None
+    args: list[str], parsed: dict[str, str] | None
 ) -> None:
     assert _statusline_args(args) == parsed
 
@@ -55,13 +60,13 @@ def test_fast_status_line_equals_the_full_command(tmp_path: Path) -> None:
     gen_tree(tmp_path / "tree", seed=31)
     env = make_env(tmp_path, tmp_path / "tree")
     assert run_cli(["ingest", "-q"], env).returncode in (0, 1)
-    for zone in ("UTC", "America/Los_Angeles"):
-        fast = _entry(["statusline", "-z", zone], env)
+    for zone, *more in (("UTC",), ("America/Los_Angeles", "-B", "text", "--color", "always")):
+        fast = _entry(["statusline", "-z", zone, *more], env)
         assert fast.returncode == 0, fast.stderr
         assert fast.stderr.strip() == "NOCLICK"
         full = subprocess.run(
             [sys.executable, "-c", "from tokentrail.cli import main; main()",
-             "statusline", "--timezone", zone],
+             "statusline", "--timezone", zone, *more],
             capture_output=True, text=True, env=env, timeout=60,
         )  # fmt: skip
         assert full.returncode == 0, full.stderr
@@ -75,6 +80,10 @@ def test_doubtful_calls_go_to_the_full_command_line(tmp_path: Path) -> None:
     assert missing.returncode == 0
     assert "no ledger yet" in missing.stdout
     assert not (tmp_path / "none.sqlite3").exists()
+    bad = _entry(["statusline", "--context-low-threshold", "90", "--context-medium-threshold",
+                  "80", "--ledger", str(tmp_path / "none.sqlite3")], env)  # fmt: skip
+    assert bad.returncode == 2
+    assert "--context-low-threshold" in bad.stderr
     bad_zone = _entry(["statusline", "-z", "Nowhere/Bad"], env)
     assert bad_zone.returncode == 2
     assert "unknown time zone" in bad_zone.stderr

@@ -44,11 +44,13 @@ def make_env(tmp: Path, tree: Path | None) -> dict[str, str]:
     home.mkdir(exist_ok=True)
     e = dict(os.environ)
     e.pop("NO_COLOR", None)
+    e.pop("TOKENTRAIL_CONFIG", None)
     e.update(
         HOME=str(home),
         TZ="UTC",
         TOKENTRAIL_LEDGER=str(tmp / "ledger.sqlite3"),
         CLAUDE_CONFIG_DIR=str(tree if tree is not None else tmp / "empty-claude"),
         XDG_DATA_HOME=str(home / ".local"),
+        XDG_CONFIG_HOME=str(home / ".config"),
     )
     return e

@@ -50,3 +50,18 @@ def test_models_resolve_exactly_or_by_part() -> None:
     with pytest.raises(UserInputError) as exc:
         resolve_models(src, ["gpt\x1b[2J"])  # type: ignore[arg-type]
     assert "\x1b" not in str(exc.value)
+
+
+def test_project_by_claude_code_folder_name_or_part() -> None:
+    src = _Source(["/home/alex/src/billing-service", "/home/alex/src/web.app", "/srv/Billing-x"])
+    folder = "-home-alex-src-billing-service"
+    assert resolve_project(src, folder) == "/home/alex/src/billing-service"  # type: ignore[arg-type]
+    assert resolve_project(src, "-home-alex-src-web-app") == "/home/alex/src/web.app"  # type: ignore[arg-type]
+    assert resolve_project(src, "WEB.A") == "/home/alex/src/web.app"  # type: ignore[arg-type]
+    assert resolve_project(src, "src-web") == "/home/alex/src/web.app"  # type: ignore[arg-type]
+    assert resolve_project(src, "-x") == "/srv/Billing-x"  # type: ignore[arg-type]
+    with pytest.raises(UserInputError, match="ambiguous") as exc:
+        resolve_project(src, "billing")  # type: ignore[arg-type]
+    assert "/home/alex/src/billing-service, /srv/Billing-x" in str(exc.value)
+    with pytest.raises(UserInputError, match="unknown project"):
+        resolve_project(src, "nothing")  # type: ignore[arg-type]

@@ -133,17 +133,40 @@ class LazyGroup(click.Group):
     invoke_without_command=True,
 )
 @click.version_option(__version__, "--version", "-V", prog_name="tokentrail")
+@click.option(
+    "--json", "-j", "as_json", is_flag=True, help="With no command: the daily report as JSON."
+)
+@click.option(
+    "--config",
+    "config_file",
+    metavar="PATH",
+    default=None,
+    help="Config file of option defaults (default: $TOKENTRAIL_CONFIG, else config.toml in "
+    "the user config dir).",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, as_json: bool, config_file: str | None) -> None:
     """tokentrail: exact, explainable Claude API token usage and cost.
 
     With no command: read the default Claude Code logs into the ledger, then print the
     daily report (`tokentrail demo` shows what it does on sample data).
+
+    Option defaults per command can be set in a TOML file: [defaults] for every command
+    that has the option, [COMMAND] for one (e.g. [daily] breakdown = true).
     """
+    from tokentrail.reports.config import config_path
+
+    path = config_path(config_file)
+    if path is not None:
+        from tokentrail.cli.config import default_map
+
+        _register(["--config"])  # every command: [defaults] keys are checked against all
+        running = ctx.invoked_subcommand or "daily"
+        ctx.default_map = default_map(path, dict(cli.commands), running)
     if ctx.invoked_subcommand is None:
         from tokentrail.cli.home import default_run
 
-        default_run(ctx)
+        default_run(ctx, as_json=as_json)
 
 
 def _register(argv: list[str] | None = None) -> None:

@@ -43,7 +43,7 @@ _CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)])
 
 def common_options(fn: F) -> F:
     """``--json``, ``--ledger PATH`` and ``--no-ingest``."""
-    fn = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(fn)
+    fn = click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON on stdout.")(fn)
     fn = click.option(
         "--ledger",
         "ledger_path",

@@ -128,7 +128,9 @@ def _show(rec: StoredRecord, b: Any, why: str | None) -> None:
 
 @cli.command("explain")
 @click.argument("record_id", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (money as decimal strings).")
+@click.option(
+    "--json", "-j", "as_json", is_flag=True, help="Print JSON (money as decimal strings)."
+)
 @click.option("--ledger", "ledger_path", metavar="PATH", default=None, help="Ledger file.")
 def explain_cmd(record_id: str, as_json: bool, ledger_path: str | None) -> None:
     """Explain one stored record's cost and price flags (message or request id, or a prefix)."""

@@ -52,18 +52,19 @@ def ledger_has_records() -> bool:
         return False  # not a ledger (or not readable): the daily report would say so
 
 
-def default_run(ctx: click.Context) -> None:
-    """Run the daily report on the default sources, or explain that none exist."""
+def default_run(ctx: click.Context, as_json: bool = False) -> None:
+    """Run the daily report on the default sources (``as_json``: as ``daily --json``), or
+    explain that none exist (on stderr with ``as_json``, stdout staying empty)."""
     from tokentrail.cli.reports import daily_cmd
 
     if discover_claude_files(claude_roots()):
-        ctx.invoke(daily_cmd)
+        ctx.invoke(daily_cmd, as_json=as_json)
         return
     if not ledger_has_records():
-        click.echo(no_logs_message())
+        click.echo(no_logs_message(), err=as_json)
         click.echo(NO_LOGS_TIPS, err=True)
         return
-    ctx.invoke(daily_cmd, no_ingest=True)
+    ctx.invoke(daily_cmd, no_ingest=True, as_json=as_json)
     click.echo(
         "note: no Claude Code logs in the default folders (`tokentrail doctor` shows where "
         "it looked); this is the history already stored in the ledger.",

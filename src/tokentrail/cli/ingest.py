@@ -46,7 +46,7 @@ _ledger_option = click.option(
     default=None,
     help="Ledger file (default: $TOKENTRAIL_LEDGER, else the platform data dir).",
 )
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+_json_option = click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON on stdout.")
 _CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)])
 
 

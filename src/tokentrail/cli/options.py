@@ -113,7 +113,7 @@ class ReportArgs:
 
 
 _BUNDLE = [
-    click.option("--json", "as_json", is_flag=True, help="Print JSON (schema_version 1)."),
+    click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON (schema_version 1)."),
     click.option("--csv", "as_csv", is_flag=True, help="Print CSV (spreadsheet-safe)."),
     click.option(
         "--parquet",
@@ -128,7 +128,12 @@ _BUNDLE = [
     click.option(
         "--until", "-u", metavar="DATE", help="Last day (YYYYMMDD or YYYY-MM-DD), inclusive."
     ),
-    click.option("--project", "-p", metavar="NAME", help="Only this project (path or name)."),
+    click.option(
+        "--project",
+        "-p",
+        metavar="NAME",
+        help="Only this project (path, Claude Code folder name, or a unique part).",
+    ),
     click.option(
         "--model",
         "-m",

@@ -24,8 +24,9 @@ from rich.table import Table
 
 from tokentrail.cli import cli
 from tokentrail.errors import TokentrailError
-from tokentrail.pricing import Catalog, CostBreakdown, load_catalog, price, resolve_model
+from tokentrail.pricing import Catalog, CostBreakdown, load_catalog, price
 from tokentrail.pricing.breakdown import rate_str, usd_str
+from tokentrail.pricing.resolve import find_model
 from tokentrail.pricing.schema import COMPONENTS
 from tokentrail.reports.fit import fit_table, fitting_columns, wrap_words
 
@@ -185,7 +186,9 @@ def _line_table(b: CostBreakdown) -> Table:
     help="Request time: YYYY-MM-DD or ISO date-time (default: "
     "the record's timestamp, else now). Naive times are UTC.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (money as decimal strings).")
+@click.option(
+    "--json", "-j", "as_json", is_flag=True, help="Print JSON (money as decimal strings)."
+)
 @click.option("--explain", is_flag=True, help="Print the arithmetic of every record.")
 @click.option(
     "--prices",
@@ -294,15 +297,17 @@ def _show(
 
 @cli.command("prices")
 @click.argument("model", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--prices", "prices_path", type=click.Path(dir_okay=False), help="Price override file."
 )
 def prices_command(model: str | None, as_json: bool, prices_path: str | None) -> None:
-    """List the price catalog (USD per MTok): rows, windows, sources, confidence."""
+    """List the price catalog (USD per MTok): rows, windows, sources, confidence.
+
+    MODEL: any spelling of a model id, or a unique part of one (opus-4-5)."""
     try:
         catalog = load_catalog(prices_path)
-        ids = [resolve_model(catalog, model).id] if model else list(catalog.models)
+        ids = [find_model(catalog, model).id] if model else list(catalog.models)
     except TokentrailError as exc:
         _fail(str(exc))
     if as_json:

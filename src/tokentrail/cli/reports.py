@@ -10,7 +10,9 @@ for :data:`REPORT_LOCK_TIMEOUT` seconds (``$TOKENTRAIL_LOCK_TIMEOUT``).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
 
 import click
 
@@ -20,7 +22,13 @@ from tokentrail.cli.options import ReportArgs, lock_timeout, progress_bar, repor
 from tokentrail.cli.options import show_progress as _show_progress
 from tokentrail.ledger import ingest_claude_code
 from tokentrail.reports import Report, write_parquet
-from tokentrail.reports.build import WEEKDAYS, build_report, options_for, sum_rows
+from tokentrail.reports.build import (
+    WEEKDAYS,
+    ReportOptions,
+    build_report,
+    options_for,
+    sum_rows,
+)
 
 # From the modules, not the package: once ``tokentrail.reports.render_json`` (the module)
 # is imported, e.g. by the warm fast path that handed this call over, the package
@@ -29,13 +37,29 @@ from tokentrail.reports.render_csv import render_csv
 from tokentrail.reports.render_json import render_json
 from tokentrail.reports.warm import REPORT_LOCK_TIMEOUT
 
-__all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "run_report"]
+__all__ = ["REPORT_LOCK_TIMEOUT", "make_report", "make_with", "run_report"]
+
+T = TypeVar("T")
 
 
-def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
-    """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report (from
-    an empty scratch ledger when there is neither a ledger nor logs: see
-    :mod:`tokentrail.cli._readonly`)."""
+def make_report(
+    args: ReportArgs, kind: str, session_prefix: str | None = None, **extra: Any
+) -> Report:
+    """Open the ledger, ingest (unless ``--no-ingest``), build the ``kind`` report (of the
+    one session ``session_prefix`` names, when given: an id or a unique prefix)."""
+    return make_with(
+        args, lambda ledger, opts: build_report(ledger, kind, opts), session_prefix, **extra
+    )
+
+
+def make_with(
+    args: ReportArgs,
+    builder: Callable[[Any, ReportOptions], T],
+    session_prefix: str | None = None,
+    **extra: Any,
+) -> T:
+    """:func:`make_report` with any ``builder(ledger, options)`` (from an empty scratch
+    ledger when there is neither a ledger nor logs: see :mod:`tokentrail.cli._readonly`)."""
     timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
     with reading_ledger(args.ledger_path, no_ingest=args.no_ingest, timeout=timeout) as ledger:
         if not args.no_ingest:
@@ -48,6 +72,10 @@ def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
                     "skipped; see `tokentrail problems`",
                     err=True,
                 )
+        if session_prefix is not None:
+            from tokentrail.ledger.analysis_rows import resolve_session_id
+
+            extra["session_id"] = resolve_session_id(ledger, session_prefix)
         opts = options_for(
             ledger,
             tz=args.tz,
@@ -58,7 +86,7 @@ def make_report(args: ReportArgs, kind: str, **extra: Any) -> Report:
             order=args.order,
             **extra,
         )
-        return build_report(ledger, kind, opts)
+        return builder(ledger, opts)
 
 
 def emit(report: Report, args: ReportArgs) -> None:
@@ -95,10 +123,30 @@ def run_report(kind: str, kw: dict[str, Any], **extra: Any) -> None:
 
 
 @cli.command("daily")
+@click.option(
+    "--instances",
+    "-i",
+    is_flag=True,
+    help="Each day per project too (JSON: a projects list in each day; table: a row per "
+    "day and project).",
+)
 @report_options
-def daily_cmd(**kw: Any) -> None:
+def daily_cmd(instances: bool = False, **kw: Any) -> None:
     """Usage and cost per day (local days of --timezone)."""
-    run_report("daily", kw)
+    if not instances:
+        run_report("daily", kw)
+        return
+    from tokentrail.reports.instances import instances as per_project
+    from tokentrail.reports.instances import instances_dict, instances_table_report
+
+    args = ReportArgs.from_kwargs(kw)
+    daily, per = make_with(args, per_project)
+    if args.as_json and args.parquet is None:
+        import json
+
+        click.echo(json.dumps(instances_dict(daily, per), indent=2))
+        return
+    emit(instances_table_report(daily, per), args)
 
 
 @cli.command("weekly")
@@ -124,10 +172,24 @@ def monthly_cmd(**kw: Any) -> None:
 
 
 @cli.command("session")
+@click.option(
+    "--id",
+    "-i",
+    "session_id",
+    metavar="ID",
+    default=None,
+    help="Only this session (its id or a unique prefix), broken down per model.",
+)
 @report_options
-def session_cmd(**kw: Any) -> None:
+def session_cmd(session_id: str | None, **kw: Any) -> None:
     """Usage and cost per Claude Code session (subagents count in their parent session)."""
-    run_report("session", kw)
+    if session_id is None:
+        run_report("session", kw)
+        return
+    args = ReportArgs.from_kwargs(kw)
+    if not args.as_csv:
+        args = replace(args, breakdown=True)
+    emit(make_report(args, "session", session_prefix=session_id), args)
 
 
 @cli.command("project")
@@ -161,11 +223,42 @@ def branch_cmd(**kw: Any) -> None:
 @cli.command("blocks")
 @click.option("--active", is_flag=True, help="Only the active block (if any).")
 @click.option("--recent", is_flag=True, help="Only blocks of the last 3 days (and the active).")
+@click.option(
+    "--token-limit",
+    "-t",
+    "token_limit",
+    metavar="N|max",
+    default=None,
+    help="Compare the active block with N tokens, or the largest earlier block (max); JSON "
+    "adds a token_limit object.",
+)
+@click.option(
+    "--session-length",
+    "-n",
+    "hours",
+    type=click.FloatRange(min=0, min_open=True, max=24 * 7),
+    default=5.0,
+    show_default=True,
+    help="Block length in hours.",
+)
 @report_options
-def blocks_cmd(active: bool, recent: bool, **kw: Any) -> None:
+def blocks_cmd(
+    active: bool, recent: bool, token_limit: str | None, hours: float, **kw: Any
+) -> None:
     """5-hour billing blocks (as ccusage): the active one with burn rate and projection."""
     args = ReportArgs.from_kwargs(kw)
-    report = make_report(args, "blocks")
+    spec = None
+    if token_limit is not None:
+        from tokentrail.reports.limits import parse_limit
+
+        spec = parse_limit(token_limit)
+    block_ms = round(hours * 3_600_000)  # float ok: hours to whole milliseconds
+    report = make_report(args, "blocks", block_ms=block_ms)
+    limit_info = None
+    if spec is not None:
+        from tokentrail.reports.limits import token_limit as limit_of
+
+        limit_info = limit_of(report, spec)
     if recent and not active:
         from datetime import datetime, timedelta, timezone
 
@@ -185,4 +278,17 @@ def blocks_cmd(active: bool, recent: bool, **kw: Any) -> None:
             return
         total, models = sum_rows(rows)
         report = Report(report.kind, rows, total, models, report.timezone, report.filters)
-    emit(report, args)
+    if limit_info is None:
+        emit(report, args)
+    elif args.as_json and args.parquet is None:
+        import json
+
+        from tokentrail.reports.render_json import report_to_dict
+
+        click.echo(json.dumps({**report_to_dict(report), "token_limit": limit_info}, indent=2))
+    else:
+        from tokentrail.reports.limits import limit_line
+
+        emit(report, args)
+        if not (args.as_json or args.as_csv):
+            click.echo(limit_line(limit_info))

@@ -91,7 +91,7 @@ def _to_dict(s: RunSummary) -> dict[str, object]:
 
 @report_group.command("run")
 @click.option("--name", default=None, help="Only runs with this name.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON on stdout.")
 @click.option(
     "--ledger",
     "ledger_path",
@@ -204,7 +204,7 @@ def _batch_dict(b: BatchOutcome) -> dict[str, object]:
 
 
 @report_group.command("batches")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON on stdout.")
 @click.option(
     "--ledger",
     "ledger_path",

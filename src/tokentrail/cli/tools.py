@@ -127,51 +127,107 @@ def doctor_cmd(ledger_path: str | None) -> None:
         click.echo("No problems found.")
 
 
-def _hook_input() -> dict[str, object]:
-    """The JSON Claude Code sends a ``statusLine`` command on stdin (empty if none)."""
-    if sys.stdin is None or sys.stdin.isatty():
-        return {}
-    try:
-        data = json.loads(sys.stdin.read(1 << 20) or "{}")
-    except (ValueError, OSError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 @cli.command("statusline")
 @click.option("--ledger", "ledger_path", metavar="PATH", default=None, help="Ledger file.")
 @click.option("--timezone", "-z", "tz_name", metavar="ZONE", help="Zone for 'today'.")
 @click.option(
     "--hook",
     is_flag=True,
-    help="Read Claude Code's statusLine JSON on stdin and ingest its transcript first.",
+    help="Read Claude Code's statusLine JSON on stdin: add the session's cost, the context "
+    "from its transcript, and ingest the transcript's new bytes in the background.",
 )
-def statusline_cmd(ledger_path: str | None, tz_name: str | None, hook: bool) -> None:
+@click.option(
+    "--visual-burn-rate",
+    "-B",
+    "burn",
+    type=click.Choice(["off", "emoji", "text", "emoji-text"]),
+    default="off",
+    show_default=True,
+    help="Show the active block's burn-rate level (normal / moderate / high).",
+)
+@click.option(
+    "--context-low-threshold",
+    "low",
+    type=click.IntRange(0, 100),
+    default=50,
+    show_default=True,
+    help="Context % below which it is shown in green.",
+)
+@click.option(
+    "--context-medium-threshold",
+    "medium",
+    type=click.IntRange(0, 100),
+    default=80,
+    show_default=True,
+    help="Context % below which it is shown in yellow (red from there).",
+)
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="ANSI colours: auto = only on a terminal (or with $FORCE_COLOR; never with "
+    "$NO_COLOR). Claude Code renders colours: use --color always there.",
+)
+def statusline_cmd(
+    ledger_path: str | None,
+    tz_name: str | None,
+    hook: bool,
+    burn: str,
+    low: int,
+    medium: int,
+    color: str,
+) -> None:
     """One short line: today's cost, the active 5-hour block, context % of the session.
 
     Fast enough for a prompt hook (reads the ledger only). In Claude Code's settings:
-    {"statusLine": {"type": "command", "command": "tokentrail statusline --hook"}}.
+    {"statusLine": {"type": "command", "command": "tokentrail statusline --hook --color
+    always"}}. With --hook the session's cost comes first; `ctx ?` is a model whose context
+    window is unknown.
     """
-    from tokentrail.reports.statusline import status_line
+    from tokentrail.reports.statusline import make_look, status_line
 
     tz = parse_tz(tz_name)
-    session: str | None = None
-    path = ledger_file(ledger_path)
-    if hook:
-        data = _hook_input()
-        transcript = data.get("transcript_path")
-        sid = data.get("session_id")
-        session = sid if isinstance(sid, str) else None
-        if isinstance(transcript, str) and Path(transcript).is_file():
-            from tokentrail.ledger import ingest_claude_code, open_ledger
-
-            with open_ledger(path, timeout=lock_timeout()) as ledger:
-                ingest_claude_code(ledger, [Path(transcript)])
     try:
-        line = status_line(path, tz, session)
+        look = make_look(burn, low, medium, color, sys.stdout.isatty())
+    except ValueError as exc:
+        raise UserInputError(str(exc)) from exc
+    path = ledger_file(ledger_path)
+    pending: list[str] = []
+    try:
+        if hook:
+            from tokentrail.reports.hook import hook_line, hook_session, read_hook_input
+
+            data = read_hook_input()
+            _, transcript = hook_session(data)
+            try:
+                line = hook_line(path, tz, look, data, defer=pending)
+            except sqlite3.Error:
+                if transcript is None:
+                    raise
+                line = None  # e.g. a ledger before a migration: the ingest brings it up
+            if line is None and transcript is not None and os.path.isfile(transcript):
+                # first run (no ledger yet): read the transcript in the foreground
+                from tokentrail.ledger import ingest_claude_code, open_ledger
+                from tokentrail.reports.hook import session_files
+
+                with open_ledger(path, timeout=lock_timeout()) as ledger:
+                    ingest_claude_code(ledger, [Path(f) for f in session_files(transcript)])
+                line = hook_line(path, tz, look, data, background=False)
+        else:
+            line = status_line(path, tz, None, look)
     except sqlite3.Error as exc:
         raise LedgerError(f"cannot read ledger {path}: {exc}") from exc
-    click.echo(line if line is not None else "tokentrail: no ledger yet (run `tokentrail`)")
+    # color=True: keep the ANSI codes the look asked for (click strips them on a pipe)
+    click.echo(
+        line if line is not None else "tokentrail: no ledger yet (run `tokentrail`)", color=True
+    )
+    if pending:  # once the line is out: the background ingest of the new bytes
+        from tokentrail.reports.hook import ingest_in_background
+
+        sys.stdout.flush()
+        ingest_in_background(os.fspath(path), pending)
 
 
 @cli.command("demo")

@@ -14,6 +14,7 @@ import json
 
 import click
 
+from tokentrail.analysis.rates import RateBook
 from tokentrail.analysis.whatif import WhatIf, reprice
 from tokentrail.cli import cli
 from tokentrail.cli._analysis_common import (
@@ -31,6 +32,7 @@ from tokentrail.cli._analysis_common import (
 from tokentrail.errors import UserInputError
 from tokentrail.ledger import RecordFilter, SQLiteLedger
 from tokentrail.ledger.analysis_rows import resolve_session_id
+from tokentrail.pricing.resolve import find_model
 
 __all__ = ["whatif_cmd"]
 
@@ -110,7 +112,9 @@ def _render(w: WhatIf) -> None:
 
 
 @cli.command("whatif")
-@click.option("--model", default=None, help="Price every call on this model.")
+@click.option(
+    "--model", default=None, help="Price every call on this model (id or a unique part of one)."
+)
 @click.option(
     "--batch/--no-batch",
     default=None,
@@ -139,6 +143,9 @@ def whatif_cmd(
     """Estimate the cost of your usage on another model, tier or cache TTL."""
     if model is None and batch is None and ttl is None:
         raise UserInputError("nothing to compare: give --model M, --batch/--no-batch or --ttl")
+    book = RateBook()
+    if model is not None:
+        model = find_model(book.catalog, model).id
     start, end = time_filter(since, until, parse_tz(tz_name))
     flt = RecordFilter(since=start, until=end)
     if session_id is None:
@@ -153,7 +160,13 @@ def whatif_cmd(
     filtered = since is not None or until is not None or session_id is not None
     if empty(rows, ledger_path, filtered, as_json):
         return
-    w = reprice(rows, model=model, batch=batch, ttl="5m" if ttl == "5m" else "1h" if ttl else None)
+    w = reprice(
+        rows,
+        model=model,
+        book=book,
+        batch=batch,
+        ttl="5m" if ttl == "5m" else "1h" if ttl else None,
+    )
     if as_json:
         click.echo(json.dumps(w.to_dict(), indent=2))
         return

@@ -30,11 +30,17 @@ from __future__ import annotations
 import difflib
 import re
 
-from tokentrail.errors import UnknownModelError
+from tokentrail.errors import UnknownModelError, UserInputError
 from tokentrail.pricing.catalog import Catalog
 from tokentrail.pricing.schema import ModelSpec
 
-__all__ = ["CONTEXT_SUFFIXES", "SYNTHETIC", "normalize_model_id", "resolve_model"]
+__all__ = [
+    "CONTEXT_SUFFIXES",
+    "SYNTHETIC",
+    "find_model",
+    "normalize_model_id",
+    "resolve_model",
+]
 
 #: Claude Code's model id for messages it generated locally (no API call, no cost).
 SYNTHETIC = "<synthetic>"
@@ -144,6 +150,27 @@ def resolve_model(catalog: Catalog, name: str) -> ModelSpec:
     spec = catalog.models[found[0]]
     catalog.cache[memo_key] = spec
     return spec
+
+
+def find_model(catalog: Catalog, name: str) -> ModelSpec:
+    """:func:`resolve_model`, else the one catalog model whose id or alias contains ``name``
+    (case-insensitive, as ``--model`` filters match: ``opus-4-5``, ``haiku-4-5``).
+
+    Raises :class:`~tokentrail.errors.UserInputError` listing the candidates when several
+    models match, and the :class:`~tokentrail.errors.UnknownModelError` of
+    :func:`resolve_model` when none does."""
+    try:
+        return resolve_model(catalog, name)
+    except UnknownModelError:
+        key = normalize_model_id(name)
+        hits = sorted({mid for alias, mid in catalog.names.items() if key and key in alias})
+        if len(hits) == 1:
+            return catalog.models[hits[0]]
+        if len(hits) > 1:
+            raise UserInputError(
+                f"model {name!r} is ambiguous: it matches {', '.join(hits)}"
+            ) from None
+        raise
 
 
 def suggest(catalog: Catalog, name: str, n: int = 3) -> list[str]:

@@ -18,13 +18,14 @@ BLOCK_MS = 5 * 3600 * 1000
 HOUR_MS = 3600 * 1000
 
 
-def split_blocks(ts: Sequence[int]) -> list[tuple[int, int, int]]:
-    """``(start_ms, first_index, end_index)`` per block; indexes into ``ts``, end exclusive."""
+def split_blocks(ts: Sequence[int], length_ms: int = BLOCK_MS) -> list[tuple[int, int, int]]:
+    """``(start_ms, first_index, end_index)`` per block; indexes into ``ts``, end exclusive.
+    ``length_ms``: the block length and the pause that closes one (default 5 h)."""
     out: list[tuple[int, int, int]] = []
     start = first = 0
     prev: int | None = None
     for i, t in enumerate(ts):
-        if prev is None or t - start > BLOCK_MS or t - prev > BLOCK_MS:
+        if prev is None or t - start > length_ms or t - prev > length_ms:
             if prev is not None:
                 out.append((start, first, i))
             start, first = t - t % HOUR_MS, i
@@ -34,6 +35,7 @@ def split_blocks(ts: Sequence[int]) -> list[tuple[int, int, int]]:
     return out
 
 
-def is_active(start_ms: int, last_ms: int, now_ms: int) -> bool:
-    """A block is active when ``now`` lies in it and its last request is under 5 h old."""
-    return start_ms <= now_ms < start_ms + BLOCK_MS and now_ms - last_ms < BLOCK_MS
+def is_active(start_ms: int, last_ms: int, now_ms: int, length_ms: int = BLOCK_MS) -> bool:
+    """A block is active when ``now`` lies in it and its last request is under 5 h (the
+    block length) old."""
+    return start_ms <= now_ms < start_ms + length_ms and now_ms - last_ms < length_ms

@@ -81,8 +81,8 @@ def point_totals(p: UsagePoint) -> Totals:
     )
 
 
-def _finish(b: Block, now_ms: int | None) -> None:
-    if now_ms is None or not is_active(b.start_ms, b.last_ms, now_ms):
+def _finish(b: Block, now_ms: int | None, length_ms: int = BLOCK_MS) -> None:
+    if now_ms is None or not is_active(b.start_ms, b.last_ms, now_ms, length_ms):
         return
     b.active = True
     minutes = (b.last_ms - b.first_ms) / 60_000  # float ok: a duration
@@ -104,17 +104,17 @@ def _add(b: Block, p: UsagePoint) -> None:
     b.models[p.model] = t if old is None else old + t
 
 
-def _group(pts: Sequence[UsagePoint]) -> list[Block]:
+def _group(pts: Sequence[UsagePoint], length_ms: int = BLOCK_MS) -> list[Block]:
     blocks: list[Block] = []
-    for start, lo, hi in split_blocks([p.ts_ms for p in pts]):
-        b = Block(start, start + BLOCK_MS, pts[lo].ts_ms, pts[hi - 1].ts_ms)
+    for start, lo, hi in split_blocks([p.ts_ms for p in pts], length_ms):
+        b = Block(start, start + length_ms, pts[lo].ts_ms, pts[hi - 1].ts_ms)
         for p in pts[lo:hi]:
             _add(b, p)
         blocks.append(b)
     return blocks
 
 
-def _group_orphans(pts: Sequence[UsagePoint]) -> list[Block]:
+def _group_orphans(pts: Sequence[UsagePoint], length_ms: int = BLOCK_MS) -> list[Block]:
     """Request-less blocks of time-ordered ``<synthetic>`` points: the block rule, except
     that a point at exactly the block's end (start + 5 h) opens the next block, so every
     block's window ``[start, end)`` holds its points."""
@@ -123,18 +123,21 @@ def _group_orphans(pts: Sequence[UsagePoint]) -> list[Block]:
         b = blocks[-1] if blocks else None
         if b is None or p.ts_ms >= b.end_ms:
             start = p.ts_ms - p.ts_ms % HOUR_MS
-            b = Block(start, start + BLOCK_MS, p.ts_ms, p.ts_ms)
+            b = Block(start, start + length_ms, p.ts_ms, p.ts_ms)
             blocks.append(b)
         b.last_ms = p.ts_ms
         _add(b, p)
     return blocks
 
 
-def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> list[Block]:
+def identify_blocks(
+    points: Iterable[UsagePoint], now_ms: int | None = None, length_ms: int = BLOCK_MS
+) -> list[Block]:
     """Group time-ordered records into blocks, ordered by start; mark the active one
-    (needs ``now_ms``). ``<synthetic>`` records are placed as the module docstring says."""
+    (needs ``now_ms``). ``<synthetic>`` records are placed as the module docstring says.
+    ``length_ms``: the block length (``--session-length``; default 5 h)."""
     pts = list(points)
-    blocks = _group([p for p in pts if not p.synthetic])
+    blocks = _group([p for p in pts if not p.synthetic], length_ms)
     last = blocks[-1] if blocks else None
     starts = [b.start_ms for b in blocks]
     orphans: list[UsagePoint] = []
@@ -147,9 +150,9 @@ def identify_blocks(points: Iterable[UsagePoint], now_ms: int | None = None) -> 
         else:
             orphans.append(p)
     if last is not None:
-        _finish(last, now_ms)
+        _finish(last, now_ms, length_ms)
     if orphans:
-        blocks = sorted(blocks + _group_orphans(orphans), key=lambda b: b.start_ms)
+        blocks = sorted(blocks + _group_orphans(orphans, length_ms), key=lambda b: b.start_ms)
     return blocks
 
 

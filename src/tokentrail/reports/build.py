@@ -83,7 +83,9 @@ else:  # a name for type checkers: any object serves at run time (never isinstan
 class ReportOptions(Frozen):
     """Query of a report: ``tz`` (None: local), inclusive local ``since`` / ``until``,
     exact ``project`` and ``models``, row ``order``, ``start_of_week`` (0 = Monday), and
-    ``now_ms`` (UTC ms; None: the clock) for the active block; ``filters`` is what the
+    ``now_ms`` (UTC ms; None: the clock) for the active block, an exact ``session_id``
+    (every kind but ``blocks``), the ``blocks`` length ``block_ms`` (default 5 h);
+    ``filters`` is what the
     report says it applied (see :func:`options_for`). Frozen, as
     :class:`~tokentrail.ledger.frozen.Frozen` says."""
 
@@ -97,6 +99,8 @@ class ReportOptions(Frozen):
         "start_of_week",
         "now_ms",
         "filters",
+        "session_id",
+        "block_ms",
     )
     __slots__ = __match_args__
 
@@ -109,6 +113,8 @@ class ReportOptions(Frozen):
     start_of_week: int
     now_ms: int | None
     filters: dict[str, object]
+    session_id: str | None
+    block_ms: int
 
     def __init__(
         self,
@@ -121,6 +127,8 @@ class ReportOptions(Frozen):
         start_of_week: int = 0,
         now_ms: int | None = None,
         filters: dict[str, object] | None = None,
+        session_id: str | None = None,
+        block_ms: int = 5 * 3_600_000,
     ) -> None:
         _set = object.__setattr__
         _set(self, "tz", tz)
@@ -132,6 +140,8 @@ class ReportOptions(Frozen):
         _set(self, "start_of_week", start_of_week)
         _set(self, "now_ms", now_ms)
         _set(self, "filters", {} if filters is None else filters)
+        _set(self, "session_id", session_id)
+        _set(self, "block_ms", block_ms)
 
 
 def options_for(
@@ -144,6 +154,8 @@ def options_for(
     models: Sequence[str],
     order: str,
     start_of_week: int = 0,
+    session_id: str | None = None,
+    block_ms: int = 5 * 3_600_000,
 ) -> ReportOptions:
     """The :class:`ReportOptions` of a report command's options: ``project`` and ``models``
     as the user gave them (resolved with :func:`resolve_project` / :func:`resolve_models`,
@@ -155,6 +167,8 @@ def options_for(
         "project": resolve_project(source, project),
         "models": list(resolve_models(source, models)),
     }
+    if session_id is not None:
+        filters["session_id"] = session_id
     return ReportOptions(
         tz=tz,
         since=since,
@@ -164,6 +178,8 @@ def options_for(
         order="desc" if order == "desc" else "asc",
         start_of_week=start_of_week,
         filters=filters,
+        session_id=session_id,
+        block_ms=block_ms,
     )
 
 
@@ -177,17 +193,32 @@ def tz_name(tz: tzinfo | None) -> str:
     return str(key) if key else str(tz)
 
 
-def resolve_project(source: ReportSource, name: str | None) -> str | None:
-    """The stored project matching ``name``: exact path, or unique last path component.
+def folder_name(path: str) -> str:
+    """Claude Code's folder name for a working directory: every character but ASCII letters
+    and digits becomes ``-`` (``/home/alex/src/billing.svc`` -> ``-home-alex-src-billing-svc``)."""
+    return "".join(c if c.isascii() and c.isalnum() else "-" for c in path)
 
-    Errors list the stored projects whole, with control characters escaped."""
+
+def resolve_project(source: ReportSource, name: str | None) -> str | None:
+    """The stored project matching ``name``, tried in this order: the exact path; Claude
+    Code's folder name of a path (:func:`folder_name`); the unique last path component;
+    else every project whose path or folder name contains ``name`` (case-insensitive),
+    which must be exactly one.
+
+    Errors (``UserInputError``, exit 2) list the candidates (ambiguous) or the stored
+    projects (no match) whole, with control characters escaped."""
     if name is None:
         return None
     projects = source.distinct("project")
     if name in projects:
         return name
-    stripped = name.rstrip("/")
-    hits = [p for p in projects if p.rstrip("/").rsplit("/", 1)[-1] == stripped]
+    hits = [p for p in projects if folder_name(p) == name]
+    if not hits:
+        stripped = name.rstrip("/")
+        hits = [p for p in projects if p.rstrip("/").rsplit("/", 1)[-1] == stripped]
+    if not hits:
+        low = name.lower()
+        hits = [p for p in projects if low in p.lower() or low in folder_name(p).lower()]
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
@@ -276,7 +307,7 @@ def _blocks(source: ReportSource, opts: ReportOptions) -> list[ReportRow]:
     points = source.usage_points(since, until, models=opts.models, project=opts.project)
     now = opts.now_ms if opts.now_ms is not None else int(time.time() * 1000)
     rows: list[ReportRow] = []
-    for b in identify_blocks(points, now):
+    for b in identify_blocks(points, now, opts.block_ms):
         extra: dict[str, object] = {
             "block_end": _iso(b.end_ms, opts.tz),
             "first_activity": _iso(b.first_ms, opts.tz),
@@ -315,6 +346,7 @@ def build_report(source: ReportSource, kind: str, opts: ReportOptions) -> Report
             opts.until,
             opts.models,
             opts.project,
+            opts.session_id,
         )
         agg = source.aggregate(query)
         if kind == "weekly":

@@ -25,51 +25,196 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
-from pathlib import Path
 
+from tokentrail.ledger.frozen import Frozen
 from tokentrail.ledger.uri import readonly_uri
 from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 from tokentrail.reports.text import escape_controls, usd_cents
 
-__all__ = ["Status", "format_status", "open_readonly", "read_status", "status_line"]
+__all__ = [
+    "BURN_HIGH",
+    "BURN_MODERATE",
+    "Look",
+    "Status",
+    "context_window",
+    "format_status",
+    "make_look",
+    "open_readonly",
+    "read_status",
+    "status_line",
+]
 
 _QUARTER_MS = 900_000
 
+#: Burn-rate levels of the active block, in non-cache tokens (input + output) per minute
+#: over its first → last request: ``high`` above :data:`BURN_HIGH`, ``moderate`` above
+#: :data:`BURN_MODERATE`, else ``normal`` (ccusage's thresholds).
+BURN_HIGH = 1000
+BURN_MODERATE = 500
+_BURN_LOOK = {"normal": ("🟢", "32"), "moderate": ("⚠️", "33"), "high": ("🚨", "31")}
 
-@dataclass(frozen=True, slots=True)
-class Status:
+
+class Look(Frozen):
+    """How the line is dressed (ccusage ``statusline``'s options and defaults).
+
+    ``burn``: ``off`` | ``emoji`` | ``text`` | ``emoji-text``, the burn-rate level shown
+    after the block's cost per hour (``🟢``, ``(normal)``, ``🟢 (normal)``). Context is
+    green below ``low`` %, yellow below ``medium`` %, red from there (only when ``color``:
+    ANSI SGR codes around the context and burn-rate parts)."""
+
+    __match_args__ = ("burn", "low", "medium", "color")
+    __slots__ = __match_args__
+
+    burn: str
+    low: int
+    medium: int
+    color: bool
+
+    def __init__(
+        self, burn: str = "off", low: int = 50, medium: int = 80, color: bool = False
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, "burn", burn)
+        _set(self, "low", low)
+        _set(self, "medium", medium)
+        _set(self, "color", color)
+
+
+_PLAIN = Look()
+
+
+class Status(Frozen):
     """What the status line shows. Money in Decimal USD; ``None`` parts are left out.
 
     ``block_*`` describe the active block (``block_end_ms`` None when there is none);
     ``block_cost_per_hour`` is the cost over the span first → last request, per hour.
     ``*_unpriced`` count requests that could not be priced: their cost is left out of the
     sums, and a part whose requests are all unpriced is shown as ``unpriced``, never $0.
+    ``block_tokens`` (non-cache: input + output) and ``burn`` (:func:`burn_level`) rate the
+    active block; ``session_*``, when the hook names a session, are its cost and counts;
+    ``context_window`` None means unknown (``ctx ?``).
     """
+
+    __match_args__ = (
+        "now_ms",
+        "today_cost",
+        "today_unpriced",
+        "today_requests",
+        "block_start_ms",
+        "block_end_ms",
+        "block_cost",
+        "block_requests",
+        "block_unpriced",
+        "block_cost_per_hour",
+        "context_tokens",
+        "context_window",
+        "model",
+        "block_tokens",
+        "burn",
+        "session_cost",
+        "session_requests",
+        "session_unpriced",
+    )
+    __slots__ = __match_args__
 
     now_ms: int
     today_cost: Decimal
     today_unpriced: int
     today_requests: int
-    block_start_ms: int | None = None
-    block_end_ms: int | None = None
-    block_cost: Decimal | None = None
-    block_requests: int = 0
-    block_unpriced: int = 0
-    block_cost_per_hour: Decimal | None = None
-    context_tokens: int | None = None
-    context_window: int | None = None
-    model: str | None = None
+    block_start_ms: int | None
+    block_end_ms: int | None
+    block_cost: Decimal | None
+    block_requests: int
+    block_unpriced: int
+    block_cost_per_hour: Decimal | None
+    context_tokens: int | None
+    context_window: int | None
+    model: str | None
+    block_tokens: int
+    burn: str | None
+    session_cost: Decimal | None
+    session_requests: int
+    session_unpriced: int
+
+    def __init__(
+        self,
+        now_ms: int,
+        today_cost: Decimal,
+        today_unpriced: int,
+        today_requests: int,
+        block_start_ms: int | None = None,
+        block_end_ms: int | None = None,
+        block_cost: Decimal | None = None,
+        block_requests: int = 0,
+        block_unpriced: int = 0,
+        block_cost_per_hour: Decimal | None = None,
+        context_tokens: int | None = None,
+        context_window: int | None = None,
+        model: str | None = None,
+        block_tokens: int = 0,
+        burn: str | None = None,
+        session_cost: Decimal | None = None,
+        session_requests: int = 0,
+        session_unpriced: int = 0,
+    ) -> None:
+        values = locals()
+        for name in Status.__match_args__:
+            object.__setattr__(self, name, values[name])
+
+    def replace(self, **changes: object) -> Status:
+        """A copy with ``changes`` (as :func:`dataclasses.replace`)."""
+        values: dict[str, object] = {f: getattr(self, f) for f in self.__match_args__}
+        values.update(changes)
+        return Status(**values)  # type: ignore[arg-type]
+
+
+BURN_STYLES = ("off", "emoji", "text", "emoji-text")
+COLOR_MODES = ("auto", "always", "never")
+
+
+def make_look(
+    burn: str = "off", low: int = 50, medium: int = 80, color: str = "auto", tty: bool = False
+) -> Look:
+    """The :class:`Look` of the status line options; raises ValueError on a bad value.
+
+    Colours: ``always``, ``never``, or ``auto``: on when stdout is a terminal (``tty``), or
+    ``$FORCE_COLOR`` is set (non-empty), never when ``$NO_COLOR`` is. Claude Code renders
+    ANSI colours but runs the command on a pipe: give it ``--color always``."""
+    if burn not in BURN_STYLES:
+        raise ValueError(f"--visual-burn-rate must be one of {', '.join(BURN_STYLES)}")
+    if color not in COLOR_MODES:
+        raise ValueError(f"--color must be one of {', '.join(COLOR_MODES)}")
+    if not (0 <= low <= 100 and 0 <= medium <= 100) or low > medium:
+        raise ValueError(
+            "context thresholds must be 0-100 with --context-low-threshold <= "
+            "--context-medium-threshold"
+        )
+    if color == "auto":
+        env = os.environ
+        on = not env.get("NO_COLOR") and (tty or bool(env.get("FORCE_COLOR")))
+    else:
+        on = color == "always"
+    return Look(burn, low, medium, on)
+
+
+def context_window(model: str | None, tokens: int) -> int | None:
+    """The context window of a request of ``model`` with ``tokens`` of context: 1M when it
+    was larger than 200K tokens (or the id says ``[1m]``), else 200K, for a Claude model;
+    None (unknown: the line shows ``ctx ?``) for any other id (a proxy's model, or
+    Claude Code's ``<synthetic>``)."""
+    if model is None or "claude" not in model.lower():
+        return None
+    return 1_000_000 if tokens > 200_000 or "[1m]" in model.lower() else 200_000
 
 
 def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection | None:
     """A read-only connection to the ledger file, or None when it does not exist yet."""
-    p = Path(path)
-    if not p.exists():
+    p = os.fspath(path)
+    if not os.path.exists(p):
         return None
-    return sqlite3.connect(readonly_uri(str(p)), uri=True, timeout=5.0)
+    return sqlite3.connect(readonly_uri(p), uri=True, timeout=5.0)
 
 
 def _local_day_ms(now_ms: int, tz: tzinfo | None) -> tuple[int, int]:
@@ -146,9 +291,15 @@ def _active_block_first(db: sqlite3.Connection, now_ms: int) -> int | None:
 
 
 def read_status(
-    db: sqlite3.Connection, now_ms: int, tz: tzinfo | None = None, session_id: str | None = None
+    db: sqlite3.Connection,
+    now_ms: int,
+    tz: tzinfo | None = None,
+    session_id: str | None = None,
+    session_cost: bool = False,
 ) -> Status:
-    """Today's cost, the active block and the current context, from a ledger connection."""
+    """Today's cost, the active block and the current context (of ``session_id``'s main
+    thread when given), from a ledger connection; with ``session_cost`` also the cost of
+    ``session_id`` (its subagents included) from the rollups."""
     lo, hi = _local_day_ms(now_ms, tz)
     req, unp, pico = db.execute(
         "SELECT coalesce(sum(requests), 0), coalesce(sum(unpriced), 0), "
@@ -159,7 +310,8 @@ def read_status(
     first = _active_block_first(db, now_ms)
     if first is not None:
         pts = db.execute(
-            "SELECT ts_ms, coalesce(cost_pico, 0), cost_pico IS NULL FROM records "
+            "SELECT ts_ms, coalesce(cost_pico, 0), cost_pico IS NULL, "
+            "input_tokens + output_tokens FROM records "
             "WHERE synthetic = 0 AND ts_ms >= ? AND ts_ms <= ? ORDER BY ts_ms",
             (first, now_ms),
         ).fetchall()
@@ -175,10 +327,12 @@ def read_status(
                     block_cost=Decimal(cost_pico).scaleb(-12),
                     block_requests=j - i,
                     block_unpriced=sum(p[2] for p in pts[i:j]),
+                    block_tokens=sum(p[3] for p in pts[i:j]),
                 )
                 if last_ms > first_ms:
                     per_hour = Decimal(cost_pico) * HOUR_MS / (last_ms - first_ms)
                     fields["block_cost_per_hour"] = per_hour.scaleb(-12)
+                    fields["burn"] = burn_level(int(fields["block_tokens"]), first_ms, last_ms)  # type: ignore[call-overload]
     where = "synthetic = 0 AND is_sidechain = 0"
     args: tuple[object, ...] = ()
     if session_id is not None:
@@ -191,10 +345,17 @@ def read_status(
     ).fetchone()
     if row is not None:
         ctx = int(row[0])
+        fields.update(context_tokens=ctx, context_window=context_window(row[1], ctx), model=row[1])
+    if session_id is not None and session_cost:
+        n, unp_s, pico_s = db.execute(
+            "SELECT coalesce(sum(requests), 0), coalesce(sum(unpriced), 0), "
+            "coalesce(sum(cost_pico), 0) FROM rollup_q15 WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
         fields.update(
-            context_tokens=ctx,
-            context_window=1_000_000 if ctx > 200_000 else 200_000,
-            model=row[1],
+            session_cost=Decimal(pico_s).scaleb(-12),
+            session_requests=int(n),
+            session_unpriced=int(unp_s),
         )
     return Status(now_ms, Decimal(pico).scaleb(-12), int(unp), int(req), **fields)  # type: ignore[arg-type]
 
@@ -206,28 +367,58 @@ def _money(cost: Decimal, requests: int, unpriced: int) -> str:
     return usd_cents(cost) + ("*" if unpriced else "")
 
 
-def format_status(s: Status) -> str:
-    """The one-line text of ``s`` (plain text, no colour, control characters escaped).
+def _paint(text: str, sgr: str, look: Look) -> str:
+    return f"\x1b[{sgr}m{text}\x1b[0m" if look.color else text
+
+
+def burn_level(tokens: int, first_ms: int, last_ms: int) -> str | None:
+    """``normal`` / ``moderate`` / ``high`` for ``tokens`` over first → last (None: no span)."""
+    if last_ms <= first_ms:
+        return None
+    per_minute = tokens * 60_000 // (last_ms - first_ms)
+    if per_minute > BURN_HIGH:
+        return "high"
+    return "moderate" if per_minute > BURN_MODERATE else "normal"
+
+
+def format_status(s: Status, look: Look | None = None) -> str:
+    """The one-line text of ``s`` (control characters escaped; ANSI colours only with
+    ``look.color``).
 
     Money is rounded half-up to the cent, as in the tables; ``*`` marks a cost that
-    leaves unpriced requests out, ``unpriced`` a part with no priced request."""
-    parts = [f"today {_money(s.today_cost, s.today_requests, s.today_unpriced)}"]
+    leaves unpriced requests out, ``unpriced`` a part with no priced request. ``ctx ?``:
+    a model whose context window is unknown (:func:`context_window`)."""
+    look = _PLAIN if look is None else look
+    parts = []
+    if s.session_cost is not None:
+        parts.append(f"session {_money(s.session_cost, s.session_requests, s.session_unpriced)}")
+    parts.append(f"today {_money(s.today_cost, s.today_requests, s.today_unpriced)}")
     if s.block_end_ms is not None and s.block_cost is not None:
         left = max(0, s.block_end_ms - s.now_ms) // 60_000
         cost = _money(s.block_cost, s.block_requests, s.block_unpriced)
         text = f"block {cost} ({left // 60}h{left % 60:02d}m left"
         if s.block_cost_per_hour is not None and cost != "unpriced":
             text += f", {usd_cents(s.block_cost_per_hour)}/h"
+            level = s.burn
+            if look.burn != "off" and level is not None:
+                emoji, sgr = _BURN_LOOK[level]
+                mark = {"emoji": emoji, "text": f"({level})"}.get(look.burn, f"{emoji} ({level})")
+                text += " " + _paint(mark, sgr, look)
         parts.append(text + ")")
     else:
         parts.append("no active block")
-    if s.context_tokens is not None and s.context_window:
-        pct = 100 * s.context_tokens // s.context_window
+    if s.context_tokens is not None:
         name = (s.model or "").removeprefix("claude-")
         head, _, tail = name.rpartition("-")
         if head and len(tail) == 8 and tail.isdigit():
             name = head
-        parts.append(f"ctx {pct}% ({escape_controls(name)})")
+        if s.context_window:
+            pct = 100 * s.context_tokens // s.context_window
+            sgr = "32" if pct < look.low else "33" if pct < look.medium else "31"
+            ctx = _paint(f"ctx {pct}%", sgr, look)
+        else:
+            ctx = "ctx ?"
+        parts.append(f"{ctx} ({escape_controls(name)})")
     return " | ".join(parts)
 
 
@@ -237,7 +428,10 @@ def now_ms() -> int:
 
 
 def status_line(
-    path: str | os.PathLike[str], tz: tzinfo | None, session: str | None = None
+    path: str | os.PathLike[str],
+    tz: tzinfo | None,
+    session: str | None = None,
+    look: Look | None = None,
 ) -> str | None:
     """The status line of the ledger at ``path`` now (read-only), or None when there is no
     ledger yet; raises :class:`sqlite3.Error` when the file cannot be read as one."""
@@ -245,6 +439,6 @@ def status_line(
     if db is None:
         return None
     try:
-        return format_status(read_status(db, now_ms(), tz, session))
+        return format_status(read_status(db, now_ms(), tz, session), look)
     finally:
         db.close()
