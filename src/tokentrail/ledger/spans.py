@@ -67,6 +67,13 @@ def session_spans(
     for sid, q_lo, q_hi in quarters:
         lo = db.execute(first_sql, [sid, q_lo * _Q_MS, (q_lo + 1) * _Q_MS, *rec_args]).fetchone()[0]
         hi = db.execute(last_sql, [sid, q_hi * _Q_MS, (q_hi + 1) * _Q_MS, *rec_args]).fetchone()[0]
+        # A bound inside an end quarter-hour can leave it without a record in range: then
+        # the session's whole span of quarter-hours is read.
+        whole = [sid, q_lo * _Q_MS, (q_hi + 1) * _Q_MS, *rec_args]
+        if lo is None:
+            lo = db.execute(first_sql, whole).fetchone()[0]
+        if hi is None:
+            hi = db.execute(last_sql, whole).fetchone()[0]
         if lo is not None and hi is not None:
             out[str(sid)] = (int(lo), int(hi))
     return out
