@@ -1,14 +1,18 @@
-"""Our wire models against the real ``anthropic`` SDK 2.10.0, side by side.
+"""Our wire models against the installed ``anthropic`` SDK (2.10.0, the oldest supported,
+in the dev extra; CI runs this again under the newest, 2.17.0), side by side.
 
 For every recorded sample and for hypothesis-generated payloads (valid, loose, invalid, extra
 keys everywhere, all four iteration kinds and unknown ones) both libraries must agree on:
 strict validation (both raise with the same errors, or both give byte-identical
 ``to_dict`` / ``to_json`` / ``model_dump`` / ``model_dump(mode="json")`` / ``model_dump_json``)
-and loose construction (identical outputs). The declared fields must equal the facts file.
+and loose construction (identical outputs). The declared fields must equal the facts file of
+the installed SDK version (``tests/data/sdk/usage_types-<version>.json``; see
+``tests/data/README.md``): a version without one fails, it is never skipped.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import typing
 import warnings
@@ -26,10 +30,16 @@ import tokentrail.types as tt
 anthropic_types = pytest.importorskip("anthropic.types")
 beta = pytest.importorskip("anthropic.types.beta")
 
-# The shared facts sit beside the checkout (../shared), as in CI.
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sdk"
+DATA = Path(__file__).resolve().parents[1] / "data" / "sdk"
+SDK_VERSION = importlib.metadata.version("anthropic")
+FACTS_FILE = DATA / f"usage_types-{SDK_VERSION}.json"
+if not FACTS_FILE.exists():  # a failure, not a skip: facts are test data of the repository
+    raise FileNotFoundError(
+        f"{FACTS_FILE} is missing: no type facts for anthropic {SDK_VERSION} "
+        "(write them with python scripts/sdk_facts.py, see tests/data/README.md)"
+    )
 SAMPLES = [json.loads(line) for line in (DATA / "samples.jsonl").read_text().splitlines() if line]
-FACTS = json.loads((DATA / "usage_types.json").read_text())
+FACTS = json.loads(FACTS_FILE.read_text())
 
 PAIRS: dict[str, tuple[type[tt.BaseModel], type[pydantic.BaseModel]]] = {
     name: (getattr(tt, name), getattr(beta if name.startswith("Beta") else anthropic_types, name))
