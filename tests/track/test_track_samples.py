@@ -1,5 +1,6 @@
-"""Every usage sample of the SDK facts (``tests/data/sdk/samples.jsonl``), served as JSON and as SSE through the real
-client: one record each, tokens as on the wire, priced like the engine prices the wire."""
+"""Every usage sample of the SDK facts (``tests/data/sdk/samples.jsonl``), served as JSON
+and as SSE through the real client: one record each, tokens as on the wire, priced like the
+engine prices the wire."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
-import pytest
 from _track_server import MODEL, ReplayServer, json_reply, sse_reply
 
 from tokentrail import price, usage_from
