@@ -77,7 +77,7 @@ def test_every_case_of_the_generator_is_counted_as_the_truth_says(tmp_path: Path
     resumed-session copies, synthetic lines, compactions, unfinished subagent requests and
     malformed lines; ingested, it gives exactly the truth."""
     tree = tmp_path / "tree"
-    expected = generate(tree, "2MB", 9, 0.01)
+    expected = generate(tree, "2MB", 10, 0.01)
     st = expected["stats"]
     for key in ("duplicate_stream_lines", "resumed_copy_lines", "sidechain_replay_lines",
                 "subagent_files", "workflow_files", "malformed_lines"):  # fmt: skip

@@ -32,7 +32,7 @@ def test_same_arguments_same_bytes(tmp_path: Path) -> None:
 
 
 def test_layout_and_lines_follow_the_format(tmp_path: Path) -> None:
-    truth = write_tree(tmp_path, TreeSpec(size=2_000_000, seed=9))
+    truth = write_tree(tmp_path, TreeSpec(size=2_000_000, seed=10))
     mains = sorted((tmp_path / "projects").glob("*/*.jsonl"))
     agents = sorted((tmp_path / "projects").glob("*/*/subagents/agent-*.jsonl"))
     flows = sorted((tmp_path / "projects").glob("*/*/subagents/workflows/*/agent-*.jsonl"))
@@ -67,7 +67,7 @@ def test_layout_and_lines_follow_the_format(tmp_path: Path) -> None:
 
 def test_until_bounds_the_history(tmp_path: Path) -> None:
     until = datetime(2026, 3, 14, 15, 0, tzinfo=timezone.utc)
-    spec = TreeSpec(size=400_000, seed=2, days=5, start=date(2026, 3, 10), until=until)
+    spec = TreeSpec(size=400_000, seed=2, days=5, start=date(2026, 3, 10), until=until, active=True)
     truth = write_tree(tmp_path, spec)
     last = max(s["last_timestamp"] for s in truth["sessions"].values())
     latest = datetime.fromisoformat(last.replace("Z", "+00:00"))

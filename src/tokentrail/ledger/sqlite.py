@@ -328,7 +328,7 @@ class SQLiteLedger(ReportReads):
                 priced = [
                     p for p in priced if not (p[0].is_sidechain and p[0].message_id in replayed)
                 ]
-            drop_replays(db, priced)
+            dropped = drop_replays(db, priced)  # stored replays read before their main copy
             top = db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
             with bulk_indexes(db, len(priced), top):
                 upsert_records(db, priced, empty=top == 0)
@@ -336,7 +336,7 @@ class SQLiteLedger(ReportReads):
             if inserted:
                 db.execute(ROLLUP_INSERTED, (top,))
                 db.execute(DIMS_INSERTED, (top,))
-            inserted -= merged  # re-keyed stored records are not new ones
+            inserted -= merged + dropped  # re-keyed or dropped stored records are not new
             before = db.total_changes
             db.executemany(
                 "INSERT OR IGNORE INTO problems (file, line, field, kind, message, seen_ms) "

@@ -1,16 +1,19 @@
 """Transcript files being written, and the malformed lines planted in them.
 
 A :class:`Transcript` collects encoded lines and is written once (:meth:`Transcript.save`).
-After any line, with probability ``malformed_rate``, :func:`plant` adds an extra bad line
-next to it, of one of the kinds a reader meets in the wild: a truncated line (a write cut
-short), a line that is not a JSON object (merge-conflict debris, binary garbage, a bare
-``null``), or a corrupted copy of the line with a field of the wrong type or an impossible
-value. Every planted line is listed (file, 1-based line, kind, field) in the truth.
+After about one line in ``1 / malformed_rate`` (:class:`Planter`: geometric gaps, the first
+bad line within the first ``1 / malformed_rate`` lines, so a tree of that many lines has
+one), :meth:`Transcript.plant` adds an extra bad line next to it, of one of the kinds a
+reader meets in the wild: a truncated line (a write cut short), a line that is not a JSON
+object (merge-conflict debris, binary garbage, a bare ``null``), or a corrupted copy of the
+line with a field of the wrong type or an impossible value. Every planted line is listed
+(file, 1-based line, kind, field) in the truth.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 from pathlib import Path
@@ -18,7 +21,7 @@ from typing import Any
 
 from tokentrail.sample.truth import Truth
 
-__all__ = ["Transcript", "encode"]
+__all__ = ["Planter", "Transcript", "encode"]
 
 encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _GARBAGE = ("<<<<<<< HEAD", "\x00\x00\x00\x17garbage", '{"type":', "null", "[]", "=======")
@@ -49,14 +52,35 @@ def _corrupt(rng: random.Random, obj: dict[str, Any]) -> tuple[dict[str, Any], s
     return bad, "timestamp"
 
 
+class Planter:
+    """When to plant the next malformed line (its own random stream: the tree stays the same
+    whatever the rate)."""
+
+    def __init__(self, rng: random.Random, rate: float) -> None:
+        self.rng = rng
+        self.rate = rate  # float ok: a probability
+        self.left = rng.randint(1, math.ceil(1 / rate)) if rate > 0 else -1
+
+    def due(self) -> bool:
+        """Count one line; whether a bad line follows it."""
+        if self.left < 0:
+            return False
+        self.left -= 1
+        if self.left:
+            return False
+        u = 1.0 - self.rng.random()  # float ok: in (0, 1]
+        self.left = 1 + int(math.log(u) / math.log1p(-self.rate))
+        return True
+
+
 class Transcript:
     """One ``.jsonl`` file: ``rel`` is its path below the tree's root."""
 
-    def __init__(self, rel: str, rng: random.Random, truth: Truth, malformed_rate: float) -> None:
+    def __init__(self, rel: str, planter: Planter, truth: Truth) -> None:
         self.rel = rel
-        self.rng = rng
+        self.planter = planter
+        self.rng = planter.rng
         self.truth = truth
-        self.rate = malformed_rate  # float ok: a probability
         self.lines: list[str] = []
         self.size = 0
         self.good: list[str] = []  # the valid lines, in order (for resumed copies)
@@ -73,7 +97,7 @@ class Transcript:
         self.lines.append(line)
         self.good.append(line)
         self.size += len(line)
-        if self.rate and self.rng.random() < self.rate:
+        if self.planter.due():
             self.plant(line)
 
     def plant(self, line: str) -> None:

@@ -25,7 +25,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tokentrail.sample.files import Transcript
+from tokentrail.sample.files import Planter, Transcript
 from tokentrail.sample.requests import (
     HAIKU,
     TOOL_WEIGHTS,
@@ -42,12 +42,14 @@ from tokentrail.sample.truth import Truth
 
 __all__ = ["TreeSpec", "write_tree"]
 
-_MODELS = (
-    ("claude-opus-4-5-20251101", 36),
-    ("claude-sonnet-4-5-20250929", 36),
-    ("claude-haiku-4-5-20251001", 10),
-    ("claude-opus-4-1-20250805", 9),
-    ("claude-sonnet-4-20250514", 9),
+# Main-thread models, as cards of a deck dealt to sessions (reshuffled when used up): the
+# mix holds even in small trees, and the first two sessions get the two busiest models.
+_DECK = (
+    ("claude-opus-4-5-20251101", 4),
+    ("claude-sonnet-4-5-20250929", 4),
+    ("claude-haiku-4-5-20251001", 1),
+    ("claude-opus-4-1-20250805", 1),
+    ("claude-sonnet-4-20250514", 1),
 )
 _BRANCHES = ("main", "main", "main", "develop", "feat/checkout", "fix/cache-ttl", "feat/export")
 _PROJECTS = (
@@ -85,7 +87,10 @@ class TreeSpec:
     start: date = date(2026, 1, 1)  # first UTC day
     malformed_rate: float = 0.0  # float ok: probability of a bad line after each line
     dup_rate: float = 0.3  # float ok: share of streamed extra lines among usage lines
-    until: datetime | None = None  # no line after this time; a session ends shortly before
+    until: datetime | None = None  # no line after this time (sessions stop short of it)
+    active: bool = False  # with ``until``: the last session ran in the two hours before it
+    turns: int = 9  # median prompts per session
+    rounds: int = 7  # median requests per prompt (tool calls and their results between)
 
 
 def escape(cwd: str) -> str:
@@ -98,12 +103,14 @@ class _Tree:
         self.root = root
         self.spec = spec
         self.rng = rng = random.Random(spec.seed)
-        self.bad_rng = random.Random(spec.seed * 31 + 7)  # malformed lines: the tree stays
+        self.planter = Planter(random.Random(spec.seed * 31 + 7), spec.malformed_rate)
         self.truth = Truth()
         self.req = Requests(rng, TextPool(spec.seed * 7919 + 17), self.truth, spec.dup_rate)
         start = datetime(spec.start.year, spec.start.month, spec.start.day, tzinfo=timezone.utc)
         self.t0 = int(start.timestamp()) * 1000
         self.until = int(spec.until.timestamp() * 1000) if spec.until else None
+        self.deck: list[str] = []
+        self.dealt = 0
         names = list(_PROJECTS)
         rng.shuffle(names)
         self.projects: list[tuple[str, float]] = []  # (cwd, weight)
@@ -111,6 +118,21 @@ class _Tree:
             name = names[i % len(names)] + (f"-{i // len(names)}" if i >= len(names) else "")
             cwd = f"/home/{rng.choice(_USERS)}/src/{name}"
             self.projects.append((cwd, rng.paretovariate(1.3)))
+
+    def deal(self) -> str:
+        """The next session's model."""
+        if not self.deck:
+            cards = [m for m, n in _DECK for _ in range(n)]
+            self.rng.shuffle(cards)
+            if not self.dealt:  # the first two: the busiest models, in either order
+                busy = [m for m, _ in _DECK[:2]]
+                self.rng.shuffle(busy)
+                for m in busy:
+                    cards.remove(m)
+                cards = busy + cards
+            self.deck = cards[::-1]
+        self.dealt += 1
+        return self.deck.pop()
 
     # -- planning -------------------------------------------------------------------------
     def starts(self) -> list[int]:
@@ -127,7 +149,7 @@ class _Tree:
             if self.until is None or at < self.until - 1_800_000:
                 plan.append(at)
         rng.shuffle(plan)
-        if self.until is not None:  # the most recent session ran within the last two hours
+        if self.until is not None and self.spec.active:
             plan.insert(0, self.until - rng.randrange(30, 110) * 60_000)
         return plan
 
@@ -150,6 +172,9 @@ class _Tree:
             "malformed_rate": s.malformed_rate,
             "dup_rate": s.dup_rate,
             "until": s.until.isoformat() if s.until else None,
+            "active": s.active,
+            "turns": s.turns,
+            "rounds": s.rounds,
         }
 
     def late(self, ms: int) -> bool:
@@ -157,7 +182,7 @@ class _Tree:
 
     # -- threads --------------------------------------------------------------------------
     def transcript(self, rel: str) -> Transcript:
-        return Transcript(rel, self.bad_rng, self.truth, self.spec.malformed_rate)
+        return Transcript(rel, self.planter, self.truth)
 
     def loop(self, th: Thread, new: int, max_requests: int) -> None:
         """Requests and tool results until the model answers without tools."""
@@ -312,13 +337,15 @@ class _Tree:
         rng = self.rng
         s = self.new_session(at)
         out = self.transcript(f"projects/{s.project_dir}/{s.sid}.jsonl")
-        model = rng.choices([m for m, _ in _MODELS], [w for _, w in _MODELS])[0]
+        model = self.deal()
         ttl = rng.choices(("5m", "1h", "mixed"), (55, 30, 15))[0]
         th = Thread(out, s, model, at, ttl, rng.randrange(14_000, 26_000), 160_000, may_spawn=True)
         for _ in range(rng.randrange(3) if rng.randrange(10) < 3 else 0):
             text = self.req.pool.take(rng, rng.randrange(20, 70)).strip() or "Session"
             out.emit({"type": "summary", "summary": text, "leafUuid": self.req.uuid()})
-        self.turns(th, th.base, lognormal(rng, 9, 0.8, 1, 80))
+        # small trees get shorter sessions: more of them, so more projects, models and days
+        median = min(self.spec.turns, max(2, self.spec.size // 200_000))
+        self.turns(th, th.base, lognormal(rng, median, 0.8, 1, 80))
         out.save(self.root)
         if rng.randrange(100) < 8 and out.usage_lines and not self.late(th.t):
             self.resume(th)
@@ -329,7 +356,7 @@ class _Tree:
             if self.late(th.t):
                 break
             if turn and rng.randrange(33) == 0:  # /model
-                th.model = rng.choices([m for m, _ in _MODELS], [w for _, w in _MODELS])[0]
+                th.model = rng.choice([m for m, _ in _DECK if m != th.model])
             mid = self.req.uuid()
             th.out.emit(
                 {
@@ -346,7 +373,7 @@ class _Tree:
             text = self.req.pool.take(rng, lognormal(rng, 240, 1.2, 4, 10_000)).strip()
             new += self.req.prompt(th, text or "go on") + th.pending
             th.pending = 0
-            self.loop(th, new, lognormal(rng, 7, 0.9, 1, 60))
+            self.loop(th, new, lognormal(rng, self.spec.rounds, 0.9, 1, 60))
             new = 0
             if th.session.recent and rng.randrange(40) == 0 and not self.late(th.t):
                 self.side_question(th)
