@@ -11,6 +11,11 @@ each type's ``extra`` and ``fields`` (name, annotation as written in the SDK's s
 resolved type, required, default, literal values, nested models) and each alias's resolved
 type, literal values and variants. A type the installed SDK lacks is left out (and named
 on stderr). Run under the template's own version, the output equals the template.
+
+    python scripts/sdk_facts.py --check-samples
+
+recomputes, with the installed SDK, the recorded columns of ``tests/data/sdk/samples.jsonl``
+(what ``BetaUsage`` / ``Usage`` make of each ``wire`` object) and names any that differ.
 """
 
 from __future__ import annotations
@@ -191,6 +196,33 @@ def facts(template: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_samples() -> int:
+    """Recorded SDK outputs of the samples that the installed SDK does not reproduce."""
+    import warnings
+
+    from anthropic.types import Usage
+    from anthropic.types.beta import BetaUsage
+
+    warnings.simplefilter("ignore")
+    bad = 0
+    for line in (DATA / "samples.jsonl").read_text(encoding="utf-8").splitlines():
+        sample = json.loads(line)
+        wire = sample["wire"]
+        m = BetaUsage.model_validate(wire)
+        got = {
+            "sdk_to_dict": m.to_dict(),
+            "sdk_to_json": m.to_json(),
+            "sdk_to_dict_exclude_unset_false": m.to_dict(exclude_unset=False),
+            "sdk_construct_to_dict": BetaUsage.construct(**wire).to_dict(),
+            "ga_usage_to_dict": Usage.model_validate(wire).to_dict(),
+        }
+        for key, value in got.items():
+            if sample[key] != value:
+                bad += 1
+                print(f"{sample['name']}: {key} differs", file=sys.stderr)
+    return bad
+
+
 def _newest_template() -> Path:
     def key(p: Path) -> tuple[int, ...]:
         return tuple(int(x) for x in p.stem.split("-", 1)[1].split("."))
@@ -202,7 +234,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--template", type=Path, default=None, help="facts file to start from")
     ap.add_argument("--out", type=Path, default=None, help="default: tests/data/sdk/...")
+    ap.add_argument("--check-samples", action="store_true", help="check samples.jsonl instead")
     args = ap.parse_args()
+    if args.check_samples:
+        bad = check_samples()
+        print(f"{bad} recorded outputs differ", file=sys.stderr)
+        return 1 if bad else 0
     template = json.loads((args.template or _newest_template()).read_text(encoding="utf-8"))
     result = facts(template)
     out = args.out or DATA / f"usage_types-{result['sdk_version']}.json"
