@@ -149,8 +149,12 @@ class _Tree:
             if self.until is None or at < self.until - 1_800_000:
                 plan.append(at)
         rng.shuffle(plan)
-        if self.until is not None and self.spec.active:
-            plan.insert(0, self.until - rng.randrange(30, 110) * 60_000)
+        if self.until is not None and self.spec.active:  # a session in the last two hours,
+            at = self.until - rng.randrange(30, 110) * 60_000
+            midnight = self.until - self.until % _DAY
+            if self.until - midnight > 1_200_000:  # today's, unless the day is very young
+                at = max(at, midnight + 60_000)
+            plan.insert(0, at)
         return plan
 
     def run(self) -> dict[str, Any]:
