@@ -6,7 +6,7 @@ Usage (from the repository root, venv active)::
     python benchmarks/analysis_bench.py --size 100MB --runs 3
 
 Work dir ``benchmarks/_work/`` (gitignored): the tree is generated there with
-``../shared/tools/gen_claude_logs.py`` (run as a program, never imported) and reused, then
+``python -m tokentrail.sample`` (the package's generator, run as a program) and reused, then
 ingested into ``_work/analysis-<size>-s<seed>.sqlite3`` (reused when already complete).
 Timed, best of ``--runs``:
 
@@ -33,9 +33,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / "_work"
-GEN = Path(
-    os.environ.get("TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared/tools/gen_claude_logs.py")
-)
+GEN = [sys.executable, "-m", "tokentrail.sample"]  # the log-tree generator
 
 
 def tree_for(size: str, seed: int) -> Path:
@@ -45,7 +43,7 @@ def tree_for(size: str, seed: int) -> Path:
         shutil.rmtree(out, ignore_errors=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(GEN), str(out), "--size", size, "--seed", str(seed),
+            [*GEN, str(out), "--size", size, "--seed", str(seed),
              "--malformed-rate", "0.001"],
             check=True,
         )  # fmt: skip

@@ -6,8 +6,8 @@ Usage (from the repository root, venv active)::
     python benchmarks/ingest_vs_ccusage.py --sizes 100MB,300MB --runs 5
 
 Work dir ``benchmarks/_work/`` (gitignored): ``ccusage@20.0.24`` is installed there from
-npm if missing; trees are generated there with ``../shared/tools/gen_claude_logs.py``
-(run as a program, never imported) and reused. Each command runs with
+npm if missing; trees are generated there with ``python -m tokentrail.sample`` (the
+package's generator, run as a program) and reused. Each command runs with
 ``CLAUDE_CONFIG_DIR`` = the tree, ``HOME`` = an empty dir and ``TZ=UTC``:
 
 * ccusage: ``ccusage daily --json --offline`` (the native binary when present);
@@ -36,9 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / "_work"
-GEN = Path(
-    os.environ.get("TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared/tools/gen_claude_logs.py")
-)
+GEN = [sys.executable, "-m", "tokentrail.sample"]  # the log-tree generator
 CCUSAGE_VERSION = "20.0.24"
 
 
@@ -66,7 +64,7 @@ def tree_for(size: str, seed: int) -> Path:
         shutil.rmtree(out, ignore_errors=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(GEN), str(out), "--size", size, "--seed", str(seed),
+            [*GEN, str(out), "--size", size, "--seed", str(seed),
              "--malformed-rate", "0.001"],
             check=True,
         )  # fmt: skip

@@ -3,8 +3,8 @@
     python benchmarks/reports_bench.py                 # 1 GB of logs (goal: < 100 / 300 ms)
     python benchmarks/reports_bench.py --size 50MB     # a smaller tree
 
-The log tree comes from the shared generator run as a program (``../shared/tools/
-gen_claude_logs.py``) into the gitignored ``benchmarks/_work/``, and is kept for later
+The log tree comes from the package's generator run as a program (``python -m
+tokentrail.sample``) into the gitignored ``benchmarks/_work/``, and is kept for later
 runs; the ledger is built once by `tokentrail ingest` (not timed here: see
 ``ingest_vs_ccusage.py``). Each command then runs ``--runs`` times as a fresh process (what
 a user or a prompt hook pays: interpreter start, imports, queries, output) and the median
@@ -26,11 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / "_work"
-GEN = Path(
-    os.environ.get(
-        "TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared" / "tools" / "gen_claude_logs.py"
-    )
-)
+GEN = [sys.executable, "-m", "tokentrail.sample"]  # the log-tree generator
 
 
 def _tree(size: str, seed: int) -> Path:
@@ -42,7 +38,7 @@ def _tree(size: str, seed: int) -> Path:
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"generating {size} of logs into {out} ...", file=sys.stderr)
     subprocess.run(
-        [sys.executable, str(GEN), str(out), "--size", size, "--seed", str(seed), "--quiet"],
+        [*GEN, str(out), "--size", size, "--seed", str(seed), "--quiet"],
         check=True,
     )
     return out

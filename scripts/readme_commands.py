@@ -3,7 +3,7 @@
     python scripts/readme_commands.py          # rewrite README.md between the markers
     python scripts/readme_commands.py --check  # exit 1 (and print a diff) if it would change
 
-It runs the shared generator (``../shared/tools/gen_claude_logs.py``, as a program) into a
+It runs the package's log-tree generator (``python -m tokentrail.sample``) into a
 temporary folder, points ``CLAUDE_CONFIG_DIR`` and ``TOKENTRAIL_LEDGER`` there (never at
 your own logs or ledger), runs each command with ``TZ=UTC`` and ``COLUMNS=100``, and pastes
 the output between ``<!-- commands:start -->`` and ``<!-- commands:end -->``. ``--check``
@@ -24,11 +24,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-GEN = Path(
-    os.environ.get(
-        "TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared" / "tools" / "gen_claude_logs.py"
-    )
-)
 START, END = "<!-- commands:start -->", "<!-- commands:end -->"
 #: Values that differ from run to run, blanked before ``--check`` compares.
 VOLATILE = [re.compile(r'("seconds": )[0-9.]+')]
@@ -116,7 +111,7 @@ def render() -> str:
     with tempfile.TemporaryDirectory(prefix="tokentrail-readme-") as tmp:
         tree = Path(tmp) / "claude"
         subprocess.run(
-            [sys.executable, str(GEN), str(tree), "--size", "6MB", "--seed", "42",
+            [sys.executable, "-m", "tokentrail.sample", str(tree), "--size", "6MB", "--seed", "42",
              "--days", "30", "--malformed-rate", "0.002", "--quiet"],
             check=True,
         )  # fmt: skip

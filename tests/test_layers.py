@@ -27,8 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "ledger": _CORE - {"ledger"},
     "reports": _CORE,
     "web": {"reports"} | _CORE,
-    "cli": {"web", "reports", "__init__"} | _CORE,
+    "cli": {"web", "reports", "sample", "__init__"} | _CORE,
     "track": _CORE,
+    "sample": set(),  # the log-tree generator (demo, tests, benchmarks): stdlib only
 }
 FACADE = {"__init__", "__main__", "_entry"}  # entry points sit above every layer
 
@@ -78,6 +79,24 @@ def test_leaves_use_stdlib_only() -> None:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     assert a.name.split(".")[0] in {"decimal", "typing"}, (leaf, a.name)
+
+
+def test_the_generator_uses_the_stdlib_only() -> None:
+    """``tokentrail.sample`` runs as a plain program (benchmarks): nothing but the stdlib."""
+    import sys
+
+    for path in (SRC / "sample").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                top = name.split(".")[0]
+                ok = top in sys.stdlib_module_names or name.startswith("tokentrail.sample")
+                assert ok, (path.name, name)
 
 
 def test_types_never_import_anthropic() -> None:

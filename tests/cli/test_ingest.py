@@ -11,19 +11,12 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-GEN = Path(
-    os.environ.get(
-        "TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared" / "tools" / "gen_claude_logs.py"
-    )
-)
-
 
 def _gen(out: Path, seed: int = 2) -> dict[str, Any]:
-    if not GEN.exists():
-        pytest.skip(f"generator not found at {GEN}")
-    subprocess.run([sys.executable, str(GEN), str(out), "--size", "500KB", "--seed", str(seed),
-                    "--malformed-rate", "0.02", "--quiet"], check=True)  # fmt: skip
+    """A generated tree, written by ``python -m tokentrail.sample`` (a subprocess, as a user
+    would run it)."""
+    args = ["--size", "500KB", "--seed", str(seed), "--malformed-rate", "0.02", "--quiet"]
+    subprocess.run([sys.executable, "-m", "tokentrail.sample", str(out), *args], check=True)
     data: dict[str, Any] = json.loads((out / ".expected.json").read_text())
     return data
 

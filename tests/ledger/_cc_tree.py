@@ -1,22 +1,12 @@
-"""Builders for hand-made Claude Code trees and the shared generator (run, never imported)."""
+"""Builders for hand-made Claude Code trees, and generated ones (tokentrail.sample)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-GEN = Path(
-    os.environ.get(
-        "TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared" / "tools" / "gen_claude_logs.py"
-    )
-)
+from tokentrail.sample import main as sample_main
 
 SESSION = "3f0c2a9e-1b7d-4c55-9a1e-6d2f8e4b7c10"
 
@@ -24,14 +14,10 @@ SESSION = "3f0c2a9e-1b7d-4c55-9a1e-6d2f8e4b7c10"
 def generate(
     out: Path, size: str = "600KB", seed: int = 1, malformed: float = 0.01
 ) -> dict[str, Any]:
-    """Run the shared generator into ``out``; return its ``.expected.json``."""
-    if not GEN.exists():
-        pytest.skip(f"generator not found at {GEN}")
-    subprocess.run(
-        [sys.executable, str(GEN), str(out), "--size", size, "--seed", str(seed),
-         "--malformed-rate", str(malformed), "--quiet"],
-        check=True,
-    )  # fmt: skip
+    """Generate a tree into ``out`` (``python -m tokentrail.sample``'s arguments, in this
+    process); return its ``.expected.json``."""
+    argv = [str(out), "--size", size, "--seed", str(seed), "--malformed-rate", str(malformed)]
+    assert sample_main([*argv, "--quiet"]) == 0
     data: dict[str, Any] = json.loads((out / ".expected.json").read_text())
     return data
 

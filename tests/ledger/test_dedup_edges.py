@@ -94,15 +94,18 @@ def test_sidechain_replay_is_dropped_in_either_order(tmp_path: Path) -> None:
         ledger = SQLiteLedger(root / "l.sqlite3")
         if order == "main_first":
             write(mf, [main])
-            ingest_claude_code(ledger, [root / "projects"])
+            first = ingest_claude_code(ledger, [root / "projects"])
             write(sf, [replay, own])
         else:
             write(sf, [replay, own])
-            ingest_claude_code(ledger, [root / "projects"])
+            first = ingest_claude_code(ledger, [root / "projects"])
             write(mf, [main])
-        ingest_claude_code(ledger, [root / "projects"])
+        second = ingest_claude_code(ledger, [root / "projects"])
         t = _total(ledger)
         assert (t.requests, t.output_tokens, t.cache_read_tokens) == (2, 57, 5010), order
+        # a replay stored first, then removed, is not counted as added
+        assert first.added + second.added == ledger.count_records() == 2, order
+        assert first.duplicates + second.duplicates == 1, order
         keys = sorted(r.key for r in ledger.record_rows())
         assert keys == ["msg_M|req_main", "msg_S|req_S"], order
         ledger.close()

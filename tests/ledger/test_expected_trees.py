@@ -72,6 +72,28 @@ def test_generated_tree_matches_expected(tmp_path: Path, seed: int) -> None:
         _check(tree, expected, ledger)
 
 
+def test_every_case_of_the_generator_is_counted_as_the_truth_says(tmp_path: Path) -> None:
+    """A tree holding every case: streamed copies, subagents and workflows, /btw replays,
+    resumed-session copies, synthetic lines, compactions, unfinished subagent requests and
+    malformed lines; ingested, it gives exactly the truth."""
+    tree = tmp_path / "tree"
+    expected = generate(tree, "2MB", 10, 0.01)
+    st = expected["stats"]
+    for key in ("duplicate_stream_lines", "resumed_copy_lines", "sidechain_replay_lines",
+                "subagent_files", "workflow_files", "malformed_lines"):  # fmt: skip
+        assert st[key] > 0, key
+    text = "".join(p.read_text() for p in sorted(tree.rglob("*.jsonl")))
+    assert '"subtype":"compact_boundary"' in text
+    assert '"stop_reason":null' in text
+    assert any("<synthetic>" in d["models"] for d in expected["days"].values())
+    assert list(tree.rglob("agent-*.meta.json"))
+    with SQLiteLedger(tmp_path / "l.sqlite3") as ledger:
+        s = ingest_claude_code(ledger, [tree / "projects"])
+        assert s.added == st["unique_messages"]
+        assert s.duplicates == st["usage_lines"] - s.added
+        _check(tree, expected, ledger)
+
+
 def test_small_batches_and_blocks_give_the_same_totals(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     expected = generate(tree, "400KB", 11, 0.02)

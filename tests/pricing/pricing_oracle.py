@@ -17,7 +17,8 @@ def usd(tokens: int, rate: str) -> Decimal:
     return D(rate) * tokens / MTOK
 
 
-# Standard rows from claude_pricing.json: input, cache_write_5m, cache_write_1h, cache_read, output
+# Standard rows of Anthropic's pricing page (tests/data/pricing/claude_pricing.json): input,
+# cache_write_5m, cache_write_1h, cache_read, output
 # (None = no published rate), and a date inside the row's window (its release day).
 STANDARD: dict[str, tuple[str, tuple[str | None, ...]]] = {
     "claude-3-haiku-20240307": ("2024-03-07", ("0.25", "0.30", "0.50", "0.03", "1.25")),

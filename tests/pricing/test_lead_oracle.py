@@ -1,7 +1,8 @@
-"""An independent oracle for the pricing engine, written by hand from the facts file.
+"""An independent oracle for the pricing engine, written by hand from the published prices.
 
-Every expected amount is a formula over the published rates (USD per MTok) in
-../shared/data/pricing/claude_pricing.json, typed in by a person: nothing here is
+Every expected amount is a formula over the rates (USD per MTok) published on
+https://platform.claude.com/docs/en/about-claude/pricing (as collected in
+tests/data/pricing/claude_pricing.json), typed in by a person: nothing here is
 computed by tokentrail. Amounts must match with Decimal equality (no rounding).
 """
 

@@ -1,4 +1,4 @@
-"""Helpers: generated Claude Code trees (the shared generator, run as a program), CLI runs."""
+"""Helpers: generated Claude Code trees (tokentrail.sample), CLI runs."""
 
 from __future__ import annotations
 
@@ -9,24 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-GEN = Path(
-    os.environ.get(
-        "TOKENTRAIL_GEN_CLAUDE_LOGS", REPO.parent / "shared" / "tools" / "gen_claude_logs.py"
-    )
-)
+from tokentrail.sample import main as sample_main
 
 
 def gen_tree(out: Path, seed: int, size: str = "400KB", **extra: str) -> dict[str, Any]:
-    """Run the shared generator into ``out``; its ``.expected.json``."""
-    if not GEN.exists():
-        pytest.skip(f"generator not found at {GEN}")
-    args = [sys.executable, str(GEN), str(out), "--size", size, "--seed", str(seed), "--quiet"]
+    """Generate a tree into ``out`` (``python -m tokentrail.sample``'s options, in this
+    process); its ``.expected.json``."""
+    args = [str(out), "--size", size, "--seed", str(seed), "--quiet"]
     for k, v in extra.items():
         args += [f"--{k.replace('_', '-')}", v]
-    subprocess.run(args, check=True)
+    assert sample_main(args) == 0
     data: dict[str, Any] = json.loads((out / ".expected.json").read_text())
     return data
 

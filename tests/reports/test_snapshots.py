@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tokentrail.cli.demo_logs import write_demo_logs
 from tokentrail.ledger import SQLiteLedger, ingest_claude_code
 from tokentrail.reports import ReportOptions, build_report
 from tokentrail.reports.render_table import render_table
+from tokentrail.sample.demo import write_demo_tree
 
 SNAP = Path(__file__).parent / "snapshots"
 END = date(2026, 3, 14)
@@ -27,7 +27,7 @@ NOW_MS = int(datetime(2026, 3, 14, 22, 30, tzinfo=timezone.utc).timestamp() * 10
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> SQLiteLedger:
     tmp = tmp_path_factory.mktemp("snap")
-    write_demo_logs(tmp / "claude", seed=5, days=10, end=END)
+    write_demo_tree(tmp / "claude", seed=5, days=10, end=END)
     store = SQLiteLedger(tmp / "l.sqlite3")
     ingest_claude_code(store, [tmp / "claude" / "projects"])
     return store

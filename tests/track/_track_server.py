@@ -18,7 +18,7 @@ from typing import Any
 
 MODEL = "claude-sonnet-4-6"
 
-# Real-shaped usage objects (from the SDK samples of ../shared/data/sdk/samples.jsonl).
+# Real-shaped usage objects (from the SDK samples of tests/data/sdk/samples.jsonl).
 USAGE_PLAIN = {
     "input_tokens": 2095,
     "output_tokens": 503,

@@ -1,5 +1,6 @@
-"""Every usage sample of the shared SDK facts, served as JSON and as SSE through the real
-client: one record each, tokens as on the wire, priced like the engine prices the wire."""
+"""Every usage sample of the SDK facts (``tests/data/sdk/samples.jsonl``), served as JSON
+and as SSE through the real client: one record each, tokens as on the wire, priced like the
+engine prices the wire."""
 
 from __future__ import annotations
 
@@ -11,20 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
-import pytest
 from _track_server import MODEL, ReplayServer, json_reply, sse_reply
 
 from tokentrail import price, usage_from
 from tokentrail.errors import TokentrailError
 from tokentrail.track import flush, track
 
-# The shared facts sit beside the checkout (../shared), as in CI.
-SAMPLES_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "sdk" / "samples.jsonl"
-SAMPLES = (
-    [json.loads(x) for x in SAMPLES_FILE.read_text().splitlines() if x]
-    if SAMPLES_FILE.exists()
-    else []
-)
+# Test data of the repository (tests/data/README.md): a missing file fails, never skips.
+SAMPLES_FILE = Path(__file__).resolve().parents[1] / "data" / "sdk" / "samples.jsonl"
+SAMPLES = [json.loads(x) for x in SAMPLES_FILE.read_text().splitlines() if x]
 
 
 MSGS = [{"role": "user", "content": "x"}]
@@ -39,7 +35,6 @@ def _billed(wire: dict[str, Any], field: str) -> int:
     return int(wire.get(field) or 0)
 
 
-@pytest.mark.skipif(not SAMPLES, reason="shared samples not found beside the checkout")
 def test_every_sample_over_json_and_sse(server: ReplayServer, ledger_path: Path) -> None:
     client = track(anthropic.Anthropic(api_key="k", base_url=server.url), ledger=ledger_path)
     beta = client.beta.messages

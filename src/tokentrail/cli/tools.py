@@ -247,10 +247,10 @@ def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
     """
     from rich.console import Console
 
-    from tokentrail.cli.demo_logs import write_demo_logs
     from tokentrail.ledger import ingest_claude_code, open_ledger
     from tokentrail.reports import ReportOptions, build_report
     from tokentrail.reports.render_table import render_table
+    from tokentrail.sample.demo import write_demo_tree
 
     if days < 1 or days > 366:
         raise UserInputError("--days must be between 1 and 366")
@@ -261,7 +261,7 @@ def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
         if keep and base.exists() and any(base.iterdir()):
             raise UserInputError(f"--keep {keep}: directory exists and is not empty")
         logs = base / "claude"
-        n = write_demo_logs(logs, seed=seed, days=days, end=last)
+        n = write_demo_tree(logs, seed=seed, days=days, end=last)
         with open_ledger(base / "demo-ledger.sqlite3") as ledger:
             ingest_claude_code(ledger, [logs / "projects"])
             console.print(f"Demo: {n} sample requests over {days} days (seed {seed}).\n")

@@ -227,11 +227,11 @@ def merge_stored(db: sqlite3.Connection, priced: list[Priced]) -> tuple[list[Pri
 
 def drop_replays(
     db: sqlite3.Connection, priced: list[tuple[CCRecord, int | None, str | None]]
-) -> None:
+) -> int:
     """Delete stored sidechain copies (``/btw`` replays) of incoming main-transcript
     records: a sidechain row whose message id an incoming main record has under another
-    dedup key. Looked up in chunks (one indexed ``IN`` query per chunk, not a statement
-    per record)."""
+    dedup key; how many were deleted (they no longer count as added). Looked up in chunks
+    (one indexed ``IN`` query per chunk, not a statement per record)."""
     main_keys: dict[str, set[str]] = {}
     for r, _, _ in priced:
         if not r.is_sidechain and r.message_id:
@@ -249,6 +249,7 @@ def drop_replays(
                 stale.append((key,))
     if stale:
         db.executemany("DELETE FROM records WHERE dedup_key = ?", stale)
+    return len(stale)
 
 
 INSERT = f"INSERT INTO records ({COLS}) VALUES ({', '.join('?' * NCOLS)})"

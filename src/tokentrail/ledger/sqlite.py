@@ -312,7 +312,7 @@ class SQLiteLedger(ReportReads):
                 priced = [
                     p for p in priced if not (p[0].is_sidechain and p[0].message_id in replayed)
                 ]
-            drop_replays(db, priced)
+            dropped = drop_replays(db, priced)  # stored replays read before their main copy
             top = db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
             with bulk_indexes(db, len(priced), top):
                 upsert_records(db, priced, empty=top == 0)
@@ -321,7 +321,7 @@ class SQLiteLedger(ReportReads):
                 db.execute(ROLLUP_INSERTED, (top,))
                 db.execute(DIMS_INSERTED, (top,))
                 db.execute(FLAGS_INSERTED, (top,))
-            inserted -= merged  # re-keyed stored records are not new ones
+            inserted -= merged + dropped  # re-keyed or dropped stored records are not new
             before = db.total_changes
             db.executemany(
                 "INSERT OR IGNORE INTO problems (file, line, field, kind, message, seen_ms) "

@@ -49,12 +49,12 @@ Model: TypeAlias = Union[
         "claude-haiku-4-5-20251001",
         "claude-opus-4-5",
         "claude-opus-4-5-20251101",
-        "claude-sonnet-4-5",
-        "claude-sonnet-4-5-20250929",
     ],
     str,
 ]
-"""A model id: the known ids as a Literal, but open (any string validates)."""
+"""A model id: the known ids as a Literal, but open (any string validates). The ids are those
+of the newest supported ``anthropic`` (2.17.0, which dropped ``claude-sonnet-4-5`` and
+``claude-sonnet-4-5-20250929`` from the list; they still validate, as any string does)."""
 
 
 class BetaCacheCreation(BaseModel):
