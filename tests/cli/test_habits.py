@@ -113,9 +113,10 @@ def recent(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         _assistant(1, now - timedelta(hours=20), 9000, "s-old-1234")
         + _assistant(2, now - timedelta(hours=18), 10000, "s-old-1234")
     )
+    # At the top of this hour: the active block with 1-hour blocks too, whatever the time.
+    hour = now.replace(minute=0, second=0, microsecond=0)
     (d / "s-new-5678.jsonl").write_text(
-        _assistant(3, now - timedelta(minutes=30), 500, "s-new-5678")
-        + _assistant(4, now - timedelta(minutes=10), 500, "s-new-5678")
+        _assistant(3, hour, 500, "s-new-5678") + _assistant(4, hour, 500, "s-new-5678")
     )
     env = make_env(tmp, tmp / "tree")
     assert run_cli(["ingest", "-q"], env).returncode == 0

@@ -192,7 +192,7 @@ def test_table_marks_flagged_costs_and_names_the_codes(env: dict[str, str]) -> N
     (day5,) = [ln for ln in lines if "2026-01-05" in ln]
     (day6,) = [ln for ln in lines if "2026-01-06" in ln]
     assert "$0.25†" in day5
-    assert "$0.00*†" in day6  # an unpriced request left out, and a flagged one
+    assert "<$0.01*†" in day6  # sub-cent; an unpriced request left out, and a flagged one
     assert any(f"† 2 requests priced on an assumption: {PRIO}, {WINDOW}" in ln for ln in lines)
 
 

@@ -212,10 +212,12 @@ def test_a_missing_ledger_is_not_created(shared: dict[str, str], tmp_path: Path)
 def test_an_old_schema_hands_over_and_the_full_command_migrates(warm: dict[str, str]) -> None:
     from tokentrail.ledger.schema import MIGRATIONS
 
-    name, script = MIGRATIONS[-1]
-    (table,) = re.findall(r"CREATE TABLE (\w+)", script)  # the last migration adds one table
+    # The last migration that adds a table, and every one after it, not applied yet.
+    last = max(i for i, (_, script) in enumerate(MIGRATIONS) if "CREATE TABLE" in script)
+    (table,) = re.findall(r"CREATE TABLE (\w+)", MIGRATIONS[last][1])
     db = sqlite3.connect(warm["TOKENTRAIL_LEDGER"])
-    db.execute("DELETE FROM _migrations WHERE name = ?", (name,))
+    for name, _ in MIGRATIONS[last:]:
+        db.execute("DELETE FROM _migrations WHERE name = ?", (name,))
     db.execute(f"DROP TABLE {table}")
     db.commit()
     db.close()
