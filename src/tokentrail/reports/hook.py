@@ -64,7 +64,7 @@ def read_hook_input(stream: TextIO | None = None) -> dict[str, object]:
         return {}
     try:
         data = json.loads(f.read(1 << 20) or "{}")
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError):  # not JSON, unreadable, nested too deeply
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -92,9 +92,11 @@ def transcript_context(path: str | os.PathLike[str]) -> tuple[int, str] | None:
             continue
         try:
             line = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
-        msg = line.get("message") if isinstance(line, dict) else None
+        if not isinstance(line, dict):
+            continue
+        msg = line.get("message")
         if line.get("isSidechain") or not isinstance(msg, dict):
             continue
         usage, model = msg.get("usage"), msg.get("model")
@@ -105,7 +107,9 @@ def transcript_context(path: str | os.PathLike[str]) -> tuple[int, str] | None:
                 int(usage.get(k) or 0)
                 for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
             )
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # a count that is not a number
+            continue
+        if tokens < 0:
             continue
         return tokens, model
     return None
