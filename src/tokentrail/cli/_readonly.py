@@ -11,6 +11,7 @@ output keeps its shape (an empty JSON / CSV report), and a table command prints
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,9 +19,14 @@ from pathlib import Path
 
 import click
 
+from tokentrail.errors import LedgerError
 from tokentrail.ledger import SQLiteLedger, open_ledger, resolve_ledger_path
+from tokentrail.ledger.readonly import ReadOnlyLedger
 
-__all__ = ["NO_MATCH", "looked_in", "nothing_recorded", "reading_ledger", "would_create"]
+__all__ = [
+    "NO_MATCH", "looked_in", "nothing_recorded", "read_only", "reading_ledger",
+    "reading_reports", "would_create",
+]  # fmt: skip
 
 #: What a command prints when filters were given and nothing matched them.
 NO_MATCH = "No usage recorded for these filters."
@@ -38,6 +44,12 @@ def would_create(ledger_path: str | None, no_ingest: bool) -> bool:
     return not discover_claude_files(claude_roots(), with_agent_types=False)
 
 
+def read_only(path: Path) -> bool:
+    """Whether the ledger file exists and this process cannot write it (a read-only file,
+    file system or folder: a WAL ledger's writer also creates files beside it)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
 @contextmanager
 def reading_ledger(
     ledger_path: str | None,
@@ -46,7 +58,11 @@ def reading_ledger(
     timeout: float = 60.0,  # float ok: seconds
 ) -> Iterator[SQLiteLedger]:
     """The ledger to read (see the module doc): the user's, or an empty scratch one when
-    opening the user's would only create an empty file."""
+    opening the user's would only create an empty file. A ledger this process cannot
+    write is one error line (reports read it with :func:`reading_reports`)."""
+    path = resolve_ledger_path(ledger_path)
+    if read_only(path):
+        raise LedgerError(f"ledger {path} is read-only: this command needs to write it")
     if not would_create(ledger_path, no_ingest):
         with open_ledger(ledger_path, timeout=timeout) as ledger:
             yield ledger
@@ -55,6 +71,47 @@ def reading_ledger(
         tempfile.TemporaryDirectory(prefix="tokentrail-empty-") as tmp,
         SQLiteLedger(Path(tmp) / "empty.sqlite3", timeout=timeout) as ledger,
     ):
+        yield ledger
+
+
+@contextmanager
+def _read_only_ledger(path: Path, timeout: float) -> Iterator[ReadOnlyLedger]:  # float ok
+    import sqlite3
+
+    from tokentrail.ledger.opening import check_ledger
+    from tokentrail.ledger.schema import migration_pending
+    from tokentrail.ledger.uri import connect_readonly
+
+    try:
+        db = connect_readonly(str(path), timeout)
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot read ledger {path}: {exc}") from exc
+    with ReadOnlyLedger(db) as ro:
+        check_ledger(db, path)
+        if migration_pending(db):
+            raise LedgerError(
+                f"ledger {path} is read-only and was written by an older tokentrail: open it "
+                "once with write access to upgrade it"
+            )
+        yield ro
+
+
+@contextmanager
+def reading_reports(
+    ledger_path: str | None,
+    *,
+    no_ingest: bool,
+    timeout: float = 60.0,  # float ok: seconds
+) -> Iterator[SQLiteLedger | ReadOnlyLedger]:
+    """:func:`reading_ledger` for the reports, which also read a ledger this process cannot
+    write: opened read-only (a :class:`~tokentrail.ledger.readonly.ReadOnlyLedger`; the
+    caller does not ingest into it)."""
+    path = resolve_ledger_path(ledger_path)
+    if read_only(path):
+        with _read_only_ledger(path, timeout) as ro:
+            yield ro
+        return
+    with reading_ledger(ledger_path, no_ingest=no_ingest, timeout=timeout) as ledger:
         yield ledger
 
 

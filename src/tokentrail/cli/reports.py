@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 import click
 
 from tokentrail.cli import cli
-from tokentrail.cli._readonly import reading_ledger
+from tokentrail.cli._readonly import reading_reports
 from tokentrail.cli.options import ReportArgs, lock_timeout, progress_bar, report_options
 from tokentrail.cli.options import show_progress as _show_progress
-from tokentrail.ledger import ingest_claude_code
+from tokentrail.ledger import SQLiteLedger, ingest_claude_code
 from tokentrail.reports import Report, write_parquet
 from tokentrail.reports.build import (
     WEEKDAYS,
@@ -61,8 +61,15 @@ def make_with(
     """:func:`make_report` with any ``builder(ledger, options)`` (from an empty scratch
     ledger when there is neither a ledger nor logs: see :mod:`tokentrail.cli._readonly`)."""
     timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
-    with reading_ledger(args.ledger_path, no_ingest=args.no_ingest, timeout=timeout) as ledger:
-        if not args.no_ingest:
+    with reading_reports(args.ledger_path, no_ingest=args.no_ingest, timeout=timeout) as ledger:
+        if not isinstance(ledger, SQLiteLedger):  # a read-only ledger: reported as it is
+            if not args.no_ingest and not args.quiet:
+                click.echo(
+                    "note: the ledger is read-only: this is what it holds (new log lines were "
+                    "not read)",
+                    err=True,
+                )
+        elif not args.no_ingest:
             with progress_bar(_show_progress(args.quiet)) as cb:
                 summary = ingest_claude_code(ledger, None, progress=cb)
             if summary.problems_new and not args.quiet:

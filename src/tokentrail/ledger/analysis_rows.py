@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from tokentrail.analysis.rows import RequestRow, utc_day_of
 from tokentrail.errors import LedgerError, TokentrailError, UserInputError
 from tokentrail.ledger.protocol import RecordFilter
+from tokentrail.ledger.readonly import ReportReads
 from tokentrail.ledger.sqlite import SQLiteLedger
 from tokentrail.pricing.extract import Call, read_request
 
@@ -105,7 +106,7 @@ def last_session_id(ledger: SQLiteLedger) -> str | None:
     return None if row is None else str(row[0])
 
 
-def resolve_session_id(ledger: SQLiteLedger, given: str) -> str:
+def resolve_session_id(ledger: ReportReads, given: str) -> str:
     """The stored session id equal to ``given``, or the only one starting with it.
 
     Raises :class:`~tokentrail.errors.UserInputError` when none or several match.

@@ -14,7 +14,7 @@ import os
 import sqlite3
 
 from tokentrail.ledger.frozen import Frozen
-from tokentrail.ledger.uri import readonly_uri
+from tokentrail.ledger.uri import connect_readonly
 
 __all__ = ["StoredRecord", "find_records", "open_readonly"]
 
@@ -85,7 +85,7 @@ def open_readonly(
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise FileNotFoundError(p)
-    db = sqlite3.connect(readonly_uri(p), uri=True, timeout=timeout)
+    db = connect_readonly(p, timeout=timeout)
     try:
         db.execute("SELECT 1 FROM records LIMIT 1").fetchall()
     except BaseException:

@@ -7,8 +7,10 @@
   process linked its own first (then that one is used). So a file at the ledger's path is
   always a complete ledger: two first runs at once, or a first run killed half-way,
   never leave a half-made one;
-* a file that is empty (0 bytes), not an SQLite database, an SQLite database without
-  tokentrail's ``_migrations`` table (another program's), or a ledger holding a migration
+* a file this process cannot write (read-only file, folder or file system: the reports
+  read it through a read-only connection instead), a file that is empty (0 bytes), not
+  an SQLite database, an SQLite database without tokentrail's ``_migrations`` table
+  (another program's), or a ledger holding a migration
   this version does not know (written by a newer tokentrail) is refused with one
   :class:`~tokentrail.errors.LedgerError` line, before any write: its contents, its mode
   and its journal mode stay as they were.
@@ -117,6 +119,11 @@ def prepare(path: Path) -> bool:
         )
     if head != SQLITE_HEADER:
         raise LedgerError(f"{path} is not a tokentrail ledger (not an SQLite database)")
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise LedgerError(
+            f"ledger {path} is read-only (the file, its folder or the file system): reports "
+            "read it as it is (e.g. `tokentrail daily --no-ingest`); writing needs write access"
+        )
     return False
 
 
@@ -125,7 +132,9 @@ def check_ledger(db: sqlite3.Connection, path: Path) -> None:
     this version can write (reads only)."""
     try:
         names = [r[0] for r in db.execute("SELECT name FROM _migrations")]
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise LedgerError(f"cannot read ledger {path}: {exc}") from exc
         raise LedgerError(
             f"{path} is an SQLite database of another program, not a tokentrail ledger"
         ) from None

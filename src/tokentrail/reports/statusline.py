@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from tokentrail.ledger.frozen import Frozen
-from tokentrail.ledger.uri import readonly_uri
+from tokentrail.ledger.uri import connect_readonly
 from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 from tokentrail.reports.text import escape_controls, usd_cents
 
@@ -214,7 +214,7 @@ def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection | None:
     p = os.fspath(path)
     if not os.path.exists(p):
         return None
-    return sqlite3.connect(readonly_uri(p), uri=True, timeout=5.0)
+    return connect_readonly(p, timeout=5.0)
 
 
 def _local_day_ms(now_ms: int, tz: tzinfo | None) -> tuple[int, int]:
