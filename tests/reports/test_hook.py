@@ -161,3 +161,36 @@ def test_session_files_include_the_subagents(tmp_path: Path) -> None:
     (sub / "agent-1.jsonl").write_text("")
     (sub / "notes.txt").write_text("")
     assert session_files(t) == [str(t), str(sub / "agent-1.jsonl")]
+
+
+def test_a_locked_ledger_never_holds_the_hook_up(tmp_path: Path) -> None:
+    """Another process holds the ledger's write lock (a long ingest): the first run waits at
+    most about a second, then prints what the ledger holds."""
+    import sqlite3
+
+    from tokentrail.ledger import SQLiteLedger
+    from tokentrail.ledger.schema import MIGRATIONS
+
+    env = make_env(tmp_path, tmp_path / "logs")
+    ledger = Path(env["TOKENTRAIL_LEDGER"])
+    SQLiteLedger(ledger).close()
+    transcript = tmp_path / "s-hook.jsonl"
+    now = datetime.now(timezone.utc)
+    transcript.write_text(_line(1, now - timedelta(minutes=3)))
+    # A ledger the hook cannot read as it is (a migration pending, its table missing: the
+    # hook must write to bring it up) ...
+    db = sqlite3.connect(ledger, isolation_level=None)
+    db.execute("DELETE FROM _migrations WHERE name = ?", (MIGRATIONS[0][0],))
+    db.execute("DROP TABLE rollup_q15")
+    # ... that a writer holds.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        t0 = time.monotonic()
+        r = _hook(env, transcript)
+        took = time.monotonic() - t0
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    assert took < 5, took  # not the 60 s of an ingest's lock timeout
+    assert "Traceback" not in r.stderr
+    assert len((r.stdout + r.stderr).strip().splitlines()) <= 2  # a line, or one error

@@ -14,7 +14,7 @@ import click
 
 from tokentrail.cli import cli
 from tokentrail.cli.options import lock_timeout, parse_date, parse_tz
-from tokentrail.errors import LedgerError, UserInputError
+from tokentrail.errors import LedgerError, LedgerLockedError, UserInputError
 from tokentrail.reports.zone import ledger_file
 
 __all__ = ["completion_cmd", "demo_cmd", "doctor_cmd", "statusline_cmd"]
@@ -127,6 +127,10 @@ def doctor_cmd(ledger_path: str | None) -> None:
         click.echo("No problems found.")
 
 
+#: Seconds the status line hook waits for a ledger another process is writing.
+HOOK_LOCK_WAIT = 1.0  # float ok: seconds
+
+
 @cli.command("statusline")
 @click.option("--ledger", "ledger_path", metavar="PATH", default=None, help="Ledger file.")
 @click.option("--timezone", "-z", "tz_name", metavar="ZONE", help="Zone for 'today'.")
@@ -212,8 +216,14 @@ def statusline_cmd(
                 from tokentrail.ledger import ingest_claude_code, open_ledger
                 from tokentrail.reports.hook import session_files
 
-                with open_ledger(path, timeout=lock_timeout()) as ledger:
-                    ingest_claude_code(ledger, [Path(f) for f in session_files(transcript)])
+                # Claude Code waits for this line: a ledger another process is writing gets
+                # at most HOOK_LOCK_WAIT, then the line shows what the ledger holds.
+                try:
+                    with open_ledger(path, timeout=HOOK_LOCK_WAIT) as ledger:
+                        files = [Path(f) for f in session_files(transcript)]
+                        ingest_claude_code(ledger, files)
+                except LedgerLockedError:
+                    pass
                 line = hook_line(path, tz, look, data, background=False)
         else:
             line = status_line(path, tz, None, look)

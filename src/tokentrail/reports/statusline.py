@@ -210,11 +210,12 @@ def context_window(model: str | None, tokens: int) -> int | None:
 
 
 def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection | None:
-    """A read-only connection to the ledger file, or None when it does not exist yet."""
+    """A read-only connection to the ledger file, or None when it does not exist yet. A
+    shell prompt or Claude Code waits for the line: at most a second for a lock."""
     p = os.fspath(path)
     if not os.path.exists(p):
         return None
-    return connect_readonly(p, timeout=5.0)
+    return connect_readonly(p, timeout=1.0)
 
 
 def _local_day_ms(now_ms: int, tz: tzinfo | None) -> tuple[int, int]:
