@@ -52,6 +52,24 @@ def test_a_damaged_ledger_is_one_line(
     assert "ledger" in _one_line(r)
 
 
+def test_doctor_checks_the_ledger_and_names_the_damage(
+    ingested: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    _, env = ingested
+    ok = run_cli(["doctor"], env)
+    assert "integrity (PRAGMA quick_check): ok" in ok.stdout
+    damaged = tmp_path / "damaged.sqlite3"
+    data = bytearray(Path(env["TOKENTRAIL_LEDGER"]).read_bytes())
+    for page in range(3, len(data) // 4096):
+        data[page * 4096 + 8 : page * 4096 + 4000] = b"\x5a" * 3992
+    damaged.write_bytes(bytes(data))
+    r = run_cli(["doctor"], {**env, "TOKENTRAIL_LEDGER": str(damaged)})
+    assert r.returncode == 2
+    assert "integrity (PRAGMA quick_check): DAMAGED" in r.stdout
+    assert "Traceback" not in r.stderr
+    assert "the ledger is damaged" in r.stderr
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize(
     "args", [["daily", "--no-ingest"], ["daily", "--no-ingest", "--json"], ["model", "--csv"]]

@@ -98,6 +98,20 @@ def doctor_cmd(ledger_path: str | None) -> None:
     path = resolve_ledger_path(ledger_path)
     click.echo(wrapped(f"Ledger: {safe_text(path)}"))
     if path.exists():
+        damage = _integrity(path)
+        click.echo(f"  integrity (PRAGMA quick_check): {'ok' if not damage else 'DAMAGED'}")
+        if damage:
+            for line in damage:
+                click.echo(wrapped(f"    {safe_text(line)}"))
+            click.echo(
+                wrapped(
+                    "tokentrail: error: the ledger is damaged: restore it from a backup, or "
+                    "move it aside and ingest again (logs older than Claude Code keeps are "
+                    "only in the ledger)"
+                ),
+                err=True,
+            )
+            sys.exit(2)
         with open_ledger(path, timeout=lock_timeout()) as ledger:
             click.echo(f"  {ledger.count_records():,} records, {ledger.size_bytes() / 1e6:.1f} MB")
             unpriced = ledger.unpriced_models()
@@ -125,6 +139,26 @@ def doctor_cmd(ledger_path: str | None) -> None:
             click.echo(wrapped(f"  ! {w}"))
     else:
         click.echo("No problems found.")
+
+
+def _integrity(path: Path) -> list[str]:
+    """What ``PRAGMA quick_check`` finds wrong in the ledger at ``path`` (empty: nothing),
+    read-only; at most 10 lines."""
+    from tokentrail.ledger.uri import connect_readonly
+
+    try:
+        db = connect_readonly(str(path), timeout=lock_timeout())
+    except sqlite3.Error as exc:
+        return [f"cannot open it: {exc}"]
+    try:
+        rows = [str(r[0]) for r in db.execute("PRAGMA quick_check(10)")]
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    finally:
+        db.close()
+    if rows == ["ok"]:
+        return []
+    return [line for row in rows for line in row.splitlines() if line.strip()][:10]
 
 
 #: Seconds the status line hook waits for a ledger another process is writing.
