@@ -36,6 +36,7 @@ from tokentrail.ledger import (
     ingest_claude_code,
     open_ledger,
 )
+from tokentrail.reports.text import escape_controls
 
 __all__ = ["ingest_cmd", "problems_cmd", "reprice_cmd"]
 
@@ -47,15 +48,12 @@ _ledger_option = click.option(
     help="Ledger file (default: $TOKENTRAIL_LEDGER, else the platform data dir).",
 )
 _json_option = click.option("--json", "-j", "as_json", is_flag=True, help="Print JSON on stdout.")
-_CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)])
 
 
 def safe(text: object) -> str:
-    """``text`` with control characters shown as ``\\xNN`` (never sent to the terminal)."""
-    s = str(text)
-    if not any(ord(c) in _CONTROL for c in s):
-        return s
-    return "".join(f"\\x{ord(c):02x}" if ord(c) in _CONTROL else c for c in s)
+    """``text`` with control and invisible characters escaped (never sent to the terminal
+    as they are: :func:`tokentrail.reports.text.escape_controls`)."""
+    return escape_controls(text)
 
 
 def usd_str(value: Decimal) -> str:
@@ -77,7 +75,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, emoji=False),
         transient=True,
     ) as bar:
         task = bar.add_task("ingesting", total=None)

@@ -53,7 +53,7 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, emoji=False),
         transient=True,
     ) as bar:
         task = bar.add_task("ingesting", total=None)

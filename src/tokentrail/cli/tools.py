@@ -299,7 +299,7 @@ def demo_cmd(seed: int, days: int, end: str | None, keep: str | None) -> None:
     if days < 1 or days > 366:
         raise UserInputError("--days must be between 1 and 366")
     last: date | None = parse_date(end, "--end")
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     with tempfile.TemporaryDirectory(prefix="tokentrail-demo-") as tmp:
         base = Path(keep) if keep else Path(tmp)
         if keep and base.exists() and any(base.iterdir()):

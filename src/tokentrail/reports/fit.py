@@ -47,7 +47,7 @@ def output_console(default_width: int | None = None, *, stderr: bool = False) ->
     width = None
     if not probe.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         width = default_width
-    return Console(stderr=stderr, width=width, highlight=False)
+    return Console(stderr=stderr, width=width, highlight=False, emoji=False)
 
 
 def text_width() -> int | None:

@@ -30,7 +30,7 @@ from rich.table import Table
 from tokentrail.ledger import Totals
 from tokentrail.reports.fit import fit_table
 from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none
-from tokentrail.reports.text import escape_controls, usd_cents
+from tokentrail.reports.text import clip, escape_controls, usd_cents
 
 __all__ = [
     "FLAG_MARK",
@@ -50,8 +50,11 @@ FLAG_MARK = "†"
 
 
 def safe(text: object) -> str:
-    """``text`` with control characters shown as ``\\xNN``, rich markup escaped."""
-    return escape(escape_controls(text))
+    """``text`` for a table cell: control and invisible characters escaped (see
+    :mod:`tokentrail.reports.text`), cut at :data:`~tokentrail.reports.text.MAX_TEXT`
+    characters, rich markup escaped (consoles are made with ``emoji=False``, so no
+    ``:name:`` becomes an emoji either)."""
+    return escape(clip(escape_controls(text)))
 
 
 def mode_for_width(width: int) -> Mode:
@@ -203,9 +206,9 @@ def print_table(report: Report, *, breakdown: bool = False, quiet: bool = False)
     layout hints go to standard error (none with ``quiet``)."""
     render_table(
         report,
-        Console(highlight=False),
+        Console(highlight=False, emoji=False),
         breakdown=breakdown,
-        hints=None if quiet else Console(stderr=True, highlight=False),
+        hints=None if quiet else Console(stderr=True, highlight=False, emoji=False),
     )
 
 
