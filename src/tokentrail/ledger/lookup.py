@@ -78,7 +78,8 @@ class StoredRecord(Frozen):
 
 
 def open_readonly(
-    path: str | os.PathLike[str], timeout: float = 10.0
+    path: str | os.PathLike[str],
+    timeout: float = 10.0,  # float ok: seconds
 ) -> sqlite3.Connection:  # float ok: s
     """``path`` opened read-only; raises :class:`FileNotFoundError` when there is no file
     (nothing is created) and :class:`sqlite3.Error` when it is not a readable ledger."""

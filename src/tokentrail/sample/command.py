@@ -39,7 +39,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"bad date {text!r} (want YYYY-MM-DD)") from exc
 
 
-def _rate(text: str) -> float:
+def _rate(text: str) -> float:  # float ok: a rate
     value = float(text)  # float ok: a probability
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError("a rate is in [0, 1)")

@@ -56,7 +56,7 @@ class Planter:
     """When to plant the next malformed line (its own random stream: the tree stays the same
     whatever the rate)."""
 
-    def __init__(self, rng: random.Random, rate: float) -> None:
+    def __init__(self, rng: random.Random, rate: float) -> None:  # float ok: a rate
         self.rng = rng
         self.rate = rate  # float ok: a probability
         self.left = rng.randint(1, math.ceil(1 / rate)) if rate > 0 else -1

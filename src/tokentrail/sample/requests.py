@@ -56,7 +56,7 @@ def iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{frac:03d}Z"
 
 
-def lognormal(rng: random.Random, median: int, sigma: float, lo: int, hi: int) -> int:
+def lognormal(rng: random.Random, median: int, sigma: float, lo: int, hi: int) -> int:  # float ok
     """A log-normal integer around ``median``, clamped to ``[lo, hi]``."""
     return int(min(hi, max(lo, median * math.exp(rng.gauss(0.0, sigma)))))
 
@@ -108,7 +108,13 @@ class ToolCall:
 class Requests:
     """Writes lines of threads; counts every usage line in ``truth``."""
 
-    def __init__(self, rng: random.Random, pool: TextPool, truth: Truth, dup_rate: float) -> None:
+    def __init__(  # float ok: a rate
+        self,
+        rng: random.Random,
+        pool: TextPool,
+        truth: Truth,
+        dup_rate: float,  # float ok
+    ) -> None:
         self.rng = rng
         self.pool = pool
         self.truth = truth
