@@ -249,12 +249,12 @@ def branch_cmd(**kw: Any) -> None:
     help="Block length in hours.",
 )
 @report_options
-def blocks_cmd(  # float ok: hours of a block
+def blocks_cmd(
     active: bool,
     recent: bool,
     token_limit: str | None,
-    hours: float,
-    **kw: Any,  # float ok
+    hours: float,  # float ok: a block's length
+    **kw: Any,
 ) -> None:
     """5-hour billing blocks (as ccusage): the active one with burn rate and projection."""
     args = ReportArgs.from_kwargs(kw)
