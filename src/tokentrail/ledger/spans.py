@@ -10,9 +10,36 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-__all__ = ["session_spans"]
+__all__ = ["record_filters", "session_spans"]
 
 _Q_MS = 15 * 60 * 1000  # the rollups' quarter-hour
+
+
+def record_filters(
+    since_ms: int | None,
+    until_ms: int | None,
+    models: Sequence[str] = (),
+    project: str | None = None,
+    with_synthetic: bool = False,
+) -> tuple[str, list[object]]:
+    """``(" WHERE ...", args)`` selecting records in ``[since_ms, until_ms)`` of ``models``
+    and ``project`` (each when given), ``<synthetic>`` lines only ``with_synthetic``; an
+    empty clause when nothing is filtered."""
+    conds = [] if with_synthetic else ["synthetic = 0"]
+    args: list[object] = []
+    if since_ms is not None:
+        conds.append("ts_ms >= ?")
+        args.append(since_ms)
+    if until_ms is not None:
+        conds.append("ts_ms < ?")
+        args.append(until_ms)
+    if models:
+        conds.append(f"model IN ({', '.join('?' * len(models))})")
+        args.extend(models)
+    if project is not None:
+        conds.append("project = ?")
+        args.append(project)
+    return (" WHERE " + " AND ".join(conds) if conds else ""), args
 
 
 def session_spans(
@@ -46,21 +73,10 @@ def session_spans(
         f"SELECT session_id, min(q), max(q) FROM rollup_q15{where} GROUP BY session_id", args
     ).fetchall()
     # the record conditions: one session, one quarter-hour, then the report's filters
-    rec_conds = ["session_id = ?", "ts_ms >= ?", "ts_ms < ?"]
-    rec_args: list[object] = []
-    if since_ms is not None:
-        rec_conds.append("ts_ms >= ?")
-        rec_args.append(since_ms)
-    if until_ms is not None:
-        rec_conds.append("ts_ms < ?")
-        rec_args.append(until_ms)
-    if models:
-        rec_conds.append(f"model IN ({', '.join('?' * len(models))})")
-        rec_args.extend(models)
-    if project is not None:
-        rec_conds.append("project = ?")
-        rec_args.append(project)
-    rec_where = " WHERE " + " AND ".join(rec_conds)
+    filters, rec_args = record_filters(since_ms, until_ms, models, project, True)
+    rec_where = " WHERE session_id = ? AND ts_ms >= ? AND ts_ms < ?" + (
+        " AND " + filters.removeprefix(" WHERE ") if filters else ""
+    )
     first_sql = f"SELECT min(ts_ms) FROM records{rec_where}"
     last_sql = f"SELECT max(ts_ms) FROM records{rec_where}"
     out: dict[str, tuple[int, int]] = {}

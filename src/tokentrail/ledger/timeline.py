@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tokentrail.ledger.spans import record_filters
+
 __all__ = [
     "UsagePoint",
     "distinct_values",
@@ -83,30 +85,6 @@ def _point(row: Any) -> UsagePoint:
     )
 
 
-def _filters(
-    since_ms: int | None,
-    until_ms: int | None,
-    models: Sequence[str] = (),
-    project: str | None = None,
-    with_synthetic: bool = False,
-) -> tuple[str, list[object]]:
-    conds = [] if with_synthetic else ["synthetic = 0"]
-    args: list[object] = []
-    if since_ms is not None:
-        conds.append("ts_ms >= ?")
-        args.append(since_ms)
-    if until_ms is not None:
-        conds.append("ts_ms < ?")
-        args.append(until_ms)
-    if models:
-        conds.append(f"model IN ({', '.join('?' * len(models))})")
-        args.extend(models)
-    if project is not None:
-        conds.append("project = ?")
-        args.append(project)
-    return (" WHERE " + " AND ".join(conds) if conds else ""), args
-
-
 def usage_points(
     db: sqlite3.Connection,
     since_ms: int | None = None,
@@ -120,7 +98,7 @@ def usage_points(
 
     ``<synthetic>`` records are included (``UsagePoint.synthetic``) unless
     ``with_synthetic`` is false; a ``models`` filter keeps only the ids it names."""
-    where, args = _filters(since_ms, until_ms, models, project, with_synthetic)
+    where, args = record_filters(since_ms, until_ms, models, project, with_synthetic)
     sql = f"SELECT {_POINT_COLS} FROM records{where} ORDER BY ts_ms, id"
     return [_point(row) for row in db.execute(sql, args)]
 
