@@ -11,7 +11,8 @@ ledger, and at a random moment of the run the process gets one of:
 * ``SIGKILL`` to the parent (``kill -9``).
 
 Each trial records how long the ingest took to end after the signal, its exit code, what
-it printed, and whether any process of its group outlived it (a worker left behind, or a
+it printed (exit codes as a shell shows them: 128 + n for a signal), and whether any
+process of its group outlived it (a worker left behind, or a
 hang: still running 10 s after the signal). The ingest is then run again to the end on the
 same ledger and its totals must equal those of one uninterrupted ingest: 0 lost, 0 doubled.
 Prints one row per signal and the overall counts.
@@ -125,6 +126,10 @@ def _trial(
     }
 
 
+def _shell_code(rc: int) -> int:
+    return 128 - rc if rc < 0 else rc
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="150MB")
@@ -164,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         before = sum(bool(t["finished_before"]) for t in trials)
         interrupted = [t for t in trials if not t["finished_before"]]
         worst = max((float(t["seconds"]) for t in interrupted), default=0.0)  # float ok
-        codes = sorted({int(t["rc"]) for t in interrupted})  # type: ignore[call-overload]
+        # as a shell sees them: a process ended by signal n (one that arrived before the
+        # interpreter installed its handlers, or SIGKILL) is 128 + n too
+        codes = sorted({_shell_code(int(t["rc"])) for t in interrupted})  # type: ignore[call-overload]
         lines = max((len(str(t["stderr"]).splitlines()) for t in interrupted), default=0)
         bad += wrong + hung + seg + tb + left
         print(f"{name:<7} | {len(trials):>6} | {before:>12} | {worst:>12.2f} | "
