@@ -2,7 +2,9 @@
 
 While :func:`interruptible` is active, ``SIGINT``, ``SIGTERM`` and ``SIGHUP`` raise
 :class:`Interrupted` in the main thread (a :class:`BaseException`, like
-:class:`KeyboardInterrupt`, so no ``except Exception`` swallows it). The stack unwinds as
+:class:`KeyboardInterrupt`, so no ``except Exception`` swallows it): at once, or, inside
+:func:`deferred` (an ingest, with its threads and worker processes), at the next
+:func:`check`. The stack unwinds as
 for any error: the ledger's open transaction rolls back (batches already committed stay),
 the ingest's worker processes are killed and reaped, and the entry point prints one line
 and exits with ``128 + signal number`` (130 for Ctrl-C). A second signal during that
@@ -21,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["SIGNALS", "Interrupted", "interruptible", "report"]
+__all__ = ["SIGNALS", "Interrupted", "check", "deferred", "interruptible", "report"]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -37,13 +39,40 @@ class Interrupted(BaseException):
 
 
 _raised: list[int] = []
+_deferring: list[bool] = []  # non-empty inside deferred()
+_pending: list[int] = []
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
-    if _raised:  # already unwinding from the first signal: stop now
-        os._exit(128 + _raised[0])
+    if _raised or _pending:  # a second signal while stopping: stop now
+        os._exit(128 + (_raised or _pending)[0])
+    if _deferring:
+        _pending.append(signum)  # raised by the next check() (a safe point)
+        return
     _raised.append(signum)
     raise Interrupted(signum)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Inside the block a stopping signal is only recorded; the code calls :func:`check` at
+    points where stopping is safe (between worker results, while waiting). For work that
+    runs threads and worker processes (an ingest): an exception raised at an arbitrary
+    instruction could land inside a lock or a finaliser and leave a thread waiting for
+    ever at exit. Outside :func:`interruptible` nothing changes."""
+    _deferring.append(True)
+    try:
+        yield
+    finally:
+        _deferring.pop()
+    check()  # a signal that came after the last check
+
+
+def check() -> None:
+    """Raise :class:`Interrupted` if a stopping signal arrived during :func:`deferred`."""
+    if _pending and not _raised:
+        _raised.append(_pending[0])
+        raise Interrupted(_pending[0])
 
 
 @contextmanager
@@ -68,6 +97,7 @@ def interruptible() -> Iterator[None]:
         for sig, previous in old.items():
             signal.signal(sig, previous)
         _raised.clear()
+        _pending.clear()
 
 
 def report(exc: Interrupted) -> None:

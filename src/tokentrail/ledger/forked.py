@@ -35,6 +35,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from tokentrail._signals import check
+
 __all__ = ["ForkedWorkers", "Worker", "WorkerDied"]
 
 
@@ -168,7 +170,8 @@ class ForkedWorkers:
         or ``work`` raised."""
         with self.cond:
             while not w.inbox:
-                self.cond.wait()
+                self.cond.wait(0.1)
+                check()  # a stopping signal: raised here, a safe point (tokentrail._signals)
             data = w.inbox[0]
             if data is not None:
                 w.inbox.popleft()

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import msgspec
 
+from tokentrail._signals import check, deferred
 from tokentrail.ingest.discover import (
     SkippedPath,
     SourceFile,
@@ -152,7 +153,12 @@ class _Writer:
         if self.thread is None:
             self.thread = threading.Thread(target=self._run, name="tokentrail-ingest-writer")
             self.thread.start()
-        self.queue.put(batch)
+        while True:
+            try:
+                self.queue.put(batch, timeout=0.1)
+                break
+            except queue.Full:
+                check()  # a stopping signal while the writer commits: stop here
         return _Batch()
 
     def close(self) -> None:
@@ -276,10 +282,11 @@ def ingest_claude_code(
     checkpoints: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if callable(background) and total >= PARALLEL_MIN_BYTES:
         checkpoints = background()
-    with checkpoints:
+    with checkpoints, deferred():  # signals stop the ingest at the check() points below
         try:
             with pool:
                 for task, res in pool.results(tasks, total):
+                    check()
                     sf, st, start = plans[task.path]
                     key = res.path
                     if task.offset == start.offset:  # the file's first task
