@@ -11,7 +11,6 @@ output keeps its shape (an empty JSON / CSV report), and a table command prints
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,8 +45,10 @@ def would_create(ledger_path: str | None, no_ingest: bool) -> bool:
 
 def read_only(path: Path) -> bool:
     """Whether the ledger file exists and this process cannot write it (a read-only file,
-    file system or folder: a WAL ledger's writer also creates files beside it)."""
-    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    folder or file system: :func:`tokentrail.ledger.opening.writable`)."""
+    from tokentrail.ledger.opening import writable
+
+    return path.exists() and not writable(path)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from pathlib import Path
 from tokentrail.errors import LedgerError
 from tokentrail.ledger.schema import MIGRATIONS
 
-__all__ = ["SQLITE_HEADER", "check_ledger", "prepare", "run_migrations"]
+__all__ = ["SQLITE_HEADER", "check_ledger", "prepare", "run_migrations", "writable"]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _KNOWN = {name for name, _ in MIGRATIONS}
@@ -96,6 +96,12 @@ def _create(path: Path) -> None:
                 os.unlink(f"{tmp}{suffix}")
 
 
+def writable(path: Path) -> bool:
+    """Whether this process may write the ledger at ``path``: the file, and its folder (a WAL
+    ledger's writer also creates files beside it); false on a read-only file system."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
 def prepare(path: Path) -> bool:
     """Make sure ``path`` is a file this version may open as its ledger (see the module);
     True when this call created it. Raises :class:`~tokentrail.errors.LedgerError`."""
@@ -119,7 +125,7 @@ def prepare(path: Path) -> bool:
         )
     if head != SQLITE_HEADER:
         raise LedgerError(f"{path} is not a tokentrail ledger (not an SQLite database)")
-    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+    if not writable(path):
         raise LedgerError(
             f"ledger {path} is read-only (the file, its folder or the file system): reports "
             "read it as it is (e.g. `tokentrail daily --no-ingest`); writing needs write access"
