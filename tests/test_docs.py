@@ -5,7 +5,8 @@
 * Every ``tokentrail ...`` line of a ``bash`` block, and every inline ``tokentrail ...`` span,
   in README.md and docs/ names real commands and options with valid values (parsed by click,
   not run); command examples with output are ``scripts/readme_commands.py``'s job.
-* Every ``toml`` block is a valid config file of option defaults or a valid price override.
+* Every ``toml`` block is a valid config file of option defaults or a valid price override;
+  every ``json`` block parses, and a status-line setting in it names a real command line.
 * Every page is in the nav, every task page is linked from the home page (two clicks), and the
   JSON reference names every report field.
 """
@@ -134,6 +135,23 @@ def test_price_override_example_file_matches_the_page() -> None:
     example = (DOCS / "examples" / "prices.toml").read_text("utf-8")
     body = "\n".join(line for line in example.splitlines() if not line.startswith("#"))
     assert re.sub(r"\n+", "\n", body).strip() in re.sub(r"\n+", "\n", shown)
+
+
+JSON_BLOCKS = [
+    (page, block)
+    for page in PAGES
+    for block in re.findall(r"```json\n(.*?)```", page.read_text("utf-8"), flags=re.S)
+]
+
+
+@pytest.mark.parametrize("page_block", JSON_BLOCKS, ids=lambda pb: _name(pb[0]))
+def test_json_example_parses_and_its_commands_are_real(page_block: tuple[Path, str]) -> None:
+    import json
+
+    doc = json.loads(page_block[1])
+    command = doc.get("statusLine", {}).get("command")
+    if command is not None:
+        _parse(command)
 
 
 # --- navigation ---------------------------------------------------------------------------
