@@ -34,6 +34,11 @@ def _option_row(p: click.Option) -> str:
         kind = " | ".join(f"`{c}`" for c in p.type.choices)
     else:
         kind = p.metavar or p.type.name.upper()
+        low, high = getattr(p.type, "min", None), getattr(p.type, "max", None)
+        if low is not None or high is not None:  # click.IntRange / FloatRange, as --help says
+            lower = "" if low is None else f"{low}{'<' if p.type.min_open else '<='}"
+            upper = "" if high is None else f"{'<' if p.type.max_open else '<='}{high}"
+            kind = f"{p.type.name.split()[0].upper()} ({lower}x{upper})"
     if p.multiple:
         kind += " (repeatable)"
     default = ""
