@@ -68,6 +68,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ingest",
         "Recompute every stored cost with the current price catalog (after a correction).",
     ),
+    "serve": ("serve", "Serve the local dashboard (127.0.0.1, a token in the URL)."),
     "session": (
         "reports",
         "Usage and cost per Claude Code session (subagents count in their parent session).",
@@ -82,7 +83,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 #: Every module that registers commands (imported all at once only as a fallback).
 MODULES = (
-    "cache", "context", "explain", "ingest", "price", "reports", "runs", "tools", "whatif",
+    "cache", "context", "explain", "ingest", "price", "reports", "runs", "serve", "tools",
+    "whatif",
 )  # fmt: skip
 
 

@@ -108,6 +108,16 @@ class ReadOnlyLedger(ReportReads):
         """Every file checkpoint, by storable path."""
         return load_checkpoints(self._db)
 
+    def problems(self) -> list[tuple[str, int, str, str, str]]:
+        """Every stored problem (file, line, field, kind, message), by file then line (the
+        rows of :meth:`~tokentrail.ledger.sqlite.SQLiteLedger.problems`)."""
+        return [
+            (str(r[0]), int(r[1]), str(r[2] or ""), str(r[3]), str(r[4]))
+            for r in self._db.execute(
+                "SELECT file, line, field, kind, message FROM problems ORDER BY file, line, kind"
+            )
+        ]
+
     def is_warm(
         self, roots: Sequence[str | os.PathLike[str]], found: list[FoundFile] | None = None
     ) -> bool:

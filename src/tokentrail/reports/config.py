@@ -71,8 +71,9 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "prices": frozenset({"json", "prices"}),
     "problems": frozenset({"json", "ledger"}),
     "project": _REPORT,
-    "report": frozenset(),
+    "report": frozenset({"html", "ledger", "since", "timezone", "until"}),
     "reprice": frozenset({"json", "ledger"}),
+    "serve": frozenset({"allow-remote", "host", "ingest-every", "ledger", "open", "port"}),
     "session": _REPORT | {"id"},
     "statusline": frozenset(
         {
