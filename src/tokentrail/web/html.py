@@ -162,7 +162,10 @@ def page(
     """A whole HTML document. ``inline_css`` (a self-contained file): the stylesheet in a
     ``<style>`` element and no script; otherwise the packaged CSS and JS by URL."""
     if inline_css is None:
-        head = '<link rel="stylesheet" href="/static/app.css">'
+        head = (
+            '<link rel="stylesheet" href="/static/app.css">'
+            '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+        )
         if live:
             head += '<script src="/static/app.js" defer></script>'
         on = ' class="on"'

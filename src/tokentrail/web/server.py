@@ -38,7 +38,11 @@ CSP = (
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 COOKIE = "tokentrail_token"
-_STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
+_STATIC = {
+    "app.css": "text/css; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
 
 
 def ledger_version(path: Path) -> str:
@@ -211,6 +215,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(303, b"", "text/plain", {"Location": location, "Set-Cookie": cookie})
         if not self._authorized():
             return self._deny()
+        if url.path == "/favicon.ico":
+            return self._static("favicon.svg")
         if url.path.startswith("/static/"):
             return self._static(url.path.removeprefix("/static/"))
         if url.path == "/api/version":
