@@ -64,7 +64,8 @@ def write_evil(root: Path) -> None:
     lines = [_line(0, EVIL_MODEL), _line(1, "claude-sonnet-4-5-20250929"),
              _line(2, "claude-sonnet-4-5-20250929")]  # fmt: skip
     (folder / f"{EVIL_SESSION}.jsonl").write_text(
-        "".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8"
+        "".join(json.dumps(x) + "\n" for x in lines) + '{"type": "assistant", <b>broken\n',
+        encoding="utf-8",
     )
 
 

@@ -198,3 +198,18 @@ def test_report_html_is_one_self_contained_file(web_ledger: Path, tmp_path: Path
     cents = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert f'id="total-cost">${cents:,}' in text
     assert EVIL_SESSION in text
+
+
+def test_problems_page_lists_the_bad_line_by_file(server: DashboardServer) -> None:
+    status, _, body = get(server, "/problems")
+    assert status == 200
+    assert f"-tmp-evil/{EVIL_SESSION}.jsonl" in body
+    assert "invalid_json" in body
+    assert "<b>broken" not in body
+
+
+def test_prices_page_lists_the_catalog(server: DashboardServer) -> None:
+    _, _, body = get(server, "/prices")
+    assert "claude-opus-4-5" in body
+    assert 'href="https://' in body
+    assert 'href="javascript' not in body.lower()

@@ -71,13 +71,28 @@ def cards(t: Totals) -> str:
 
 def daily_chart(daily: Report) -> str:
     """Cost per day stacked by model, with the cumulative line, and its legend."""
-    labels = [r.key for r in daily.rows]
-    models = list(daily.models)
-    series = {
-        short_model(m): [r.models[m].cost if m in r.models else Decimal(0) for r in daily.rows]
-        for m in models
-    }
+    by_day = {r.key: r for r in daily.rows}
+    labels = _days(list(by_day)) if daily.kind == "daily" else list(by_day)
+    series: dict[str, list[Decimal]] = {}
+    for m in daily.models:
+        costs = [
+            by_day[d].models[m].cost if d in by_day and m in by_day[d].models else Decimal(0)
+            for d in labels
+        ]
+        name = short_model(m)
+        old = series.get(name)  # two dated ids of one model share a colour
+        series[name] = costs if old is None else [a + b for a, b in zip(old, costs, strict=True)]
     return stacked_bars(labels, series, fmt=usd_cents) + legend(list(series))
+
+
+def _days(keys: list[str]) -> list[str]:
+    """Every ISO day from the first of ``keys`` to the last (days without usage as gaps)."""
+    if not keys:
+        return []
+    first, last = date.fromisoformat(min(keys)), date.fromisoformat(max(keys))
+    if (last - first).days > 3660:
+        return sorted(keys)
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
 def token_chart(t: Totals) -> str:

@@ -294,7 +294,7 @@ def prices_body() -> str:
                     esc(prompt),
                     *rates,
                     esc(r.confidence),
-                    f'<a href="{esc(r.source)}" rel="noreferrer">source</a>',
+                    _source_link(r.source),
                 ]
             )
     return "<p>USD per million tokens (MTok).</p>" + table(
@@ -313,3 +313,10 @@ def prices_body() -> str:
         ),
         rows,
     )
+
+
+def _source_link(source: str) -> str:
+    """A link to a price row's source when it is a web address, else its text."""
+    if source.startswith(("https://", "http://")):
+        return f'<a href="{esc(source)}" rel="noreferrer">source</a>'
+    return esc(source, 60)
