@@ -213,3 +213,12 @@ def test_prices_page_lists_the_catalog(server: DashboardServer) -> None:
     assert "claude-opus-4-5" in body
     assert 'href="https://' in body
     assert 'href="javascript' not in body.lower()
+
+
+def test_session_page_has_context_curve_cost_chart_and_requests(server: DashboardServer) -> None:
+    _, _, body = get(server, f"/session?id={EVIL_SESSION}")
+    assert "Context per call (main thread)" in body
+    assert "3 conversation calls" in body
+    assert "Cost per request" in body
+    assert body.count("<tr>") >= 3 + 1
+    assert "never stored" not in body  # no response text, ever

@@ -89,7 +89,8 @@ def stacked_bars(
                 f'height="{_f(h)}" fill="{color(si)}"><title>{esc(label)} {esc(name)}: '
                 f"{esc(fmt(v))}</title></rect>"
             )
-    step = max(1, n // 8)
+    longest = max(len(x) for x in labels) * 7 + 16  # pixels a label needs, roughly
+    step = max(1, -(-n * longest // pw))
     for i in range(0, n, step):
         out.append(
             f'<text x="{_f(left + i * bw + bw / 2)}" y="{height - 8}" text-anchor="middle" '
@@ -180,6 +181,7 @@ def line_chart(
     *,
     marks: Sequence[tuple[int, str]] = (),
     tips: Sequence[str] = (),
+    events: Sequence[tuple[int, str]] = (),
     width: int = 900,
     height: int = 240,
 ) -> str:
@@ -207,6 +209,12 @@ def line_chart(
             f'<line x1="{left}" x2="{left + pw}" y1="{_f(y(v))}" y2="{_f(y(v))}" class="mark"/>'
             f'<text x="{left + pw}" y="{_f(y(v) - 3)}" text-anchor="end" class="axis">'
             f"{esc(lab)}</text>"
+        )
+    for pos, lab in events:
+        x = left + pos * dx
+        out.append(
+            f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{top}" y2="{top + ph}" class="event">'
+            f"<title>{esc(lab)}</title></line>"
         )
     out.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" class="axis">{peak:,}</text>')
     pts = " ".join(f"{_f(left + i * dx)},{_f(y(v))}" for i, v in enumerate(values))

@@ -8,10 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from tokentrail.errors import UserInputError
+from tokentrail.ledger.readonly import ReadOnlyLedger
 from tokentrail.reports.build import ReportSource, build_report
 from tokentrail.reports.model import KINDS, Report, ReportRow
 from tokentrail.reports.text import usd_cents
-from tokentrail.web.charts import hbars, line_chart
+from tokentrail.web.charts import hbars, stacked_bars
+from tokentrail.web.context import context_section
 from tokentrail.web.html import TOTALS_HEADS, cost_text, esc, num, short_model, table, totals_cells
 from tokentrail.web.overview import cards, daily_chart, session_table
 from tokentrail.web.state import PERIODS, View
@@ -122,16 +124,13 @@ def session_body(source: ReportSource, view: View, session_id: str) -> str:
         for p in source.usage_points(since, until, models=opts.models, project=opts.project)
         if p.session_id == session_id and not p.synthetic
     ]
-    main = [p for p in points if not p.is_sidechain]
-    ctx = [p.input_tokens + p.cache_creation_tokens + p.cache_read_tokens for p in main]
-    tips = [
-        f"{_when(p.ts_ms, view)} {short_model(p.model)}: {c:,} tokens"
-        for p, c in zip(main, ctx, strict=True)
-    ]
-    chart = line_chart(ctx, marks=[(200_000, "200K"), (1_000_000, "1M")], tips=tips)
+    context = context_section(source, session_id) if isinstance(source, ReadOnlyLedger) else ""
     costs = [
         Decimal(p.cost_pico) / _PICO if p.cost_pico is not None else Decimal(0) for p in points
     ]
+    cost_chart = stacked_bars(
+        [_when(p.ts_ms, view) for p in points], {"cost": costs}, fmt=usd_cents
+    )
     rows = []
     for p, c in zip(points[-2000:], costs[-2000:], strict=True):
         rows.append(
@@ -157,8 +156,9 @@ def session_body(source: ReportSource, view: View, session_id: str) -> str:
         f"{esc(row.extra.get('first_activity') or '')} → "
         f"{esc(row.extra.get('last_activity') or '')}</p>"
         + cards(row.totals)
-        + "<section><h2>Context size per request (main thread)</h2>"
-        + chart
+        + context
+        + "<section><h2>Cost per request</h2>"
+        + cost_chart
         + "</section><section><h2>Requests</h2>"
         + note
         + table(
