@@ -220,5 +220,6 @@ def test_session_page_has_context_curve_cost_chart_and_requests(server: Dashboar
     assert "Context per call (main thread)" in body
     assert "3 conversation calls" in body
     assert "Cost per request" in body
+    assert "Cache economics" in body
     assert body.count("<tr>") >= 3 + 1
     assert "never stored" not in body  # no response text, ever

@@ -4,9 +4,11 @@ included, with the 200K / 1M lines, the threshold crossings and the compactions 
 
 from __future__ import annotations
 
+from tokentrail.analysis.rows import RequestRow
 from tokentrail.ledger.readonly import ReadOnlyLedger
+from tokentrail.reports.text import usd_cents
 from tokentrail.web.charts import line_chart
-from tokentrail.web.html import esc, num, table
+from tokentrail.web.html import esc, num, pct, table
 
 __all__ = ["context_section"]
 
@@ -14,8 +16,6 @@ __all__ = ["context_section"]
 def context_section(source: ReadOnlyLedger, session_id: str) -> str:
     """The main thread's context curve of ``session_id`` (the first subagent thread when
     the session has no main thread), its crossings and compactions."""
-    from tokentrail.analysis.context import session_context
-    from tokentrail.analysis.rates import RateBook
     from tokentrail.analysis.rows import split_threads
     from tokentrail.ledger.analysis_rows import request_rows
     from tokentrail.ledger.protocol import RecordFilter
@@ -24,6 +24,40 @@ def context_section(source: ReadOnlyLedger, session_id: str) -> str:
     threads = split_threads(rows)
     if not threads:
         return '<p class="empty">No billable request in this session.</p>'
+    return _curve(session_id, threads) + _cache(rows)
+
+
+def _cache(rows: list[RequestRow]) -> str:
+    """The session's cache economics (``tokentrail cache``'s figures, all threads)."""
+    from tokentrail.analysis.cache import cache_report
+    from tokentrail.analysis.rates import RateBook
+
+    t = cache_report(rows, book=RateBook()).total
+    cells = [
+        ("Hit ratio", pct(t.hit_ratio)),
+        ("Actual (token lines)", usd_cents(t.actual_usd)),
+        ("Without a cache", usd_cents(t.no_cache_usd)),
+        ("Savings", usd_cents(t.savings_usd)),
+        ("Unread writes", f"{num(t.unread_5m_tokens + t.unread_1h_tokens)} tokens"),
+        ("Unread writes cost", usd_cents(t.unread_usd)),
+        ("Cheaper TTL", esc(t.cheaper_ttl)),
+    ]
+    body = "".join(
+        f'<div class="card"><div class="label">{esc(k)}</div><div class="value">{v}</div></div>'
+        for k, v in cells
+    )
+    return (
+        '<section><h2>Cache economics</h2><div class="cards">'
+        + body
+        + '</div><p class="meta">"Without a cache" and the cheaper TTL are counterfactuals, '
+        "unread writes are inferred (as <code>tokentrail cache</code> says).</p></section>"
+    )
+
+
+def _curve(session_id: str, threads: dict[tuple[str | None, str | None], list[RequestRow]]) -> str:
+    from tokentrail.analysis.context import session_context
+    from tokentrail.analysis.rates import RateBook
+
     key: tuple[str | None, str | None] = (session_id, None)
     if key not in threads:
         key = sorted(threads, key=lambda k: k[1] or "")[0]
