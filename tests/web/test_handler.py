@@ -223,3 +223,21 @@ def test_session_page_has_context_curve_cost_chart_and_requests(server: Dashboar
     assert "Cache economics" in body
     assert body.count("<tr>") >= 3 + 1
     assert "never stored" not in body  # no response text, ever
+
+
+def test_heatmap_cells_add_up_to_the_total(web_ledger: Path) -> None:
+    from decimal import Decimal
+
+    from tokentrail.ledger.readonly import ReadOnlyLedger
+    from tokentrail.ledger.uri import connect_readonly
+    from tokentrail.reports.build import build_report
+    from tokentrail.web.overview import hour_grid
+    from tokentrail.web.state import parse_view
+
+    with ReadOnlyLedger(connect_readonly(str(web_ledger))) as src:
+        for params in ({"tz": "UTC"}, {"tz": "Asia/Kolkata"}, {"tz": "America/St_Johns"}):
+            view = parse_view(params)
+            opts = view.options(src)
+            grid = hour_grid(src, view, opts.models, opts.project)
+            total = sum((v for row in grid for v in row), Decimal(0))
+            assert total == build_report(src, "daily", opts).totals.cost

@@ -71,6 +71,20 @@ class ReportReads:
 
         return session_spans(self._db, since_ms, until_ms, models=models, project=project)
 
+    def quarter_costs(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[tuple[int, int]]:
+        """(UTC quarter-hour, cost in picodollars) with usage in the range, from the
+        rollups (:func:`tokentrail.ledger.heat.quarter_costs`)."""
+        from tokentrail.ledger.heat import quarter_costs
+
+        return quarter_costs(self._db, since_ms, until_ms, models=models, project=project)
+
     def distinct(self, column: str) -> list[str]:
         """Distinct ``project`` or ``model`` values in the ledger, sorted."""
         from tokentrail.ledger.timeline import distinct_values

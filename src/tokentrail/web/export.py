@@ -4,7 +4,8 @@ links back to a server), to attach to a message or a ticket."""
 
 from __future__ import annotations
 
-from tokentrail.reports.build import ReportSource, build_report
+from tokentrail.ledger.readonly import ReportReads
+from tokentrail.reports.build import build_report
 from tokentrail.web.html import esc, page
 from tokentrail.web.overview import overview_body, session_table
 from tokentrail.web.server import packaged_css
@@ -13,7 +14,7 @@ from tokentrail.web.state import PERIODS, View
 __all__ = ["report_html"]
 
 
-def report_html(source: ReportSource, view: View, *, generated: str = "") -> str:
+def report_html(source: ReportReads, view: View, *, generated: str = "") -> str:
     """The whole document for ``view`` over ``source``."""
     sessions = build_report(source, "session", view.options(source))
     rows = list(reversed(sessions.rows))  # latest activity first

@@ -7,8 +7,9 @@ import time
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
+from tokentrail.ledger.readonly import ReportReads
 from tokentrail.ledger.totals import Totals
-from tokentrail.reports.build import ReportSource, build_report
+from tokentrail.reports.build import build_report
 from tokentrail.reports.model import Report, cache_hit_ratio
 from tokentrail.reports.text import usd_cents
 from tokentrail.web.charts import hbars, heatmap, legend, stacked_bars
@@ -107,21 +108,19 @@ def token_chart(t: Totals) -> str:
 
 
 def hour_grid(
-    source: ReportSource, view: View, models: tuple[str, ...], project: str | None
+    source: ReportReads, view: View, models: tuple[str, ...], project: str | None
 ) -> list[list[Decimal]]:
-    """Cost per weekday × local hour of the view's requests."""
+    """Cost per weekday × local hour of the view's usage (from the quarter-hour rollups)."""
     since, until = range_ms(view)
     grid = [[Decimal(0)] * 24 for _ in range(7)]
-    for p in source.usage_points(since, until, models=models, project=project):
-        if p.cost_pico is None or p.synthetic:
-            continue
-        secs = p.ts_ms / 1000  # float ok: a timestamp
+    for q, pico in source.quarter_costs(since, until, models=models, project=project):
+        secs = q * 900
         dt = (
             datetime.fromtimestamp(secs, view.zone)
             if view.zone is not None
             else datetime.fromtimestamp(secs).astimezone()
         )
-        grid[dt.weekday()][dt.hour] += Decimal(p.cost_pico) / _PICO
+        grid[dt.weekday()][dt.hour] += Decimal(pico) / _PICO
     return grid
 
 
@@ -162,7 +161,7 @@ def session_table(report: Report, view: View | None, *, limit: int | None = None
     )
 
 
-def overview_body(source: ReportSource, view: View, *, links: bool = True) -> str:
+def overview_body(source: ReportReads, view: View, *, links: bool = True) -> str:
     """The overview's HTML (inside ``<main>``)."""
     opts = view.options(source)
     daily = build_report(source, "daily", opts)

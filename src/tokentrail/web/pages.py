@@ -119,6 +119,11 @@ def session_body(source: ReportSource, view: View, session_id: str) -> str:
     from tokentrail.web.overview import range_ms
 
     since, until = range_ms(view)
+    span = source.session_spans(since, until, models=opts.models, project=opts.project).get(
+        session_id
+    )
+    if span is not None:  # read only the session's own stretch of time
+        since, until = span[0], span[1] + 1
     points = [
         p
         for p in source.usage_points(since, until, models=opts.models, project=opts.project)
