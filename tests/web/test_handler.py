@@ -241,3 +241,24 @@ def test_heatmap_cells_add_up_to_the_total(web_ledger: Path) -> None:
             grid = hour_grid(src, view, opts.models, opts.project)
             total = sum((v for row in grid for v in row), Decimal(0))
             assert total == build_report(src, "daily", opts).totals.cost
+
+
+def test_a_missing_ledger_is_a_message_not_an_error(tmp_path: Path) -> None:
+    from tokentrail.web.server import Dashboard
+
+    status, html = Dashboard(tmp_path / "none.sqlite3", TOKEN).render("/", {})
+    assert status == 200
+    assert "No ledger yet" in html
+    assert not (tmp_path / "none.sqlite3").exists()  # never created by reading
+
+
+def test_serve_on_a_file_that_is_no_ledger_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"not a database at all" * 100)
+    r = subprocess.run(
+        [sys.executable, "-m", "tokentrail", "serve", "--port", "0", "--ledger", str(bad)],
+        capture_output=True, text=True, env=_env(tmp_path, bad), timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr

@@ -52,6 +52,32 @@ class _Ingester(threading.Thread):
             self.stop.wait(self.every)
 
 
+def _upgrade(ledger: Path) -> None:
+    """Migrate an existing ledger written by an older tokentrail once (the pages read the
+    current schema); a ledger that is current is never opened for writing."""
+    import sqlite3
+
+    from tokentrail.errors import LedgerError
+    from tokentrail.ledger.schema import migration_pending
+    from tokentrail.ledger.uri import connect_readonly
+
+    if not ledger.exists():
+        return
+    try:
+        db = connect_readonly(str(ledger), 10.0)
+        try:
+            pending = migration_pending(db)
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot read ledger {ledger}: {exc}") from exc
+    if pending:
+        from tokentrail.ledger import open_ledger
+
+        with open_ledger(ledger):
+            pass
+
+
 def serve(
     ledger: Path,
     *,
@@ -72,6 +98,7 @@ def serve(
         )
     if ingest_every is not None and ingest_every <= 0:
         raise UserInputError("--ingest-every must be a positive number of seconds")
+    _upgrade(ledger)
     token = secrets.token_urlsafe(24)
     try:
         server = DashboardServer((host, port), Dashboard(ledger, token))
