@@ -34,7 +34,8 @@ GEN = [sys.executable, "-m", "tokentrail.sample"]
 TOKEN = "bench-token"
 PAGES = [
     "/", "/?period=30d", "/sessions", "/report/project", "/report/model", "/report/agent",
-    "/report/branch", "/report/daily", "/blocks", "/problems", "/prices", "/api/version",
+    "/report/branch", "/report/daily", "/blocks", "/blocks?period=all", "/problems", "/prices",
+    "/sessions?all=1", "/api/version",
 ]  # fmt: skip
 
 
@@ -111,7 +112,8 @@ def main() -> None:
     for name, secs, size in rows:
         print(f"| {name:<{w}} | {secs * 1000:>8.0f} | {size:>10,} |")
     for name, ms in paint.items():
-        print(f"| {name:<{w}} | {ms:>8.0f} | {'':>10} |")
+        shown = f"{ms:>8.0f}" if ms >= 0 else f"{'n/a':>8}"
+        print(f"| {name:<{w}} | {shown} | {'':>10} |")
     srv.shutdown()
 
 

@@ -34,6 +34,9 @@ GENERIC_KINDS = ("project", "model", "agent", "branch", "daily", "weekly", "mont
 
 _PICO = Decimal(10) ** 12
 
+#: Sessions listed before a "show all" link (the totals always count every one).
+SESSION_ROWS = 500
+
 #: sort key name -> (label, key of a row)
 _SORTS = {
     "last": lambda r: (str(r.extra.get("last_activity") or ""), r.key),
@@ -79,7 +82,16 @@ def sessions_body(source: ReportSource, view: View, params: Mapping[str, str]) -
         if not q or q in r.key.lower() or q in str(r.extra.get("project") or "").lower()
     ]
     rows.sort(key=_SORTS.get(sort, _SORTS["last"]), reverse=desc)
-    shown = Report(report.kind, rows, report.totals, report.models, report.timezone)
+    everything = params.get("all") == "1"
+    order = "desc" if desc else "asc"
+    link_all = "/sessions" + view.query(sort=sort, dir=order, q=params.get("q", ""), all="1")
+    shown = Report(
+        report.kind,
+        rows if everything else rows[:SESSION_ROWS],
+        report.totals,
+        report.models,
+        report.timezone,
+    )
 
     def link(name: str) -> str:
         d = "asc" if sort == name and desc else "desc"
@@ -103,6 +115,12 @@ def sessions_body(source: ReportSource, view: View, params: Mapping[str, str]) -
         + search
         + f'<p class="sorts">Sort by: {sort_links} ({len(rows):,} sessions)</p>'
         + session_table(shown, view)
+        + (
+            f'<p class="more">Showing {SESSION_ROWS:,} of {len(rows):,}: '
+            f'<a href="{esc(link_all)}">show all</a></p>'
+            if len(rows) > SESSION_ROWS and not everything
+            else ""
+        )
     )
 
 

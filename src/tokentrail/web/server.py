@@ -100,6 +100,8 @@ class Dashboard:
             return 404, page("Not found", '<p class="empty">No such page.</p>', live=False)
         title, body = routes[path]
         try:
+            if path == "/blocks" and "period" not in params:
+                params = {**params, "period": "30d"}  # all blocks of a big ledger: ask for them
             view = parse_view(params)
         except TokentrailError as exc:
             return 400, page("Bad request", f'<p class="error">{_esc(exc)}</p>')
