@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from tokentrail.ledger.readonly import ReportReads
-from tokentrail.ledger.totals import Totals
-from tokentrail.reports.build import build_report
-from tokentrail.reports.model import Report, cache_hit_ratio
+from tokentrail.ledger.totals import AggregateQuery, Totals
+from tokentrail.reports.build import ReportOptions, build_report, sum_rows
+from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio
 from tokentrail.reports.text import usd_cents
 from tokentrail.web.charts import hbars, heatmap, legend, stacked_bars
 from tokentrail.web.html import (
@@ -124,6 +124,17 @@ def hour_grid(
     return grid
 
 
+def _session_totals(source: ReportReads, opts: ReportOptions) -> Report:
+    """Each session's totals (the session report's rows without its first / last instants,
+    which the top ten do not show and which cost a second query)."""
+    agg = source.aggregate(
+        AggregateQuery("session", opts.tz, opts.since, opts.until, opts.models, opts.project)
+    )
+    rows = [ReportRow(r.key, r.totals, r.models) for r in agg]
+    total, models = sum_rows(rows)
+    return Report("session", rows, total, models, "")
+
+
 def _top(report: Report, link: str | None, view: View, n: int = 10) -> str:
     rows = sorted(report.rows, key=lambda r: r.totals.cost, reverse=True)[:n]
     out = []
@@ -181,7 +192,9 @@ def overview_body(source: ReportReads, view: View, *, links: bool = True) -> str
         ("Top models", "model"),
         ("Top agents", "agent"),
     ):
-        rep = build_report(source, kind, opts)
+        rep = (
+            _session_totals(source, opts) if kind == "session" else build_report(source, kind, opts)
+        )
         if not links:
             body = _top(rep, None, view)
         elif kind == "project":
