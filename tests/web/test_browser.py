@@ -25,7 +25,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 PAGES = [
     "/", "/sessions", "/report/project", "/report/model", "/report/agent", "/report/branch",
-    "/report/daily", "/report/weekly", "/report/monthly", "/blocks", "/problems", "/prices",
+    "/report/daily", "/report/weekly", "/report/monthly", "/blocks", "/runs", "/problems",
+    "/prices",
     f"/session?id={EVIL_SESSION}", "/?period=7d&tz=UTC",
 ]  # fmt: skip
 

@@ -18,7 +18,7 @@ from tokentrail.web.server import CSP, DashboardServer, is_loopback
 PAGES = [
     "/", "/sessions", f"/session?id={EVIL_SESSION}", "/report/project", "/report/model",
     "/report/agent", "/report/branch", "/report/daily", "/report/weekly", "/report/monthly",
-    "/blocks", "/problems", "/prices", "/?period=7d", "/?period=month&tz=UTC",
+    "/blocks", "/runs", "/problems", "/prices", "/?period=7d", "/?period=month&tz=UTC",
     "/?period=custom&since=2026-01-01&until=2026-01-31", "/sessions?sort=cost&dir=asc&q=e5e5",
 ]  # fmt: skip
 
@@ -262,3 +262,29 @@ def test_serve_on_a_file_that_is_no_ledger_is_one_line(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr
+
+
+def test_runs_page_lists_runs_with_budget(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from tokentrail.ledger import SQLiteLedger
+    from tokentrail.ledger.runs import RunRow, save_runs
+    from tokentrail.web.server import Dashboard
+
+    path = tmp_path / "runs.sqlite3"
+    with SQLiteLedger(path) as ledger, ledger._db:
+        save_runs(
+            ledger._db,
+            [
+                RunRow("r1", "<script>window.__pwned=4</script>", 1_767_225_600_000,
+                       budget=Decimal("2.50"), tags={"team": "<b>x</b>"}),
+                RunRow("r2", "child", 1_767_225_601_000, parent_id="r1"),
+            ],
+        )  # fmt: skip
+    status, html = Dashboard(path, TOKEN).render("/runs", {})
+    assert status == 200, html
+    assert "&lt;script&gt;window.__pwned=4&lt;/script&gt;" in html
+    assert "<script>window" not in html
+    assert "team=&lt;b&gt;x&lt;/b&gt;" in html
+    assert "$2.50" in html
+    assert "child" in html

@@ -29,6 +29,7 @@ from tokentrail.ledger.uri import readonly_uri
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
+    from tokentrail.ledger.runs import RunSummary
     from tokentrail.ledger.timeline import UsagePoint
 
 __all__ = ["ReadOnlyLedger", "ReportReads", "open_current"]
@@ -121,6 +122,13 @@ class ReadOnlyLedger(ReportReads):
     def checkpoints(self) -> dict[str, FileCheckpoint]:
         """Every file checkpoint, by storable path."""
         return load_checkpoints(self._db)
+
+    def run_summaries(self, name: str | None = None) -> list[RunSummary]:
+        """Tracked runs with their totals (as :meth:`SQLiteLedger.run_summaries
+        <tokentrail.ledger.sqlite.SQLiteLedger.run_summaries>`)."""
+        from tokentrail.ledger.runs import summarize_runs
+
+        return summarize_runs(self._db, name)
 
     def problems(self) -> list[tuple[str, int, str, str, str]]:
         """Every stored problem (file, line, field, kind, message), by file then line (the

@@ -40,6 +40,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/report/branch", "Branches"),
     ("/report/daily", "Daily"),
     ("/blocks", "Blocks"),
+    ("/runs", "Runs"),
     ("/problems", "Problems"),
     ("/prices", "Prices"),
 )

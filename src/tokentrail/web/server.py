@@ -78,6 +78,7 @@ class Dashboard:
         """(status, HTML) of a page."""
         from tokentrail.web import pages
         from tokentrail.web.overview import overview_body
+        from tokentrail.web.runs import runs_body
 
         routes: dict[str, tuple[str, Callable[[ReadOnlyLedger, View], str]]] = {
             "/": ("Overview", lambda s, v: overview_body(s, v)),
@@ -85,6 +86,7 @@ class Dashboard:
             "/session": ("Session", lambda s, v: pages.session_body(s, v, params.get("id", ""))),
             "/blocks": ("5-hour blocks", lambda s, v: pages.blocks_body(s, v)),
             "/problems": ("Problems", lambda s, v: pages.problems_body(s.problems())),
+            "/runs": ("Runs", lambda s, v: runs_body(s.run_summaries())),
         }
         for kind in pages.GENERIC_KINDS:
             title = {
