@@ -27,7 +27,7 @@ PAGES = [
     "/", "/sessions", "/report/project", "/report/model", "/report/agent", "/report/branch",
     "/report/daily", "/report/weekly", "/report/monthly", "/blocks", "/runs", "/problems",
     "/prices",
-    f"/session?id={EVIL_SESSION}", "/?period=7d&tz=UTC",
+    f"/session?id={EVIL_SESSION}", "/request?id=msg_evil_1", "/?period=7d&tz=UTC",
 ]  # fmt: skip
 
 

@@ -288,3 +288,21 @@ def test_runs_page_lists_runs_with_budget(tmp_path: Path) -> None:
     assert "team=&lt;b&gt;x&lt;/b&gt;" in html
     assert "$2.50" in html
     assert "child" in html
+
+
+def test_session_rows_link_to_the_request_page_with_its_explain_lines(
+    server: DashboardServer,
+) -> None:
+    _, _, body = get(server, f"/session?id={EVIL_SESSION}")
+    assert 'href="/request?id=msg_evil_1"' in body
+    status, _, page = get(server, "/request?id=msg_evil_1")
+    assert status == 200
+    assert "req_evil_1" in page
+    assert "Cost, line by line" in page
+    assert "cache read" in page.lower()
+    status, _, page = get(server, "/request?id=msg_evil_0")  # the planted model: unpriced
+    assert status == 200
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
+    assert "<script>window" not in page
+    _, _, page = get(server, "/request?id=nope")
+    assert "No record with id" in page

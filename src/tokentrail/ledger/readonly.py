@@ -29,6 +29,7 @@ from tokentrail.ledger.uri import readonly_uri
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
+    from tokentrail.ledger.lookup import StoredRecord
     from tokentrail.ledger.runs import RunSummary
     from tokentrail.ledger.timeline import UsagePoint
 
@@ -122,6 +123,22 @@ class ReadOnlyLedger(ReportReads):
     def checkpoints(self) -> dict[str, FileCheckpoint]:
         """Every file checkpoint, by storable path."""
         return load_checkpoints(self._db)
+
+    def find_records(self, text: str) -> list[StoredRecord]:
+        """Records by message or request id, or a prefix of one
+        (:func:`tokentrail.ledger.lookup.find_records`)."""
+        from tokentrail.ledger.lookup import find_records
+
+        return find_records(self._db, text)
+
+    def message_ids(
+        self, session_id: str, since_ms: int, until_ms: int
+    ) -> dict[tuple[int, str], str | None]:
+        """``(ts_ms, model) -> message id`` of a session's records in the range
+        (:func:`tokentrail.ledger.lookup.message_ids`)."""
+        from tokentrail.ledger.lookup import message_ids
+
+        return message_ids(self._db, session_id, since_ms, until_ms)
 
     def run_summaries(self, name: str | None = None) -> list[RunSummary]:
         """Tracked runs with their totals (as :meth:`SQLiteLedger.run_summaries

@@ -154,11 +154,18 @@ def session_body(source: ReportSource, view: View, session_id: str) -> str:
     cost_chart = stacked_bars(
         [_when(p.ts_ms, view) for p in points], {"cost": costs}, fmt=usd_cents
     )
+    ids: dict[tuple[int, str], str | None] = {}
+    if points and isinstance(source, ReadOnlyLedger):
+        ids = source.message_ids(session_id, points[0].ts_ms, points[-1].ts_ms + 1)
     rows = []
     for p, c in zip(points[-2000:], costs[-2000:], strict=True):
+        when = esc(_when(p.ts_ms, view))
+        mid = ids.get((p.ts_ms, p.model))
+        if mid:
+            when = f'<a href="{esc("/request" + view.query(id=mid))}">{when}</a>'
         rows.append(
             [
-                esc(_when(p.ts_ms, view)),
+                when,
                 esc(short_model(p.model)),
                 "subagent" if p.is_sidechain else "main",
                 num(p.input_tokens),

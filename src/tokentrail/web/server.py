@@ -78,6 +78,7 @@ class Dashboard:
         """(status, HTML) of a page."""
         from tokentrail.web import pages
         from tokentrail.web.overview import overview_body
+        from tokentrail.web.request import request_body
         from tokentrail.web.runs import runs_body
 
         routes: dict[str, tuple[str, Callable[[ReadOnlyLedger, View], str]]] = {
@@ -87,6 +88,7 @@ class Dashboard:
             "/blocks": ("5-hour blocks", lambda s, v: pages.blocks_body(s, v)),
             "/problems": ("Problems", lambda s, v: pages.problems_body(s.problems())),
             "/runs": ("Runs", lambda s, v: runs_body(s.run_summaries())),
+            "/request": ("Request", lambda s, v: request_body(s, v, params.get("id", ""))),
         }
         for kind in pages.GENERIC_KINDS:
             title = {
@@ -107,9 +109,11 @@ class Dashboard:
             view = parse_view(params)
         except TokentrailError as exc:
             return 400, page("Bad request", f'<p class="error">{_esc(exc)}</p>')
-        extra = {"id": params["id"]} if path == "/session" and "id" in params else None
+        extra = (
+            {"id": params["id"]} if path in ("/session", "/request") and "id" in params else None
+        )
         form = pages.picker(view, path, extra)
-        active = "/sessions" if path == "/session" else path
+        active = "/sessions" if path in ("/session", "/request") else path
         try:
             source = self.open()
         except sqlite3.Error as exc:
