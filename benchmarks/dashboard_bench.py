@@ -52,7 +52,8 @@ def tree_for(size: str, seed: int) -> Path:
 
 def fetch(port: int, path: str) -> tuple[int, int]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    conn.request("GET", path, headers={"Cookie": f"tokentrail_token={TOKEN}"})
+    cookie = f"tokentrail_token_{port}={TOKEN}"
+    conn.request("GET", path, headers={"Cookie": cookie})
     r = conn.getresponse()
     n = len(r.read())
     conn.close()

@@ -27,7 +27,8 @@ def get(
     srv: DashboardServer, path: str, cookie: str | None = TOKEN
 ) -> tuple[int, dict[str, str], str]:
     conn = http.client.HTTPConnection("127.0.0.1", srv.server_address[1], timeout=30)
-    headers = {"Cookie": f"tokentrail_token={cookie}"} if cookie is not None else {}
+    name = f"tokentrail_token_{srv.server_address[1]}"
+    headers = {"Cookie": f"{name}={cookie}"} if cookie is not None else {}
     conn.request("GET", path, headers=headers)
     r = conn.getresponse()
     body = r.read().decode("utf-8")
@@ -52,7 +53,7 @@ def test_token_sets_a_strict_cookie_and_redirects_without_it(server: DashboardSe
     assert status == 303
     assert headers["location"] == "/sessions?period=7d&tz=UTC"
     cookie = headers["set-cookie"]
-    assert cookie.startswith(f"tokentrail_token={TOKEN};")
+    assert cookie.startswith(f"tokentrail_token_{server.server_address[1]}={TOKEN};")
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
 
@@ -306,3 +307,24 @@ def test_session_rows_link_to_the_request_page_with_its_explain_lines(
     assert "<script>window" not in page
     _, _, page = get(server, "/request?id=nope")
     assert "No record with id" in page
+
+
+def test_other_methods_are_refused(server: DashboardServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    conn.request("POST", "/", body=b"x")
+    assert conn.getresponse().status == 401
+    conn.close()
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    name = f"tokentrail_token_{server.server_address[1]}"
+    conn.request("DELETE", "/", headers={"Cookie": f"{name}={TOKEN}"})
+    r = conn.getresponse()
+    assert r.status == 405
+    assert r.getheader("Content-Security-Policy") == CSP
+    conn.close()
+
+
+def test_a_cookie_of_another_port_is_not_enough(server: DashboardServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    conn.request("GET", "/", headers={"Cookie": f"tokentrail_token_1={TOKEN}"})
+    assert conn.getresponse().status == 401
+    conn.close()

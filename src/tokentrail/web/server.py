@@ -16,6 +16,7 @@ a running ingest is never blocked.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import sqlite3
 from collections.abc import Callable
@@ -37,6 +38,8 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+#: The cookie's name is this plus ``_PORT``: cookies do not tell ports apart, and two
+#: dashboards on one host must not overwrite each other's token.
 COOKIE = "tokentrail_token"
 _STATIC = {
     "app.css": "text/css; charset=utf-8",
@@ -164,6 +167,7 @@ class DashboardServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], dashboard: Dashboard) -> None:
         self.dashboard = dashboard
         super().__init__(address, Handler)
+        self.cookie = f"{COOKIE}_{self.server_address[1]}"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -201,13 +205,33 @@ class Handler(BaseHTTPRequestHandler):
             jar = SimpleCookie(raw)
         except CookieError:
             return False
-        morsel = jar.get(COOKIE)
+        morsel = jar.get(self.server.cookie)
         return morsel is not None and _same(morsel.value, self.server.dashboard.token)
 
     def do_HEAD(self) -> None:
         self.do_GET()
 
+    def do_POST(self) -> None:
+        """Nothing is written through the dashboard: 405 (401 without the token)."""
+        if not self._authorized():
+            return self._deny()
+        self._send(405, b"405 Method Not Allowed\n", "text/plain; charset=utf-8",
+                   {"Allow": "GET, HEAD"})  # fmt: skip
+
+    do_PUT = do_DELETE = do_PATCH = do_POST
+
     def do_GET(self) -> None:
+        """Answer a GET; an unexpected error is a 500 page, never a traceback."""
+        try:
+            self._get()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser went away
+        except Exception:
+            body = b"500 Internal Server Error: the page could not be built.\n"
+            with contextlib.suppress(OSError):
+                self._send(500, body, "text/plain; charset=utf-8")
+
+    def _get(self) -> None:
         url = urlsplit(self.path)
         pairs = parse_qsl(url.query, keep_blank_values=True)
         params: dict[str, str] = {}
@@ -218,7 +242,7 @@ class Handler(BaseHTTPRequestHandler):
             if not _same(params["token"], token):
                 return self._deny()
             rest = urlencode([(k, v) for k, v in pairs if k != "token"])
-            cookie = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
+            cookie = f"{self.server.cookie}={token}; HttpOnly; SameSite=Strict; Path=/"
             location = url.path + (f"?{rest}" if rest else "")
             return self._send(303, b"", "text/plain", {"Location": location, "Set-Cookie": cookie})
         if not self._authorized():
