@@ -328,3 +328,17 @@ def test_a_cookie_of_another_port_is_not_enough(server: DashboardServer) -> None
     conn.request("GET", "/", headers={"Cookie": f"tokentrail_token_1={TOKEN}"})
     assert conn.getresponse().status == 401
     conn.close()
+
+
+def test_a_bug_in_a_page_is_a_500_without_traceback(
+    server: DashboardServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def boom(path: str, params: dict[str, str]) -> tuple[int, str]:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(server.dashboard, "render", boom)
+    status, headers, body = get(server, "/")
+    assert status == 500
+    assert "secret detail" not in body
+    assert headers["content-security-policy"] == CSP
+    assert "Traceback" not in capsys.readouterr().err

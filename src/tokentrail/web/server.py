@@ -169,6 +169,10 @@ class DashboardServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.cookie = f"{COOKIE}_{self.server_address[1]}"
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet: a client that went away is no error of the dashboard's (and a traceback
+        on the terminal helps nobody)."""
+
 
 class Handler(BaseHTTPRequestHandler):
     """GET only; see the module doc for the token rule and the headers."""
