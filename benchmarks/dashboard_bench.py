@@ -60,7 +60,7 @@ def fetch(port: int, path: str) -> tuple[int, int]:
     return r.status, n
 
 
-def best(fn: object, runs: int) -> float:
+def best(fn: object, runs: int) -> float:  # float ok: seconds
     assert callable(fn)
     times = []
     for _ in range(runs):
@@ -89,7 +89,7 @@ def main() -> None:
     srv = DashboardServer(("127.0.0.1", 0), Dashboard(db, TOKEN))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     port = srv.server_address[1]
-    rows: list[tuple[str, float, int]] = []
+    rows: list[tuple[str, float, int]] = []  # float ok: seconds
     for path in PAGES:
         status, size = fetch(port, path)
         assert status == 200, (path, status)
@@ -118,14 +118,14 @@ def main() -> None:
     srv.shutdown()
 
 
-def _paint(port: int, runs: int) -> dict[str, float]:
+def _paint(port: int, runs: int) -> dict[str, float]:  # float ok: ms
     if not os.path.exists("/usr/bin/chromium"):
         return {}
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return {}
-    out: dict[str, float] = {}
+    out: dict[str, float] = {}  # float ok: ms
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path="/usr/bin/chromium",
                                args=["--no-sandbox", "--disable-gpu"])  # fmt: skip

@@ -2,8 +2,8 @@
 
 Each function returns one ``<svg>`` element sized by its ``viewBox`` (the CSS makes it
 fill the width). Labels and tooltips (``<title>``) that come from logs are escaped with
-:func:`~tokentrail.web.html.esc`. Coordinates are floats for drawing only; the amounts
-shown as text are formatted from the exact :class:`~decimal.Decimal` values.
+:func:`~tokentrail.web.html.esc`. Pixel positions are inexact numbers for drawing only;
+the amounts shown as text are formatted from the exact :class:`~decimal.Decimal` values.
 """
 
 from __future__ import annotations
