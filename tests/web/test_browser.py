@@ -182,3 +182,33 @@ def test_serve_ingest_every_updates_the_open_page(browser: Any, tmp_path: Path) 
         finally:
             p.kill()
     assert p.returncode == 130
+
+
+def test_report_html_file_opens_clean_with_the_right_total(
+    browser: Any, web_ledger: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.html"
+    env = dict(os.environ, HOME=str(tmp_path), TZ="UTC", TOKENTRAIL_LEDGER=str(web_ledger))
+    env.update(CLAUDE_CONFIG_DIR=str(tmp_path / "none"), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    env.pop("TOKENTRAIL_CONFIG", None)
+    cmd = [sys.executable, "-m", "tokentrail", "report", "--html", str(out)]
+    subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, check=True)
+    ctx = browser.new_context()
+    try:
+        pg = ctx.new_page()
+        errors: list[str] = []
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(out.as_uri())
+        assert pg.locator("#total-cost").inner_text().rstrip("*") == _daily_total(
+            web_ledger, tmp_path
+        )
+        # the inline stylesheet applied (its hash is in the file's policy)
+        assert (
+            pg.evaluate("getComputedStyle(document.querySelector('.card')).borderRadius") == "6px"
+        )
+        assert pg.evaluate("typeof window.__pwned") == "undefined"
+        assert pg.locator("table.data tbody tr").count() > 0
+        assert errors == []
+    finally:
+        ctx.close()

@@ -10,6 +10,8 @@ attribute: the Content-Security-Policy forbids both; presentation comes from cla
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -176,7 +178,13 @@ def page(
         )
         bar = f'<nav class="nav"><span class="brand">tokentrail</span>{nav}</nav>'
     else:
-        head = f"<style>{inline_css}</style>"
+        # The file carries its own policy: no script at all, only this exact stylesheet.
+        digest = base64.b64encode(hashlib.sha256(inline_css.encode()).digest()).decode()
+        policy = f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; base-uri 'none'"
+        head = (
+            f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+            f"<style>{inline_css}</style>"
+        )
         bar = '<nav class="nav"><span class="brand">tokentrail</span></nav>'
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
