@@ -79,6 +79,12 @@ EXAMPLES: list[tuple[str, str, bool]] = [
      "temporary folder.", False),
     ("tokentrail report run", "Runs recorded by tokentrail.run() in tracked programs (name, "
      "requests, cost, budget, tags).", False),
+    ("tokentrail billing", "`billing pull` pulls Anthropic's usage and cost reports (Admin API; "
+     "the key from `ANTHROPIC_ADMIN_KEY` or\n`--admin-key-file`, never stored or shown) into the ledger; "
+     "a re-pull replaces the days it covers.", True),
+    ("tokentrail reconcile", "The ledger beside the usage report and the cost report, every "
+     "difference explained\n(untracked keys, usage missing from the bill, batch / priority / "
+     "long-context rules, catalog rates).\nHow-to: `docs/how-to/reconcile.md`.", True),
     ("tokentrail completion bash", "Shell completion (bash, zsh, fish).", True),
     ("tokentrail price", "Price one usage object or response file.", True),
     ("tokentrail prices", "The price catalog: every rate row with its window and source.", True),

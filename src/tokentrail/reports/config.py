@@ -54,6 +54,7 @@ _REPORT = frozenset(
 )  # fmt: skip
 COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "agent": _REPORT,
+    "billing": frozenset(),
     "blocks": _REPORT | {"active", "recent", "session-length", "token-limit"},
     "branch": _REPORT,
     "cache": frozenset({"by", "json", "ledger", "no-ingest", "since", "timezone", "until"}),
@@ -70,6 +71,9 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "prices": frozenset({"json", "prices"}),
     "problems": frozenset({"json", "ledger"}),
     "project": _REPORT,
+    "reconcile": frozenset(
+        {"by", "csv", "json", "keys", "ledger", "since", "until", "workspaces"}
+    ),
     "report": frozenset(),
     "reprice": frozenset({"json", "ledger"}),
     "session": _REPORT | {"id"},

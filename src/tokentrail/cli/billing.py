@@ -1,0 +1,124 @@
+"""``tokentrail billing pull``: Anthropic's usage and cost reports (and the Analytics API
+when the key may read it) into the ledger, replacing the pulled days.
+
+The Admin key comes from ``$ANTHROPIC_ADMIN_KEY`` or ``--admin-key-file``; it is never
+stored, logged or echoed. Progress goes to stderr, one summary line to stdout (``--json``:
+an object). A refused key (401 / 403) is one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import click
+
+from tokentrail.cli import cli
+
+__all__ = ["billing_group", "pull_cmd"]
+
+#: Days pulled when --since is not given (ending with --until, default today UTC).
+DEFAULT_DAYS = 30
+
+
+@cli.group("billing")
+def billing_group() -> None:
+    """The billed side: Anthropic's usage and cost reports, pulled into the ledger."""
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+@billing_group.command("pull")
+@click.option("--since", metavar="DATE", help="First UTC day (default: 30 days before --until).")
+@click.option("--until", metavar="DATE", help="Last UTC day, included (default: today, UTC).")
+@click.option("--hourly", is_flag=True, help="Also pull hourly usage buckets.")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    default="https://api.anthropic.com",
+    show_default=True,
+    help="Admin API base URL.",
+)
+@click.option(
+    "--admin-key-file",
+    metavar="FILE",
+    help="Read the Admin key from FILE (default: $ANTHROPIC_ADMIN_KEY).",
+)
+@click.option("--no-analytics", is_flag=True, help="Skip the Analytics API (beta).")
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+@click.option("--json", "-j", "as_json", is_flag=True, help="The summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def pull_cmd(
+    since: str | None,
+    until: str | None,
+    hourly: bool,
+    base_url: str,
+    admin_key_file: str | None,
+    no_analytics: bool,
+    ledger_path: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Pull the usage report (by model, key, workspace, tier, context window, geo and
+    speed), the cost report (by workspace and description) and the Analytics API for UTC
+    days --since..--until into the ledger. A re-pull replaces those days: nothing doubles.
+    """
+    from tokentrail.billing.client import AdminClient
+    from tokentrail.billing.key import load_admin_key
+    from tokentrail.billing.pull import pull
+    from tokentrail.errors import UserInputError
+    from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
+    from tokentrail.ledger.billing_store import SQLiteBillingStore
+    from tokentrail.reports.dates import parse_date
+
+    hi = parse_date(until, "--until") or _today()
+    lo = parse_date(since, "--since") or hi - timedelta(days=DEFAULT_DAYS - 1)
+    if lo > hi:
+        raise UserInputError(f"--since {lo} is after --until {hi}")
+    if not base_url.startswith(("http://", "https://")):
+        raise UserInputError(f"--base-url {base_url!r}: an http:// or https:// URL expected")
+    key = load_admin_key(admin_key_file)
+
+    def say(msg: str) -> None:
+        if not quiet:
+            click.echo(f"billing pull: {msg}", err=True)
+
+    def retrying(path: str, status: int | None, wait: float) -> None:  # float ok: seconds
+        say(f"{path}: {'HTTP ' + str(status) if status else 'no response'}, retry in {wait:g}s")
+
+    with (
+        SQLiteLedger(resolve_ledger_path(ledger_path)) as ledger,
+        AdminClient(key, base_url, on_retry=retrying) as client,
+    ):
+        res = pull(
+            client,
+            SQLiteBillingStore(ledger),
+            lo,
+            hi,
+            hourly=hourly,
+            analytics=not no_analytics,
+            progress=say,
+        )
+    for note in res.notes:
+        say(f"note: {note}")
+    if as_json:
+        out = {
+            "since": lo.isoformat(),
+            "until": hi.isoformat(),
+            "usage_rows": res.usage_rows,
+            "hourly_rows": res.hourly_rows,
+            "cost_rows": res.cost_rows,
+            "analytics_rows": res.analytics_rows,
+            "pages": res.pages,
+            "notes": res.notes,
+        }
+        click.echo(json.dumps(out, indent=2))
+        return
+    extra = "".join(f", analytics {k} {n}" for k, n in res.analytics_rows.items())
+    hourly_part = f", {res.hourly_rows} hourly rows" if hourly else ""
+    click.echo(
+        f"pulled {lo}..{hi}: {res.usage_rows} usage rows{hourly_part}, {res.cost_rows} cost "
+        f"rows{extra} ({res.pages} pages)"
+    )

@@ -1,0 +1,117 @@
+"""``tokentrail reconcile``: the ledger beside Anthropic's usage and cost reports (pulled
+with ``tokentrail billing pull``), per bucket of ``--by`` and token type, every difference
+explained (:mod:`tokentrail.billing.reconcile`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import click
+
+from tokentrail.cli import cli
+
+__all__ = ["reconcile_cmd"]
+
+
+def _ids(value: str | None) -> frozenset[str]:
+    if not value:
+        return frozenset()
+    return frozenset(v.strip() for v in value.split(",") if v.strip())
+
+
+@cli.command("reconcile")
+@click.option("--since", metavar="DATE", help="First UTC day (default: the first pulled).")
+@click.option("--until", metavar="DATE", help="Last UTC day, included (default: the last pulled).")
+@click.option(
+    "--by",
+    type=click.Choice(["day", "model", "api-key", "workspace"]),
+    default="day",
+    show_default=True,
+    help="One row per day, model, API key or workspace.",
+)
+@click.option(
+    "--keys",
+    metavar="ID,…",
+    help="The API keys the ledger covers (others are untracked usage, not ledger errors).",
+)
+@click.option("--workspaces", metavar="ID,…", help="The workspaces the ledger covers.")
+@click.option("--json", "-j", "as_json", is_flag=True, help="JSON (schema_version 1).")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, one line per bucket.")
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+def reconcile_cmd(
+    since: str | None,
+    until: str | None,
+    by: str,
+    keys: str | None,
+    workspaces: str | None,
+    as_json: bool,
+    as_csv: bool,
+    ledger_path: str | None,
+) -> None:
+    """Ledger vs Anthropic's usage and cost reports: differences, each explained.
+
+    Per bucket and token type (uncached input, 5m / 1h cache writes, cache reads, output,
+    web searches) and in dollars: what the ledger holds, what the usage report says, what
+    the cost report billed. Findings: untracked_usage, missing_from_bill, price_rule,
+    catalog_rate, unexplained. Days are UTC (the reports' buckets). Run `tokentrail billing
+    pull` first.
+    """
+    from tokentrail.billing.report import reconcile
+    from tokentrail.errors import UserInputError
+    from tokentrail.ledger import AggregateQuery, SQLiteLedger, resolve_ledger_path
+    from tokentrail.ledger.billing_store import SQLiteBillingStore
+    from tokentrail.pricing import default_catalog
+    from tokentrail.reports.dates import parse_date
+    from tokentrail.reports.render_reconcile import (
+        print_reconcile,
+        reconcile_csv,
+        reconcile_json,
+    )
+
+    if as_json and as_csv:
+        raise UserInputError("--json and --csv exclude each other")
+    lo, hi = parse_date(since, "--since"), parse_date(until, "--until")
+    if lo is not None and hi is not None and lo > hi:
+        raise UserInputError(f"--since {lo} is after --until {hi}")
+    path = resolve_ledger_path(ledger_path)
+    if not path.exists():
+        raise UserInputError(
+            f"no ledger at {path}: run `tokentrail billing pull` (and ingest your logs) first"
+        )
+    with SQLiteLedger(path) as ledger:
+        store = SQLiteBillingStore(ledger)
+        span = store.span()
+        if span is None:
+            raise UserInputError(
+                f"nothing pulled into {path} yet: run `tokentrail billing pull` first"
+            )
+        lo = lo or _day(span[0])
+        hi = hi or _day(span[1] - 1)
+        lo_ms = _ms(lo)
+        hi_ms = _ms(hi + timedelta(days=1))
+        rows = ledger.aggregate(AggregateQuery(group_by="day", tz=timezone.utc, since=lo, until=hi))
+        rec = reconcile(
+            default_catalog(),
+            rows,
+            store.usage(lo_ms, hi_ms),
+            store.cost(lo_ms, hi_ms),
+            by=by,
+            keys=_ids(keys),
+            workspaces=_ids(workspaces),
+            since=lo,
+            until=hi,
+        )
+    if as_json:
+        click.echo(reconcile_json(rec))
+    elif as_csv:
+        click.echo(reconcile_csv(rec), nl=False)
+    else:
+        print_reconcile(rec)
+
+
+def _ms(d: date) -> int:
+    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()) * 1000
+
+
+def _day(ms: int) -> date:
+    return datetime.fromtimestamp(ms // 1000, tz=timezone.utc).date()
