@@ -80,7 +80,8 @@ EXAMPLES: list[tuple[str, str, bool]] = [
     ("tokentrail report run", "Runs recorded by tokentrail.run() in tracked programs (name, "
      "requests, cost, budget, tags).", False),
     ("tokentrail billing", "`billing pull` pulls Anthropic's usage and cost reports (Admin API; "
-     "the key from `ANTHROPIC_ADMIN_KEY` or\n`--admin-key-file`, never stored or shown) into the ledger; "
+     "the key from `ANTHROPIC_ADMIN_KEY` or\n`--admin-key-file`, never stored or shown) into "
+     "the ledger; "
      "a re-pull replaces the days it covers.", True),
     ("tokentrail reconcile", "The ledger beside the usage report and the cost report, every "
      "difference explained\n(untracked keys, usage missing from the bill, batch / priority / "
