@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,10 +95,9 @@ class FakeAdmin:
     pages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: dict[tuple[str, str | None], list[Fault]] = field(default_factory=dict)
     status: dict[str, int] = field(default_factory=dict)  # path -> fixed error status
-    requests: list[tuple[str, list[tuple[str, str]], dict[str, str]]] = field(
-        default_factory=list
-    )
+    requests: list[tuple[str, list[tuple[str, str]], dict[str, str]]] = field(default_factory=list)
     reject_speed: bool = False
+    stall: dict[tuple[str, str | None], float] = field(default_factory=dict)  # seconds
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -110,6 +110,9 @@ class FakeAdmin:
             queue = self.faults.get((path, token))
             if queue:
                 return queue.pop(0)
+            delay = self.stall.get((path, token), 0.0)
+        if delay:
+            time.sleep(delay)
         if path in self.status:
             code = self.status[path]
             err = {"type": "error", "error": {"type": "permission_error", "message": "nope"}}
