@@ -4,8 +4,6 @@ explained (:mod:`tokentrail.billing.reconcile`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-
 import click
 
 from tokentrail.cli import cli
@@ -56,11 +54,9 @@ def reconcile_cmd(
     catalog_rate, unexplained. Days are UTC (the reports' buckets). Run `tokentrail billing
     pull` first.
     """
-    from tokentrail.billing.report import reconcile
+    from tokentrail.billing.api import reconcile_ledger
     from tokentrail.errors import UserInputError
-    from tokentrail.ledger import AggregateQuery, SQLiteLedger, resolve_ledger_path
-    from tokentrail.ledger.billing_store import SQLiteBillingStore
-    from tokentrail.pricing import default_catalog
+    from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
     from tokentrail.reports.dates import parse_date
     from tokentrail.reports.render_reconcile import (
         print_reconcile,
@@ -70,36 +66,19 @@ def reconcile_cmd(
 
     if as_json and as_csv:
         raise UserInputError("--json and --csv exclude each other")
-    lo, hi = parse_date(since, "--since"), parse_date(until, "--until")
-    if lo is not None and hi is not None and lo > hi:
-        raise UserInputError(f"--since {lo} is after --until {hi}")
     path = resolve_ledger_path(ledger_path)
     if not path.exists():
         raise UserInputError(
             f"no ledger at {path}: run `tokentrail billing pull` (and ingest your logs) first"
         )
     with SQLiteLedger(path) as ledger:
-        store = SQLiteBillingStore(ledger)
-        span = store.span()
-        if span is None:
-            raise UserInputError(
-                f"nothing pulled into {path} yet: run `tokentrail billing pull` first"
-            )
-        lo = lo or _day(span[0])
-        hi = hi or _day(span[1] - 1)
-        lo_ms = _ms(lo)
-        hi_ms = _ms(hi + timedelta(days=1))
-        rows = ledger.aggregate(AggregateQuery(group_by="day", tz=timezone.utc, since=lo, until=hi))
-        rec = reconcile(
-            default_catalog(),
-            rows,
-            store.usage(lo_ms, hi_ms),
-            store.cost(lo_ms, hi_ms),
+        rec = reconcile_ledger(
+            ledger,
+            since=parse_date(since, "--since"),
+            until=parse_date(until, "--until"),
             by=by,
             keys=_ids(keys),
             workspaces=_ids(workspaces),
-            since=lo,
-            until=hi,
         )
     if as_json:
         click.echo(reconcile_json(rec))
@@ -107,11 +86,3 @@ def reconcile_cmd(
         click.echo(reconcile_csv(rec), nl=False)
     else:
         print_reconcile(rec)
-
-
-def _ms(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()) * 1000
-
-
-def _day(ms: int) -> date:
-    return datetime.fromtimestamp(ms // 1000, tz=timezone.utc).date()
