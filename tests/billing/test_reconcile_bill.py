@@ -203,3 +203,46 @@ def test_rounding_never_makes_a_finding() -> None:
     cost[1] = CostBucket(_ms(day), _ms(day) + 86_400_000, "0.4998", model=MODEL, token_type=OUT)
     off = reconcile(default_catalog(), ledger, usage, cost).findings
     assert [(f.kind, f.token_type) for f in off] == [("catalog_rate", OUT)]
+
+
+def test_a_ttl_split_the_ledger_lacked_is_a_price_rule() -> None:
+    day = "2026-11-21"
+    # the ledger counted 4000 writes as 5-minute ($3.75/MTok); the bill says 1-hour ($6/MTok)
+    t = Totals(requests=1, cache_creation_tokens=4000, cache_5m_tokens=4000,
+               cost=4000 * D("3.75") / M)  # fmt: skip
+    ledger = [AggregateRow(day, t, {MODEL: t})]
+    usage = [_row(day, MODEL, cache_1h_tokens=4000)]
+    found = reconcile(default_catalog(), ledger, usage, []).findings
+    assert [(f.kind, f.token_type, f.tokens, f.cost_usd) for f in found] == [
+        ("price_rule", "cache_creation.ephemeral_1h_input_tokens", 4000,
+         4000 * (D(6) - D("3.75")) / M),
+    ]  # fmt: skip
+
+
+def test_web_searches_billed_without_a_model_are_checked_per_day() -> None:
+    day = "2026-11-22"
+    end = _ms(day) + 86_400_000
+    usage = [
+        _row(day, MODEL, output_tokens=10, web_search_requests=3),
+        _row(day, "claude-opus-4-6", output_tokens=10, web_search_requests=2),
+    ]
+    out_cost = [
+        CostBucket(_ms(day), end, "0.015", model=MODEL, token_type=OUT),  # 10 x $15/MTok
+        CostBucket(_ms(day), end, "0.025", model="claude-opus-4-6", token_type=OUT),
+    ]
+    web = CostBucket(_ms(day), end, "5", cost_type="web_search")  # 5 searches x $0.01
+    assert reconcile(default_catalog(), [], usage, [*out_cost, web], keys=frozenset({"k"})).rows
+    found = reconcile(default_catalog(), [], usage, [*out_cost, web]).findings
+    assert {f.kind for f in found} == {"untracked_usage"}  # no ledger at all; the bill agrees
+    web_off = CostBucket(_ms(day), end, "6", cost_type="web_search")
+    found = reconcile(default_catalog(), [], usage, [*out_cost, web_off]).findings
+    bill = [(f.kind, f.model, f.token_type, f.tokens) for f in found if f.kind != "untracked_usage"]
+    assert bill == [("catalog_rate", None, "web_search_requests", 5)]
+
+
+def test_a_model_missing_from_the_catalog_keeps_its_token_findings() -> None:
+    day = "2026-11-23"
+    usage = [_row(day, "claude-nonesuch-9", output_tokens=70)]
+    rec = reconcile(default_catalog(), [], usage, [])
+    assert [(f.kind, f.tokens, f.cost_usd) for f in rec.findings] == [("untracked_usage", 70, None)]
+    assert any("claude-nonesuch-9" in n for n in rec.notes)

@@ -9,6 +9,7 @@ The bill's amounts are compared within half a unit of their last printed digit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -21,10 +22,10 @@ from tokentrail.billing.bucket_price import (
 )
 from tokentrail.billing.findings import Finding, usd
 from tokentrail.billing.reconcile import TOL, Cell, half_ulp_usd
-from tokentrail.ledger.billing_store import CostBucket
+from tokentrail.ledger.billing_store import CostBucket, UsageBucket
 from tokentrail.pricing.catalog import Catalog
 
-__all__ = ["bill_findings", "billed_usd"]
+__all__ = ["bill_findings", "billed_usd", "web_by_day"]
 
 _ZERO = Decimal(0)
 _CENT = Decimal(100)
@@ -44,8 +45,25 @@ def _type_of(r: CostBucket) -> str | None:
     return None
 
 
-def bill_findings(catalog: Catalog, c: Cell, billed_days: set[str]) -> list[Finding]:
-    """``catalog_rate`` / ``price_rule`` / ``unexplained`` findings of one cell's bill."""
+def web_by_day(cells: Iterable[Cell]) -> dict[str, list[UsageBucket]]:
+    """Days whose web-search cost rows carry no model, with every usage row of the day: their
+    web searches are checked per day (in the cell of model None), not per model."""
+    cells = list(cells)
+    days = {
+        c.day for c in cells if c.model is None and any(_type_of(r) == WEB_SEARCH for r in c.costs)
+    }
+    return {d: [r for c in cells if c.day == d for r in c.rows] for d in days}
+
+
+def bill_findings(
+    catalog: Catalog,
+    c: Cell,
+    billed_days: set[str],
+    web_days: dict[str, list[UsageBucket]] | None = None,
+) -> list[Finding]:
+    """``catalog_rate`` / ``price_rule`` / ``unexplained`` findings of one cell's bill;
+    ``web_days`` from :func:`web_by_day`."""
+    web_rows = (web_days or {}).get(c.day)
     out: list[Finding] = []
     ws = c.costs[0].workspace_id if len({r.workspace_id for r in c.costs}) == 1 else None
     for r in c.costs:
@@ -59,8 +77,13 @@ def bill_findings(catalog: Catalog, c: Cell, billed_days: set[str]) -> list[Find
     if c.day not in billed_days:
         return out
     day = date.fromisoformat(c.day)
-    rows = [r for r in c.rows if r.service_tier not in PRIORITY_TIERS]
     for t in (*TOKEN_TYPES, WEB_SEARCH):
+        source = c.rows
+        if t == WEB_SEARCH and web_rows is not None:
+            if c.model is not None:
+                continue  # checked for the whole day
+            source = web_rows
+        rows = [r for r in source if r.service_tier not in PRIORITY_TIERS]
         costs = [r for r in c.costs if _type_of(r) == t]
         billed = billed_usd(costs)
         tol = sum((half_ulp_usd(r.amount_cents) for r in costs), TOL)

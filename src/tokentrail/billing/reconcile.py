@@ -178,17 +178,37 @@ def _tracked(r: UsageBucket, keys: frozenset[str], workspaces: frozenset[str]) -
 
 def _token_diffs(
     c: Cell, tracked: list[UsageBucket], pr: _Pricing, drop: frozenset[str]
-) -> tuple[list[Finding], Decimal] | None:
+) -> tuple[list[Finding], Decimal | None]:
     """Findings for tokens the ledger and the tracked usage disagree on, and their signed
-    cost (usage beyond the ledger +, ledger beyond the usage -); None when unpriced."""
+    cost (usage beyond the ledger +, ledger beyond the usage -; None when unpriced)."""
     ut = _sum_types(tracked)
     led = c.ledger or dict.fromkeys(ALL_TYPES, 0)
     diff = {k: ut[k] - led[k] for k in ALL_TYPES}
     if not any(diff.values()):
         return [], _ZERO
+    out: list[Finding] = []
+    signed: Decimal | None = _ZERO
     p_all = pr.by_type(tracked, drop)
-    if p_all is None:
-        return None
+    w5, w1 = TOKEN_TYPES[1], TOKEN_TYPES[2]
+    if diff[w5] * diff[w1] < 0:  # the same writes with another TTL (a log without the split)
+        moved = min(abs(diff[w5]), abs(diff[w1]))
+        to_1h = diff[w1] > 0
+        step = moved if to_1h else -moved
+        diff[w1] -= step
+        diff[w5] += step
+        probe = _as_row(c.model, {w5: -moved, w1: 0}), _as_row(c.model, {w5: 0, w1: -moved})
+        p5, p1 = pr.by_type([probe[0]]), pr.by_type([probe[1]])
+        delta = None if p5 is None or p1 is None else p1[w1] - p5[w5]
+        if delta is not None and not to_1h:
+            delta = -delta
+        out.append(
+            Finding("price_rule", c.day, c.model, _one(r.api_key_id for r in tracked),
+                    _one(r.workspace_id for r in tracked), w1 if to_1h else w5, moved, delta,
+                    f"{moved} cache-write tokens are {'1-hour' if to_1h else '5-minute'} writes "
+                    f"in the usage report and {'5-minute' if to_1h else '1-hour'} writes in the "
+                    "ledger (a log without the TTL split is counted as 5-minute writes)")
+        )  # fmt: skip
+        signed = None if delta is None else _ZERO + delta
     # One key (and workspace) whose whole usage is exactly the excess: the one never seen.
     groups: dict[tuple[str | None, str | None], list[UsageBucket]] = defaultdict(list)
     for r in tracked:
@@ -199,44 +219,43 @@ def _token_diffs(
             if _sum_types(rows) == diff:
                 culprit = (who, pr.by_type(rows, drop))
                 break
-    out: list[Finding] = []
-    signed = _ZERO
-    base = None
+    base = pr.by_type([_as_row(c.model, diff)], frozenset({"batch", "data_residency"}))
     for t in ALL_TYPES:
         d = diff[t]
+        cost: Decimal | None
         if d > 0:
-            if culprit is not None and culprit[1] is not None:
-                (key, ws), prices = culprit[0], culprit[1]
-                cost = prices[t]
+            if culprit is not None:
+                (key, ws), prices = culprit
+                cost = None if prices is None else prices[t]
                 detail = (
                     f"{_who(key, ws)}: usage the ledger never saw (a machine or log not ingested)"
                 )
             else:
                 key = _one(r.api_key_id for r in tracked)
                 ws = _one(r.workspace_id for r in tracked)
-                cost = p_all[t] * d / ut[t]
+                cost = None if p_all is None else p_all[t] * d / ut[t]
                 names = ", ".join(sorted(_who(k, w) for k, w in groups))
                 detail = (
                     f"the usage report shows {d} more than the ledger ({names}): a machine or "
                     "log not ingested, or logs removed before they were read"
                 )
             out.append(Finding("untracked_usage", c.day, c.model, key, ws, t, d, cost, detail))
-            signed += cost
+            signed = None if signed is None or cost is None else signed + cost
         elif d < 0:
-            if base is None:
-                base = pr.by_type([_as_row(c.model, diff)], frozenset({"batch", "data_residency"}))
-            lost = base[t] if base is not None else None
+            cost = None if base is None else base[t]
             out.append(
-                Finding("missing_from_bill", c.day, c.model, None, None, t, -d, lost,
-                        f"the ledger holds {-d} that the usage report lacks")
+                Finding("missing_from_bill", c.day, c.model, None, None, t, -d, cost,
+                        f"the ledger holds {-d} that the usage report lacks (a key, machine "
+                        "or model outside the pulled usage, or a day not yet reported)")
             )  # fmt: skip
-            signed -= lost or _ZERO
+            signed = None if signed is None or cost is None else signed - cost
     return out, signed
 
 
 def _as_row(model: str | None, diff: dict[str, int]) -> UsageBucket:
-    """A standard-tier row of the tokens the ledger holds beyond the usage report."""
-    v = {k: max(0, -n) for k, n in diff.items()}
+    """A standard-tier row of the tokens the ledger holds beyond the usage report (the
+    negative part of ``diff``)."""
+    v = {k: max(0, -diff.get(k, 0)) for k in ALL_TYPES}
     return UsageBucket(
         "1d",
         0,
@@ -276,8 +295,6 @@ def cell_findings(
                             "usage the ledger is not meant to hold")
                 )  # fmt: skip
     diffs = _token_diffs(c, tracked, pr, frozenset())
-    if diffs is None:
-        return out
     out.extend(diffs[0])
     prio = [r for r in c.rows if r.service_tier in PRIORITY_TIERS]
     if prio:
@@ -291,7 +308,7 @@ def cell_findings(
                     f"Priority Tier: {n} tokens (${usd(total)} at list rates) are not in the "
                     "cost report (a documented gap); the contract price is not derivable")
         )  # fmt: skip
-    if c.ledger is None or c.ledger_unpriced:
+    if c.ledger is None or c.ledger_unpriced or diffs[1] is None:
         return out
     p0 = pr.by_type(tracked)
     if p0 is None:
@@ -307,10 +324,10 @@ def cell_findings(
         for combo in combinations(sorted(present), size):
             drop = frozenset(combo)
             p_s = pr.by_type(tracked, drop)
-            d_s = _token_diffs(c, tracked, pr, drop)
+            d_s = _token_diffs(c, tracked, pr, drop)[1]
             if p_s is None or d_s is None:
                 continue
-            if abs(c.ledger_cost - (sum(p_s.values(), _ZERO) - d_s[1])) <= TOL:
+            if abs(c.ledger_cost - (sum(p_s.values(), _ZERO) - d_s)) <= TOL:
                 for rule in combo:
                     out.append(_rule_finding(catalog, c, tracked, pr, rule))
                 return out

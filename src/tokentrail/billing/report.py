@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tokentrail.billing.billcheck import bill_findings, billed_usd
+from tokentrail.billing.billcheck import bill_findings, billed_usd, web_by_day
 from tokentrail.billing.bucket_price import TOKEN_TYPES, WEB_SEARCH, price_row, row_tokens
 from tokentrail.billing.findings import Finding, Side, finding_dict, side_dict, usd
 from tokentrail.billing.reconcile import ALL_TYPES, build_cells, cell_findings
@@ -89,6 +89,7 @@ def reconcile(
     """Reconcile ``ledger_rows`` (grouped by UTC day) with the stored buckets."""
     cells = build_cells(catalog, ledger_rows, usage, cost)
     billed_days = {c.day for c in cells.values() if c.costs}
+    web_days = web_by_day(cells.values())
     notes: list[str] = []
     rows: dict[str | None, ReconcileRow] = {}
     ledger_to: str | None = None
@@ -133,7 +134,7 @@ def reconcile(
                     ) + billed_usd([cr])
         for f in (
             *cell_findings(catalog, c, keys, workspaces),
-            *bill_findings(catalog, c, billed_days),
+            *bill_findings(catalog, c, billed_days, web_days),
         ):
             row(_finding_key(by, f)).findings.append(f)
     for m in sorted(unpriced):
