@@ -82,7 +82,8 @@ EXAMPLES: list[tuple[str, str, bool]] = [
     ("tokentrail billing", "`billing pull` pulls Anthropic's usage and cost reports (Admin API; "
      "the key from `ANTHROPIC_ADMIN_KEY` or\n`--admin-key-file`, never stored or shown) into "
      "the ledger; "
-     "a re-pull replaces the days it covers.", True),
+     "a re-pull replaces the days it covers.\n`billing daily|model|api-key|workspace` report the "
+     "pulled bill, for organizations with no local logs.", True),
     ("tokentrail reconcile", "The ledger beside the usage report and the cost report, every "
      "difference explained\n(untracked keys, usage missing from the bill, batch / priority / "
      "long-context rules, catalog rates).\nHow-to: `docs/how-to/reconcile.md`.", True),

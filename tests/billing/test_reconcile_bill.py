@@ -246,3 +246,41 @@ def test_a_model_missing_from_the_catalog_keeps_its_token_findings() -> None:
     rec = reconcile(default_catalog(), [], usage, [])
     assert [(f.kind, f.tokens, f.cost_usd) for f in rec.findings] == [("untracked_usage", 70, None)]
     assert any("claude-nonesuch-9" in n for n in rec.notes)
+
+
+def test_catalog_check_without_local_logs(run: Run, pulled: Path) -> None:
+    doc = _json(run, pulled, "--catalog-check")
+    assert _brief(doc) == [e for e in EXPECTED if e[1] in (DAYS[2], DAYS[3])]
+    assert all(r["ledger"] is None for r in doc["rows"])
+
+
+def test_billed_reports(run: Run, pulled: Path, tmp_path: Path) -> None:
+    code, out, err = run("billing", "daily", "--ledger", str(pulled), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [r["date"] for r in doc["daily"]] == DAYS[:4]
+    cents = ["0.45", "0.825", "0.75", "0.3", "0.3", "0.75", "0.06", "150.1"]
+    assert doc["totals"]["billed_cost_usd"] == _usd(sum(D(c) for c in cents) / 100)
+    assert doc["totals"]["output_tokens"] == 500 + 50 + 1000 + 100 + 100000
+    # the catalog estimate of the usage report (batch x0.5 on 11-03), by hand
+    est = (
+        (1500 * D(3) + 2000 * D("3.75") + 10000 * D("0.30") + 550 * D(15))
+        + (2000 * D(3) + 1000 * D(15)) / 2
+        + (3000 * D(3) + 100 * D(15))
+        + (200 * D(3) + 100000 * D(15))
+    ) / M
+    assert doc["totals"]["estimated_cost_usd"] == _usd(est)
+    code, out, _ = run("billing", "api-key", "--ledger", str(pulled), "--json")
+    keys = {r["api_key_id"]: r for r in json.loads(out)["api_keys"]}
+    assert set(keys) == {KEY, OTHER}
+    assert keys[OTHER]["billed_cost_usd"] is None
+    assert keys[OTHER]["estimated_cost_usd"] == _usd((500 * D(3) + 50 * D(15)) / M)
+    pq = pytest.importorskip("pyarrow.parquet")
+    target = tmp_path / "m.parquet"
+    code, out, _ = run("billing", "model", "--ledger", str(pulled), "--parquet", str(target))
+    assert code == 0
+    assert MODEL in out
+    table = pq.read_table(target).to_pylist()
+    assert table[0]["billed_cost_usd"] == sum(D(c) for c in cents) / 100
+    code, out, _ = run("billing", "workspace", "--ledger", str(pulled), "--csv")
+    assert out.splitlines()[0].startswith("workspace_id,input_tokens,")

@@ -36,10 +36,12 @@ def reconcile_ledger(
     keys: Iterable[str] = (),
     workspaces: Iterable[str] = (),
     catalog: Catalog | None = None,
+    catalog_check: bool = False,
 ) -> Reconciliation:
     """Reconcile ``ledger``'s records with the buckets ``tokentrail billing pull`` stored in
     it, for UTC days ``since``..``until`` (default: the days pulled). ``keys`` /
-    ``workspaces``: the API keys and workspaces the ledger covers (empty: all)."""
+    ``workspaces``: the API keys and workspaces the ledger covers (empty: all).
+    ``catalog_check``: leave the ledger out, check the catalog against the bill only."""
     from tokentrail.pricing.catalog import default_catalog
 
     if by not in ("day", "model", "api-key", "workspace"):
@@ -66,4 +68,5 @@ def reconcile_ledger(
         workspaces=frozenset(workspaces),
         since=lo,
         until=hi,
+        ledger_side=not catalog_check,
     )

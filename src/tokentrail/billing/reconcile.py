@@ -271,11 +271,18 @@ def _as_row(model: str | None, diff: dict[str, int]) -> UsageBucket:
 
 
 def cell_findings(
-    catalog: Catalog, c: Cell, keys: frozenset[str], workspaces: frozenset[str]
+    catalog: Catalog,
+    c: Cell,
+    keys: frozenset[str],
+    workspaces: frozenset[str],
+    ledger_side: bool = True,
 ) -> list[Finding]:
-    """Every finding of one cell (the bill-side checks of :mod:`billcheck` excluded)."""
+    """Every finding of one cell (the bill-side checks of :mod:`billcheck` excluded); with
+    ``ledger_side`` False only the Priority Tier gap (a catalog check without local logs)."""
     pr = _Pricing(catalog, date.fromisoformat(c.day))
     out: list[Finding] = []
+    if not ledger_side:
+        return _priority(c, pr)
     tracked = [r for r in c.rows if _tracked(r, keys, workspaces)]
     untracked: dict[tuple[str | None, str | None], list[UsageBucket]] = defaultdict(list)
     for r in c.rows:
@@ -296,18 +303,7 @@ def cell_findings(
                 )  # fmt: skip
     diffs = _token_diffs(c, tracked, pr, frozenset())
     out.extend(diffs[0])
-    prio = [r for r in c.rows if r.service_tier in PRIORITY_TIERS]
-    if prio:
-        toks = _sum_types(prio)
-        p = pr.by_type(prio)
-        n = sum(toks[t] for t in TOKEN_TYPES)
-        total = None if p is None else sum(p.values(), _ZERO)
-        out.append(
-            Finding("price_rule", c.day, c.model, _one(r.api_key_id for r in prio),
-                    _one(r.workspace_id for r in prio), None, n, total,
-                    f"Priority Tier: {n} tokens (${usd(total)} at list rates) are not in the "
-                    "cost report (a documented gap); the contract price is not derivable")
-        )  # fmt: skip
+    out.extend(_priority(c, pr))
     if c.ledger is None or c.ledger_unpriced or diffs[1] is None:
         return out
     p0 = pr.by_type(tracked)
@@ -337,6 +333,22 @@ def cell_findings(
                 f"usage report with the catalog is ${usd(c.ledger_cost - residual)}")
     )  # fmt: skip
     return out
+
+
+def _priority(c: Cell, pr: _Pricing) -> list[Finding]:
+    prio = [r for r in c.rows if r.service_tier in PRIORITY_TIERS]
+    if not prio:
+        return []
+    toks = _sum_types(prio)
+    p = pr.by_type(prio)
+    n = sum(toks[t] for t in TOKEN_TYPES)
+    total = None if p is None else sum(p.values(), _ZERO)
+    return [
+        Finding("price_rule", c.day, c.model, _one(r.api_key_id for r in prio),
+                _one(r.workspace_id for r in prio), None, n, total,
+                f"Priority Tier: {n} tokens (${usd(total)} at list rates) are not in the "
+                "cost report (a documented gap); the contract price is not derivable")
+    ]  # fmt: skip
 
 
 def _rule_finding(

@@ -85,8 +85,13 @@ def reconcile(
     workspaces: frozenset[str] = frozenset(),
     since: date | None = None,
     until: date | None = None,
+    ledger_side: bool = True,
 ) -> Reconciliation:
-    """Reconcile ``ledger_rows`` (grouped by UTC day) with the stored buckets."""
+    """Reconcile ``ledger_rows`` (grouped by UTC day) with the stored buckets; with
+    ``ledger_side`` False (no local logs) only the usage report priced with the catalog
+    against the cost report (``catalog_rate``, Priority Tier, code execution)."""
+    if not ledger_side:
+        ledger_rows = ()
     cells = build_cells(catalog, ledger_rows, usage, cost)
     billed_days = {c.day for c in cells.values() if c.costs}
     web_days = web_by_day(cells.values())
@@ -101,7 +106,7 @@ def reconcile(
 
     def row(key: str | None) -> ReconcileRow:
         if key not in rows:
-            with_ledger = not per_key or key == ledger_to
+            with_ledger = ledger_side and (not per_key or key == ledger_to)
             rows[key] = ReconcileRow(
                 key,
                 Side(dict.fromkeys(ALL_TYPES, 0), Decimal(0)) if with_ledger else None,
@@ -133,7 +138,7 @@ def reconcile(
                         t, Decimal(0)
                     ) + billed_usd([cr])
         for f in (
-            *cell_findings(catalog, c, keys, workspaces),
+            *cell_findings(catalog, c, keys, workspaces, ledger_side),
             *bill_findings(catalog, c, billed_days, web_days),
         ):
             row(_finding_key(by, f)).findings.append(f)

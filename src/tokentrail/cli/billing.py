@@ -122,3 +122,70 @@ def pull_cmd(
         f"pulled {lo}..{hi}: {res.usage_rows} usage rows{hourly_part}, {res.cost_rows} cost "
         f"rows{extra} ({res.pages} pages)"
     )
+
+
+def _billed(kind: str) -> None:
+    @billing_group.command(kind)
+    @click.option("--since", metavar="DATE", help="First UTC day.")
+    @click.option("--until", metavar="DATE", help="Last UTC day, included.")
+    @click.option("--json", "-j", "as_json", is_flag=True, help="JSON (schema_version 1).")
+    @click.option("--csv", "as_csv", is_flag=True, help="CSV.")
+    @click.option("--parquet", metavar="FILE", help="Also write a Parquet file (pyarrow).")
+    @click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+    def cmd(
+        since: str | None,
+        until: str | None,
+        as_json: bool,
+        as_csv: bool,
+        parquet: str | None,
+        ledger_path: str | None,
+    ) -> None:
+        from tokentrail.billing.billed import billed_report
+        from tokentrail.errors import UserInputError
+        from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
+        from tokentrail.ledger.billing_store import SQLiteBillingStore
+        from tokentrail.pricing import default_catalog
+        from tokentrail.reports.dates import parse_date
+        from tokentrail.reports.render_billed import (
+            billed_csv,
+            billed_json,
+            print_billed,
+            write_billed_parquet,
+        )
+
+        if as_json and as_csv:
+            raise UserInputError("--json and --csv exclude each other")
+        lo, hi = parse_date(since, "--since"), parse_date(until, "--until")
+        if lo is not None and hi is not None and lo > hi:
+            raise UserInputError(f"--since {lo} is after --until {hi}")
+        path = resolve_ledger_path(ledger_path)
+        if not path.exists():
+            raise UserInputError(f"no ledger at {path}: run `tokentrail billing pull` first")
+        from tokentrail.billing.pull import day_ms
+
+        lo_ms = day_ms(lo) if lo else 0
+        hi_ms = day_ms(hi + timedelta(days=1)) if hi else 2**62
+        with SQLiteLedger(path) as ledger:
+            store = SQLiteBillingStore(ledger)
+            rep = billed_report(
+                default_catalog(), store.usage(lo_ms, hi_ms), store.cost(lo_ms, hi_ms), kind,
+                lo, hi,
+            )  # fmt: skip
+        if parquet:
+            write_billed_parquet(rep, parquet)
+        if as_json:
+            click.echo(billed_json(rep))
+        elif as_csv:
+            click.echo(billed_csv(rep), nl=False)
+        else:
+            print_billed(rep)
+
+    per = {"daily": "UTC day", "model": "model", "api-key": "API key", "workspace": "workspace"}
+    cmd.help = (
+        f"The pulled bill per {per[kind]}: tokens by type, catalog estimate, billed USD "
+        "(no local logs needed)."
+    )
+
+
+for _kind in ("daily", "model", "api-key", "workspace"):
+    _billed(_kind)

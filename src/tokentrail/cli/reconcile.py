@@ -33,6 +33,11 @@ def _ids(value: str | None) -> frozenset[str]:
     help="The API keys the ledger covers (others are untracked usage, not ledger errors).",
 )
 @click.option("--workspaces", metavar="ID,…", help="The workspaces the ledger covers.")
+@click.option(
+    "--catalog-check",
+    is_flag=True,
+    help="No local logs: only the usage report priced with the catalog vs the cost report.",
+)
 @click.option("--json", "-j", "as_json", is_flag=True, help="JSON (schema_version 1).")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one line per bucket.")
 @click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
@@ -42,6 +47,7 @@ def reconcile_cmd(
     by: str,
     keys: str | None,
     workspaces: str | None,
+    catalog_check: bool,
     as_json: bool,
     as_csv: bool,
     ledger_path: str | None,
@@ -79,6 +85,7 @@ def reconcile_cmd(
             by=by,
             keys=_ids(keys),
             workspaces=_ids(workspaces),
+            catalog_check=catalog_check,
         )
     if as_json:
         click.echo(reconcile_json(rec))

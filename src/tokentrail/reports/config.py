@@ -72,7 +72,7 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "problems": frozenset({"json", "ledger"}),
     "project": _REPORT,
     "reconcile": frozenset(
-        {"by", "csv", "json", "keys", "ledger", "since", "until", "workspaces"}
+        {"by", "catalog-check", "csv", "json", "keys", "ledger", "since", "until", "workspaces"}
     ),
     "report": frozenset(),
     "reprice": frozenset({"json", "ledger"}),
