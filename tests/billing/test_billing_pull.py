@@ -155,3 +155,31 @@ def test_a_pull_killed_mid_way_then_run_again_never_doubles(run: Run, ledger: Pa
     models = {r[0] for r in db.execute("SELECT DISTINCT model FROM billing_usage")}
     db.close()
     assert models == {MODEL}
+
+
+def test_a_malformed_page_stores_nothing_of_that_report(run: Run, ledger: Path) -> None:
+    fk = fake()
+    fk.faults[(COST, "p1")] = [(200, {}, b'{"data": [{"starting_at": 5}], "has_more": false}')]
+    with serve(fk) as f:
+        code, _, err = _pull(run, f.url, ledger)
+    assert code == 2
+    assert "starting_at is not an RFC 3339 time" in err
+    assert "Traceback" not in err
+    t = _tables(ledger)
+    assert len(t["billing_usage"]) == 5  # stored before the cost report was read
+    assert t["billing_cost"] == []
+
+
+def test_hourly_buckets_are_stored_apart(run: Run, ledger: Path) -> None:
+    with serve(fake()) as f:
+        code, out, _ = _pull(run, f.url, ledger, "--hourly", "--no-analytics")
+    assert code == 0
+    assert "5 usage rows, 5 hourly rows, 8 cost rows (" in out
+    sent = [
+        dict(q)["bucket_width"] for p, q, _ in f.requests if p == USAGE and "page" not in dict(q)
+    ]
+    assert sent == ["1d", "1h"]
+    db = sqlite3.connect(ledger)
+    widths = dict(db.execute("SELECT width, count(*) FROM billing_usage GROUP BY width").fetchall())
+    db.close()
+    assert widths == {"1d": 5, "1h": 5}

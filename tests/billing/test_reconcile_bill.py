@@ -284,3 +284,22 @@ def test_billed_reports(run: Run, pulled: Path, tmp_path: Path) -> None:
     assert table[0]["billed_cost_usd"] == sum(D(c) for c in cents) / 100
     code, out, _ = run("billing", "workspace", "--ledger", str(pulled), "--csv")
     assert out.splitlines()[0].startswith("workspace_id,input_tokens,")
+
+
+def test_cost_rows_by_display_name_or_without_token_type_still_join() -> None:
+    day = "2026-11-24"
+    end = _ms(day) + 86_400_000
+    usage = [_row(day, MODEL, uncached_input_tokens=1000, output_tokens=100)]
+    ledger = [_ledger(day, MODEL, (1000 * D(3) + 100 * D(15)) / M, input=1000, output=100)]
+    named = [
+        CostBucket(_ms(day), end, "0.3", model="Claude Sonnet 4.5", token_type=IN),
+        CostBucket(_ms(day), end, "0.15", model="Claude Sonnet 4.5", token_type=OUT),
+    ]
+    assert reconcile(default_catalog(), ledger, usage, named).findings == []
+    lump = [CostBucket(_ms(day), end, "0.45", model=MODEL, cost_type="tokens")]
+    assert reconcile(default_catalog(), ledger, usage, lump).findings == []
+    lump_off = [CostBucket(_ms(day), end, "0.55", model=MODEL, cost_type="tokens")]
+    found = reconcile(default_catalog(), ledger, usage, lump_off).findings
+    assert [(f.kind, f.token_type, f.cost_usd) for f in found] == [
+        ("catalog_rate", None, D("0.0055") - (1000 * D(3) + 100 * D(15)) / M)
+    ]

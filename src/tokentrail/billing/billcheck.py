@@ -77,14 +77,22 @@ def bill_findings(
     if c.day not in billed_days:
         return out
     day = date.fromisoformat(c.day)
-    for t in (*TOKEN_TYPES, WEB_SEARCH):
+    untyped = any(r.cost_type in (None, "tokens") and r.token_type is None for r in c.costs)
+    # Token costs without a token_type (a report not split by type): one check of their sum.
+    groups: list[tuple[str | None, tuple[str, ...]]] = (
+        [(None, TOKEN_TYPES)] if untyped else [(t, (t,)) for t in TOKEN_TYPES]
+    )
+    for t, members in [*groups, (WEB_SEARCH, (WEB_SEARCH,))]:
         source = c.rows
         if t == WEB_SEARCH and web_rows is not None:
             if c.model is not None:
                 continue  # checked for the whole day
             source = web_rows
         rows = [r for r in source if r.service_tier not in PRIORITY_TIERS]
-        costs = [r for r in c.costs if _type_of(r) == t]
+        if t is None:
+            costs = [r for r in c.costs if r.cost_type in (None, "tokens")]
+        else:
+            costs = [r for r in c.costs if _type_of(r) == t]
         billed = billed_usd(costs)
         tol = sum((half_ulp_usd(r.amount_cents) for r in costs), TOL)
         expected, tokens, weighted = _ZERO, 0, _ZERO
@@ -95,13 +103,14 @@ def bill_findings(
             if p is None:
                 unpriced = True
                 continue
-            count = row_tokens(u)[t]
-            if not count:
-                continue
-            expected += p.usd[t]
-            tokens += count
-            weighted += count * (p.factor if t != WEB_SEARCH else 1)
-            rates.add(p.rates[t])
+            for m in members:
+                count = row_tokens(u)[m]
+                if not count:
+                    continue
+                expected += p.usd[m]
+                tokens += count
+                weighted += count * (p.factor if m != WEB_SEARCH else 1)
+                rates.add(p.rates[m])
         if unpriced or abs(billed - expected) <= tol:
             continue
         what = "web searches" if t == WEB_SEARCH else "tokens"
@@ -116,11 +125,12 @@ def bill_findings(
         else:
             unit = _MTOK if t != WEB_SEARCH else Decimal(1)
             implied = billed * unit / weighted
-            rate = rates.pop() if len(rates) == 1 else None
+            rate = rates.pop() if len(rates) == 1 and t is not None else None
             per = "/MTok" if t != WEB_SEARCH else " per search"
             shown = f"${usd(rate)}{per}" if rate is not None else "mixed rates"
             detail = (
-                f"{c.model} {t}: the catalog rate is {shown}, the bill implies "
+                f"{c.model} {t or 'tokens (all types)'}: the catalog rate is {shown}, "
+                "the bill implies "
                 f"${usd(implied.quantize(Decimal('0.000001')))}{per} ({tokens} {what} billed "
                 f"${usd(billed)}, the catalog prices them at ${usd(expected)})"
             )

@@ -66,14 +66,17 @@ def row_tokens(row: UsageBucket) -> dict[str, int]:
 
 
 def canonical_model(catalog: Catalog, model: str | None) -> str | None:
-    """The catalog's id for ``model`` (dated ids, aliases and platform forms join), else
-    ``model`` as given."""
+    """The catalog's id for ``model`` (dated ids, aliases, platform forms and display names
+    join), else ``model`` as given."""
     if model is None:
         return None
-    try:
-        return resolve_model(catalog, model).id
-    except UnknownModelError:
-        return model
+    slug = "-".join(model.strip().lower().replace(".", "-").split())
+    for name in (model, slug):  # an id, else a display name ("Claude Sonnet 4.5")
+        try:
+            return resolve_model(catalog, name).id
+        except UnknownModelError:
+            continue
+    return model
 
 
 @dataclass(frozen=True)
