@@ -124,3 +124,25 @@ def test_the_key_hides_itself(tmp_path: object, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(UserInputError) as info:
         load_admin_key(env={"ANTHROPIC_ADMIN_KEY": SECRET + " x"})
     assert SECRET not in str(info.value)
+
+
+def test_a_money_amount_sent_as_a_json_number_stays_exact() -> None:
+    from tokentrail.billing.parse import cost_rows
+
+    page = (
+        b'{"data": [{"starting_at": "2026-11-01T00:00:00Z", "ending_at": "2026-11-02T00:00:00Z",'
+        b' "results": [{"amount": 0.1000000000000000055511151231257827, "currency": "USD"}]}],'
+        b' "has_more": false, "next_page": null}'
+    )
+    fake = FakeAdmin(pages={COST: [{}]})
+    fake.faults[(COST, None)] = [(200, {}, page)]
+    with serve(fake) as f, _client(f.url, []) as c:
+        (body,) = list(c.pages(COST, []))
+    (row,) = cost_rows(body, COST)
+    assert row.amount_cents == "0.1000000000000000055511151231257827"
+
+
+def test_a_page_without_has_more_ends_when_next_page_is_null() -> None:
+    page = {"data": [], "next_page": None}
+    with serve(FakeAdmin(pages={USAGE: [page]})) as f, _client(f.url, []) as c:
+        assert len(list(c.pages(USAGE, []))) == 1

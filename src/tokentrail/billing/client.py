@@ -19,6 +19,7 @@ import importlib
 import json
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from tokentrail.billing.key import AdminKey
@@ -174,9 +175,10 @@ class AdminClient:
         for _ in range(MAX_PAGES):
             body = self.get(path, params + ([("page", token)] if token else []), beta)
             yield body
-            if not body.get("has_more"):
-                return
+            more = body.get("has_more")
             token = body.get("next_page")
+            if more is False or (more is None and not token):  # as the SDK's page cursor
+                return
             if not isinstance(token, str) or not token:
                 raise AdminApiError(f"{path}: has_more is true but next_page is missing")
             if token in seen:
@@ -185,8 +187,8 @@ class AdminClient:
         raise AdminApiError(f"{path}: more than {MAX_PAGES} pages")
 
     def _parse(self, path: str, content: bytes) -> Any:
-        try:
-            body = json.loads(content)
+        try:  # decimals stay exact, even a money amount sent as a JSON number
+            body = json.loads(content, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):
             raise AdminApiError(f"{path}: the response is not JSON") from None
         if not isinstance(body, dict):

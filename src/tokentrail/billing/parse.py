@@ -21,7 +21,6 @@ from tokentrail.ledger.billing_store import (
     AnalyticsBucket,
     CostBucket,
     UsageBucket,
-    group_key,
 )
 
 __all__ = ["analytics_rows", "cost_rows", "parse_instant", "usage_rows"]
@@ -121,7 +120,7 @@ def usage_rows(body: Any, width: str, path: str) -> list[UsageBucket]:
 
 def cents(value: object, where: str) -> str:
     """A cost ``amount`` (decimal string in cents) checked and kept as text."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise AdminApiError(f"{where} is not a decimal string")
     try:
         d = Decimal(str(value).strip())
@@ -129,7 +128,7 @@ def cents(value: object, where: str) -> str:
         raise AdminApiError(f"{where} is not a decimal string: {str(value)[:40]!r}") from None
     if not d.is_finite():
         raise AdminApiError(f"{where} is not a finite amount")
-    return str(value).strip()
+    return str(value).strip() if isinstance(value, str) else format(d, "f")
 
 
 def cost_rows(body: Any, path: str) -> list[CostBucket]:
@@ -167,8 +166,8 @@ def analytics_rows(body: Any, kind: str, width: str, path: str) -> list[Analytic
                 width,
                 start,
                 end,
-                group_key(group),
-                json.dumps(payload, sort_keys=True, separators=(",", ":")),
+                json.dumps(group, sort_keys=True, separators=(",", ":"), default=str),
+                json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str),
             )
         )
     return rows

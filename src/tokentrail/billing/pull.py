@@ -131,12 +131,14 @@ def pull(
             rows_a: list[AnalyticsBucket] = []
             try:
                 pages = list(client.pages(path, params, ANALYTICS_BETA))
-            except AdminApiError as exc:
-                if exc.status not in (403, 404):
+            except AdminApiError as exc:  # a beta: only a refused key stops the pull
+                if exc.status == 401:
                     raise
-                res.notes.append(
-                    f"analytics {kind}: not available to this key (HTTP {exc.status}); skipped"
-                )
+                if exc.status in (403, 404):
+                    why = f"not available to this key (HTTP {exc.status})"
+                else:
+                    why = f"not read ({exc})"
+                res.notes.append(f"analytics {kind}: {why}; skipped")
                 continue
             for body in pages:
                 rows_a.extend(analytics_rows(body, kind, "1d", path))
