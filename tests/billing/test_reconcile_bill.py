@@ -74,7 +74,10 @@ def test_the_planted_differences_and_nothing_else(run: Run, pulled: Path) -> Non
     assert doc["schema_version"] == 1
     assert [r["key"] for r in doc["rows"]] == DAYS[:4]
     assert _brief(doc) == EXPECTED
-    assert doc["findings"] == 5
+    assert [
+        tuple(f[k] for k in ("kind", "date", "api_key_id", "token_type", "tokens", "cost_usd"))
+        for f in doc["findings"]
+    ] == EXPECTED  # every bucket's findings, in one list
     first = doc["rows"][0]
     assert first["ledger"]["cost_usd"] == _usd(
         (1000 * D(3) + 2000 * D("3.75") + 10000 * D("0.30") + 500 * D(15)) / M

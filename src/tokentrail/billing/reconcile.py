@@ -152,7 +152,7 @@ def _sum_types(rows: Iterable[UsageBucket]) -> dict[str, int]:
 
 
 class _Pricing:
-    """Prices of a cell's rows, memoised per set of dropped rules."""
+    """Prices of a cell's rows (UTC ``day``) with some rules dropped."""
 
     def __init__(self, catalog: Catalog, day: date) -> None:
         self.catalog, self.day = catalog, day
@@ -304,8 +304,8 @@ def cell_findings(
     diffs = _token_diffs(c, tracked, pr, frozenset())
     out.extend(diffs[0])
     out.extend(_priority(c, pr))
-    if c.ledger is None or c.ledger_unpriced or diffs[1] is None:
-        return out
+    if c.ledger is None or not tracked or c.ledger_unpriced or diffs[1] is None:
+        return out  # nothing to price both sides with
     p0 = pr.by_type(tracked)
     if p0 is None:
         return out

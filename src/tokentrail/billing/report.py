@@ -172,6 +172,6 @@ def to_dict(rec: Reconciliation) -> dict[str, Any]:
             }
             for r in rec.rows
         ],
-        "findings": len(rec.findings),
+        "findings": [finding_dict(f) for f in rec.findings],
         "notes": rec.notes,
     }
