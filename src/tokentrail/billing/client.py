@@ -1,9 +1,10 @@
 """A small Admin API client over the ``anthropic`` SDK's HTTP layer (httpx).
 
 The installed SDK (2.10) has no method for the Admin usage / cost reports (only the
-Analytics beta, see ``ADMIN_API.md``), so every endpoint is called here with the SDK's
-headers: ``x-api-key``, ``anthropic-version: 2023-06-01`` (and ``anthropic-beta`` where a
-report needs it). :meth:`AdminClient.pages` follows ``has_more`` / ``next_page`` to the end.
+Analytics beta, read through it by :mod:`tokentrail.billing.sdk_analytics`; see
+``ADMIN_API.md``), so those are called here with the documented headers: ``x-api-key``,
+``anthropic-version: 2023-06-01`` (and ``anthropic-beta`` where a report needs it).
+:meth:`AdminClient.pages` follows ``has_more`` / ``next_page`` to the end.
 
 Failures: 429 waits ``retry-after`` (seconds or an HTTP date, capped) and 5xx / connection
 errors back off exponentially, both at most :data:`MAX_ATTEMPTS` times in all; 401 / 403 /

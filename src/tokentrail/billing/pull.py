@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from tokentrail.billing.client import AdminApiError, AdminClient
+from tokentrail.billing.key import AdminKey
 from tokentrail.billing.parse import analytics_rows, cost_rows, usage_rows
+from tokentrail.billing.sdk_analytics import sdk_pages
 from tokentrail.ledger.billing_store import AnalyticsBucket, BillingStore, CostBucket, UsageBucket
 
 __all__ = [
@@ -73,6 +76,31 @@ class PullResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _analytics_pages(
+    client: AdminClient,
+    key: AdminKey | None,
+    kind: str,
+    path: str,
+    params: list[tuple[str, str]],
+    since: date,
+    end: date,
+) -> list[Any]:
+    """Through the SDK when it is installed and ``key`` is given, else over httpx."""
+    if key is not None:
+        pages = sdk_pages(
+            key,
+            client.base_url,
+            kind,
+            path,
+            starting_at=_rfc3339(since),
+            ending_at=_rfc3339(end),
+            group_by=list(ANALYTICS_GROUPS),
+        )
+        if pages is not None:
+            return list(pages)
+    return list(client.pages(path, params, ANALYTICS_BETA))
+
+
 def pull(
     client: AdminClient,
     store: BillingStore,
@@ -82,8 +110,10 @@ def pull(
     hourly: bool = False,
     analytics: bool = True,
     progress: Callable[[str], None] | None = None,
+    key: AdminKey | None = None,
 ) -> PullResult:
-    """Pull and store the UTC days ``since``..``until`` (both included)."""
+    """Pull and store the UTC days ``since``..``until`` (both included). With ``key`` the
+    Analytics API is read through the ``anthropic`` SDK (when installed)."""
     say = progress or (lambda _msg: None)
     end = until + timedelta(days=1)
     lo, hi = day_ms(since), day_ms(end)
@@ -130,7 +160,7 @@ def pull(
             params += [("group_by[]", g) for g in ANALYTICS_GROUPS]
             rows_a: list[AnalyticsBucket] = []
             try:
-                pages = list(client.pages(path, params, ANALYTICS_BETA))
+                pages = _analytics_pages(client, key, kind, path, params, since, end)
             except AdminApiError as exc:  # a beta: only a refused key stops the pull
                 if exc.status == 401:
                     raise

@@ -100,6 +100,7 @@ def pull_cmd(
             hourly=hourly,
             analytics=not no_analytics,
             progress=say,
+            key=key,
         )
     for note in res.notes:
         say(f"note: {note}")
