@@ -28,6 +28,8 @@ __all__ = ["BY", "SCHEMA_VERSION", "ReconcileRow", "Reconciliation", "reconcile"
 
 SCHEMA_VERSION = 1
 BY = ("day", "model", "api-key", "workspace")
+#: The key's own name in a JSON row, beside ``key``.
+_KEY_NAMES = {"day": "date", "model": "model", "api-key": "api_key_id", "workspace": "workspace_id"}
 
 
 @dataclass
@@ -164,6 +166,7 @@ def to_dict(rec: Reconciliation) -> dict[str, Any]:
         "rows": [
             {
                 "key": r.key,
+                _KEY_NAMES[rec.by]: r.key,
                 "ledger": side_dict(r.ledger),
                 "usage_report": side_dict(r.usage_report),
                 "billed": side_dict(r.billed),

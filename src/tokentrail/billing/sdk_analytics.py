@@ -4,8 +4,9 @@ each page as the JSON object the API sent (``SyncReportPageCursor`` dumped), for
 :func:`tokentrail.billing.parse.analytics_rows`. Without the SDK installed, :func:`sdk_pages`
 returns None and :mod:`tokentrail.billing.pull` calls the endpoint over httpx itself.
 
-The SDK retries 429 / 5xx on its own (``max_retries``). Its errors become
-:class:`~tokentrail.billing.client.AdminApiError` lines naming the status, never the key.
+The SDK retries 429 / 5xx on its own (twice: the report is a beta, a failure only a note).
+Its errors become :class:`~tokentrail.billing.client.AdminApiError` lines naming the status,
+never the key.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
-from tokentrail.billing.client import MAX_ATTEMPTS, AdminApiError
+from tokentrail.billing.client import AdminApiError
 from tokentrail.billing.key import AdminKey
 
 __all__ = ["sdk_pages"]
+
+#: Retries the SDK makes for the Analytics API (a beta whose failure is only a note).
+_RETRIES = 2
 
 
 def sdk_pages(
@@ -49,7 +53,7 @@ def _pages(
     group_by: list[str],
 ) -> Iterator[Any]:
     client = anthropic.Anthropic(
-        api_key=key.header_value(), base_url=base_url, max_retries=MAX_ATTEMPTS - 1
+        api_key=key.header_value(), base_url=base_url, max_retries=_RETRIES
     )
     try:
         resource = getattr(client.beta.organization.analytics, kind)
