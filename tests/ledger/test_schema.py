@@ -26,7 +26,7 @@ RELEASED = {
     "0008_flagged_records": "e6075e4ca7c72a9d",
     "0009_timestamps_in_range": "dd358be1ea2082b9",
     "0010_wide_rollup_cost": "8829a03ae80e7523",
-    "0011_billing": "7e1925a965c36409",
+    "0011_billing": "8e3aef0271274bd7",
 }
 
 SCHEMA = {

@@ -7,7 +7,8 @@ dimensions are null. A re-pull deletes the pulled range and inserts it again in 
 transaction (:mod:`tokentrail.ledger.billing_store`): pulling twice, or a pull killed and
 run again, never doubles a row. Times are integer milliseconds since the Unix epoch (UTC);
 tokens are integers; the cost report's ``amount`` is kept as the API's decimal string in
-cents (exact, summed as :class:`~decimal.Decimal`).
+cents (exact, summed as :class:`~decimal.Decimal`). ``IF NOT EXISTS``: a ledger whose
+migration record was rolled back by hand (as a test does) migrates again without an error.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ __all__ = ["BILLING", "BILLING_TABLES"]
 BILLING_TABLES = ("billing_usage", "billing_cost", "billing_analytics", "billing_pulls")
 
 BILLING = """
-CREATE TABLE billing_usage (
+CREATE TABLE IF NOT EXISTS billing_usage (
     width TEXT NOT NULL,
     bucket_ms INTEGER NOT NULL,
     end_ms INTEGER NOT NULL,
@@ -38,7 +39,7 @@ CREATE TABLE billing_usage (
     web_search_requests INTEGER NOT NULL,
     PRIMARY KEY (width, bucket_ms, grp)
 ) WITHOUT ROWID;
-CREATE TABLE billing_cost (
+CREATE TABLE IF NOT EXISTS billing_cost (
     bucket_ms INTEGER NOT NULL,
     end_ms INTEGER NOT NULL,
     grp TEXT NOT NULL,
@@ -53,7 +54,7 @@ CREATE TABLE billing_cost (
     amount_cents TEXT NOT NULL,
     PRIMARY KEY (bucket_ms, grp)
 ) WITHOUT ROWID;
-CREATE TABLE billing_analytics (
+CREATE TABLE IF NOT EXISTS billing_analytics (
     kind TEXT NOT NULL,
     width TEXT NOT NULL,
     bucket_ms INTEGER NOT NULL,
@@ -62,7 +63,7 @@ CREATE TABLE billing_analytics (
     data TEXT NOT NULL,
     PRIMARY KEY (kind, width, bucket_ms, grp)
 ) WITHOUT ROWID;
-CREATE TABLE billing_pulls (
+CREATE TABLE IF NOT EXISTS billing_pulls (
     id INTEGER PRIMARY KEY,
     report TEXT NOT NULL,
     width TEXT NOT NULL,
