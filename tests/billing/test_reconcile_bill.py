@@ -306,3 +306,13 @@ def test_cost_rows_by_display_name_or_without_token_type_still_join() -> None:
     assert [(f.kind, f.token_type, f.cost_usd) for f in found] == [
         ("catalog_rate", None, D("0.0055") - (1000 * D(3) + 100 * D(15)) / M)
     ]
+
+
+def test_tracked_keys_from_the_config_file(run: Run, pulled: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[reconcile]\nkeys = "{KEY}"\n')
+    code, out, err = run("--config", str(cfg), "reconcile", "--ledger", str(pulled), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["tracked"]["api_key_ids"] == [KEY]
+    assert "not tracked" in doc["rows"][0]["findings"][0]["detail"]
