@@ -58,7 +58,7 @@ def reconcile_ledger(
         raise UserInputError(f"--since {lo} is after --until {hi}")
     lo_ms, hi_ms = _ms(lo), _ms(hi + timedelta(days=1))
     rows = ledger.aggregate(AggregateQuery(group_by="day", tz=timezone.utc, since=lo, until=hi))
-    return reconcile(
+    rec = reconcile(
         catalog or default_catalog(),
         rows,
         store.usage(lo_ms, hi_ms),
@@ -70,3 +70,12 @@ def reconcile_ledger(
         until=hi,
         ledger_side=not catalog_check,
     )
+    now = datetime.now(timezone.utc)
+    # Day N-1 is aggregated at about 10:00 UTC on day N (ADMIN_API.md, section 3).
+    settled = now.date() - timedelta(days=1 if now.hour >= 10 else 2)
+    if hi > settled:
+        rec.notes.append(
+            f"days after {settled} may not be fully reported yet (day N-1 is aggregated at "
+            "about 10:00 UTC on day N): pull them again later"
+        )
+    return rec
