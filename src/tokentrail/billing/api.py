@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from tokentrail.billing.report import Reconciliation, reconcile
 from tokentrail.errors import UserInputError
-from tokentrail.ledger.billing_store import SQLiteBillingStore
+from tokentrail.ledger.billing_store import billing_store_for
 from tokentrail.ledger.totals import AggregateQuery
 
 if TYPE_CHECKING:
-    from tokentrail.ledger.sqlite import SQLiteLedger
+    from tokentrail.ledger.protocol import LedgerStore
     from tokentrail.pricing.catalog import Catalog
 
 __all__ = ["reconcile_ledger"]
@@ -28,7 +28,7 @@ def _ms(d: date) -> int:
 
 
 def reconcile_ledger(
-    ledger: SQLiteLedger,
+    ledger: LedgerStore,
     *,
     since: date | None = None,
     until: date | None = None,
@@ -46,11 +46,12 @@ def reconcile_ledger(
 
     if by not in ("day", "model", "api-key", "workspace"):
         raise UserInputError(f"by {by!r}: one of day, model, api-key, workspace expected")
-    store = SQLiteBillingStore(ledger)
+    store = billing_store_for(ledger)
     span = store.span()
     if span is None:
         raise UserInputError(
-            f"nothing pulled into {ledger.path} yet: run `tokentrail billing pull` first"
+            f"nothing pulled into {getattr(ledger, 'path', 'the ledger')} yet: run "
+            "`tokentrail billing pull` first"
         )
     lo = since or _day(span[0])
     hi = until or _day(span[1] - 1)

@@ -70,7 +70,7 @@ def pull_cmd(
     from tokentrail.billing.pull import pull
     from tokentrail.errors import UserInputError
     from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
-    from tokentrail.ledger.billing_store import SQLiteBillingStore
+    from tokentrail.ledger.billing_store import billing_store_for
     from tokentrail.reports.dates import parse_date
 
     hi = parse_date(until, "--until") or _today()
@@ -94,7 +94,7 @@ def pull_cmd(
     ):
         res = pull(
             client,
-            SQLiteBillingStore(ledger),
+            billing_store_for(ledger),
             lo,
             hi,
             hourly=hourly,
@@ -144,7 +144,7 @@ def _billed(kind: str) -> None:
         from tokentrail.billing.billed import billed_report
         from tokentrail.errors import UserInputError
         from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
-        from tokentrail.ledger.billing_store import SQLiteBillingStore
+        from tokentrail.ledger.billing_store import billing_store_for
         from tokentrail.pricing import default_catalog
         from tokentrail.reports.dates import parse_date
         from tokentrail.reports.render_billed import (
@@ -167,7 +167,7 @@ def _billed(kind: str) -> None:
         lo_ms = day_ms(lo) if lo else 0
         hi_ms = day_ms(hi + timedelta(days=1)) if hi else 2**62
         with SQLiteLedger(path) as ledger:
-            store = SQLiteBillingStore(ledger)
+            store = billing_store_for(ledger)
             rep = billed_report(
                 default_catalog(), store.usage(lo_ms, hi_ms), store.cost(lo_ms, hi_ms), kind,
                 lo, hi,

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from tokentrail.errors import LedgerError
+
 if TYPE_CHECKING:
     from tokentrail.ledger.sqlite import SQLiteLedger
 
@@ -24,6 +26,7 @@ __all__ = [
     "CostBucket",
     "SQLiteBillingStore",
     "UsageBucket",
+    "billing_store_for",
     "group_key",
 ]
 
@@ -141,6 +144,20 @@ class BillingStore(Protocol):
     def cost(self, since_ms: int, until_ms: int) -> list[CostBucket]:
         """Stored cost rows with a bucket in the range, oldest first."""
         ...
+
+    def span(self) -> tuple[int, int] | None:
+        """First bucket start and last bucket end stored (daily usage and cost), or None."""
+        ...
+
+
+def billing_store_for(ledger: object) -> BillingStore:
+    """The :class:`BillingStore` of an open ledger (SQLite today; the team ledger adds its
+    own here). Raises :class:`~tokentrail.errors.LedgerError` for a backend without one."""
+    from tokentrail.ledger.sqlite import SQLiteLedger
+
+    if isinstance(ledger, SQLiteLedger):
+        return SQLiteBillingStore(ledger)
+    raise LedgerError(f"{type(ledger).__name__} does not store billing buckets yet")
 
 
 def _merge_dups(rows: Iterable[tuple[str, list[object]]]) -> dict[str, list[object]]:
