@@ -316,3 +316,27 @@ def test_tracked_keys_from_the_config_file(run: Run, pulled: Path, tmp_path: Pat
     doc = json.loads(out)
     assert doc["tracked"]["api_key_ids"] == [KEY]
     assert "not tracked" in doc["rows"][0]["findings"][0]["detail"]
+
+
+def test_cost_rows_without_a_model_are_checked_for_the_whole_day() -> None:
+    day = "2026-11-25"
+    end = _ms(day) + 86_400_000
+    usage = [
+        _row(day, MODEL, uncached_input_tokens=1000, output_tokens=100),
+        _row(day, "claude-opus-4-6", uncached_input_tokens=2000),
+    ]
+    ledger = [
+        _ledger(day, MODEL, (1000 * D(3) + 100 * D(15)) / M, input=1000, output=100),
+        _ledger(day, "claude-opus-4-6", 2000 * D(5) / M, input=2000),
+    ]
+    # per type, no model: input 1000 x $3 + 2000 x $5 = 1.3 cents; output 100 x $15 = 0.15
+    cost = [
+        CostBucket(_ms(day), end, "1.3", token_type=IN),
+        CostBucket(_ms(day), end, "0.15", token_type=OUT),
+    ]
+    assert reconcile(default_catalog(), ledger, usage, cost).findings == []
+    cost[0] = CostBucket(_ms(day), end, "1.4", token_type=IN)
+    found = reconcile(default_catalog(), ledger, usage, cost).findings
+    assert [(f.kind, f.model, f.token_type, f.tokens, f.cost_usd) for f in found] == [
+        ("catalog_rate", None, IN, 3000, D("0.014") - (1000 * D(3) + 2000 * D(5)) / M)
+    ]

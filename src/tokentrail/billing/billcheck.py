@@ -25,7 +25,7 @@ from tokentrail.billing.reconcile import TOL, Cell, half_ulp_usd
 from tokentrail.ledger.billing_store import CostBucket, UsageBucket
 from tokentrail.pricing.catalog import Catalog
 
-__all__ = ["bill_findings", "billed_usd", "web_by_day"]
+__all__ = ["bill_findings", "billed_usd", "pooled_days", "web_by_day"]
 
 _ZERO = Decimal(0)
 _CENT = Decimal(100)
@@ -55,6 +55,26 @@ def web_by_day(cells: Iterable[Cell]) -> dict[str, list[UsageBucket]]:
     return {d: [r for c in cells if c.day == d for r in c.rows] for d in days}
 
 
+def pooled_days(cells: Iterable[Cell]) -> dict[str, Cell]:
+    """Days whose token cost rows carry no model (a cost report not split by model): their
+    bill is checked once for the whole day, in one cell of every row and cost of the day."""
+    cells = list(cells)
+    days = {
+        c.day
+        for c in cells
+        if c.model is None and any(r.cost_type in (None, "tokens") for r in c.costs)
+    }
+    return {
+        d: Cell(
+            d,
+            None,
+            rows=[r for c in cells if c.day == d for r in c.rows],
+            costs=[r for c in cells if c.day == d for r in c.costs],
+        )
+        for d in days
+    }
+
+
 def bill_findings(
     catalog: Catalog,
     c: Cell,
@@ -70,7 +90,8 @@ def bill_findings(
         if r.cost_type not in (None, "tokens", "web_search"):
             amount = Decimal(r.amount_cents) / _CENT
             out.append(
-                Finding("price_rule", c.day, c.model, None, r.workspace_id, None, None, amount,
+                Finding("price_rule", c.day, c.model or r.model, None, r.workspace_id, None, None,
+                        amount,
                         f"{r.cost_type} billed ${usd(amount)}: not derivable from token usage "
                         "(the cost report is its only source)")
             )  # fmt: skip
@@ -129,7 +150,8 @@ def bill_findings(
             per = "/MTok" if t != WEB_SEARCH else " per search"
             shown = f"${usd(rate)}{per}" if rate is not None else "mixed rates"
             detail = (
-                f"{c.model} {t or 'tokens (all types)'}: the catalog rate is {shown}, "
+                f"{c.model or 'all models'} {t or 'tokens (all types)'}: the catalog rate is "
+                f"{shown}, "
                 "the bill implies "
                 f"${usd(implied.quantize(Decimal('0.000001')))}{per} ({tokens} {what} billed "
                 f"${usd(billed)}, the catalog prices them at ${usd(expected)})"

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tokentrail.billing.billcheck import bill_findings, billed_usd, web_by_day
+from tokentrail.billing.billcheck import bill_findings, billed_usd, pooled_days, web_by_day
 from tokentrail.billing.bucket_price import TOKEN_TYPES, WEB_SEARCH, price_row, row_tokens
 from tokentrail.billing.findings import Finding, Side, finding_dict, side_dict, usd
 from tokentrail.billing.reconcile import ALL_TYPES, build_cells, cell_findings
@@ -97,6 +97,7 @@ def reconcile(
     cells = build_cells(catalog, ledger_rows, usage, cost)
     billed_days = {c.day for c in cells.values() if c.costs}
     web_days = web_by_day(cells.values())
+    pooled = pooled_days(cells.values())
     notes: list[str] = []
     rows: dict[str | None, ReconcileRow] = {}
     ledger_to: str | None = None
@@ -139,10 +140,11 @@ def reconcile(
                     r.billed.cost_by_type[t] = r.billed.cost_by_type.get(
                         t, Decimal(0)
                     ) + billed_usd([cr])
-        for f in (
-            *cell_findings(catalog, c, keys, workspaces, ledger_side),
-            *bill_findings(catalog, c, billed_days, web_days),
-        ):
+        if c.day in pooled:  # the bill is checked for the whole day, once
+            bill = [] if c.model is not None else bill_findings(catalog, pooled[c.day], billed_days)
+        else:
+            bill = bill_findings(catalog, c, billed_days, web_days)
+        for f in (*cell_findings(catalog, c, keys, workspaces, ledger_side), *bill):
             row(_finding_key(by, f)).findings.append(f)
     for m in sorted(unpriced):
         notes.append(f"model {m} is not in the price catalog: its usage is not priced")
