@@ -13,6 +13,7 @@ Tracked key ``apikey_A`` (default workspace). Planted:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ KEY = "apikey_A"
 OTHER = "apikey_X"
 DAYS = ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"]
 ADMIN_KEY = "sk-ant-admin01-SECRET-never-shown-0123456789"
+
+#: The ``run`` fixture of ``conftest.py``: ``run(*args, key=ADMIN_KEY)`` -> (code, out, err).
+Run = Callable[..., tuple[int, str, str]]
 
 
 def usage_buckets() -> list[dict[str, Any]]:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _scenario import ADMIN_KEY
+from _scenario import ADMIN_KEY, Run
 
 from tokentrail.cli import main
-
-Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 from _fake_admin import A_COST, A_USAGE, COST, USAGE, serve
-from _scenario import ADMIN_KEY, DAYS, MODEL, fake
-from conftest import Run
+from _scenario import ADMIN_KEY, DAYS, MODEL, Run, fake
 
 SINCE, UNTIL = DAYS[0], DAYS[3]
 

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from _fake_admin import serve
-from _scenario import DAYS, KEY, MODEL, OTHER, fake, fill_ledger
-from conftest import Run
+from _scenario import DAYS, KEY, MODEL, OTHER, Run, fake, fill_ledger
 
 from tokentrail.billing.report import reconcile, to_dict
 from tokentrail.ledger import Totals
