@@ -187,3 +187,13 @@ def test_hourly_buckets_are_stored_apart(run: Run, ledger: Path) -> None:
     widths = dict(db.execute("SELECT width, count(*) FROM billing_usage GROUP BY width").fetchall())
     db.close()
     assert widths == {"1d": 5, "1h": 5}
+
+
+def test_buckets_outside_the_days_asked_for_are_not_stored(run: Run, ledger: Path) -> None:
+    with serve(fake()) as f:  # serves 2026-11-02..05 whatever is asked
+        for _ in range(2):
+            code, _, err = run("billing", "pull", "--since", DAYS[1], "--until", DAYS[2],
+                               "--base-url", f.url, "--ledger", str(ledger), "-q")  # fmt: skip
+            assert code == 0, err
+    days = {r[1] for r in _tables(ledger)["billing_usage"]}
+    assert len(days) == 2  # 11-03 and 11-04 only, stored once

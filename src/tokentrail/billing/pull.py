@@ -113,7 +113,8 @@ def pull(
     key: AdminKey | None = None,
 ) -> PullResult:
     """Pull and store the UTC days ``since``..``until`` (both included). With ``key`` the
-    Analytics API is read through the ``anthropic`` SDK (when installed)."""
+    Analytics API is read through the ``anthropic`` SDK (when installed). A bucket outside
+    the days asked for is not stored (a re-pull of its own days replaces it)."""
     say = progress or (lambda _msg: None)
     end = until + timedelta(days=1)
     lo, hi = day_ms(since), day_ms(end)
@@ -136,7 +137,7 @@ def pull(
             res.notes.append("usage report: speed not accepted as a group (fast mode unknown)")
             pages = list(client.pages(USAGE_PATH, params + groups))
         for body in pages:
-            rows_u.extend(usage_rows(body, width, USAGE_PATH))
+            rows_u.extend(r for r in usage_rows(body, width, USAGE_PATH) if lo <= r.start_ms < hi)
         res.pages += len(pages)
         n = store.replace_usage(width, lo, hi, rows_u)
         if width == "1d":
@@ -149,7 +150,7 @@ def pull(
     params = [*base, ("bucket_width", "1d"), ("limit", "31")]
     pages = list(client.pages(COST_PATH, params + [("group_by[]", g) for g in COST_GROUPS]))
     for body in pages:
-        rows_c.extend(cost_rows(body, COST_PATH))
+        rows_c.extend(r for r in cost_rows(body, COST_PATH) if lo <= r.start_ms < hi)
     res.pages += len(pages)
     res.cost_rows = store.replace_cost(lo, hi, rows_c)
     say(f"cost report: {len(pages)} pages, {res.cost_rows} rows")
@@ -171,7 +172,9 @@ def pull(
                 res.notes.append(f"analytics {kind}: {why}; skipped")
                 continue
             for body in pages:
-                rows_a.extend(analytics_rows(body, kind, "1d", path))
+                rows_a.extend(
+                    r for r in analytics_rows(body, kind, "1d", path) if lo <= r.start_ms < hi
+                )
             res.pages += len(pages)
             res.analytics_rows[kind] = store.replace_analytics(kind, "1d", lo, hi, rows_a)
             say(f"analytics {kind}: {len(pages)} pages, {res.analytics_rows[kind]} rows")

@@ -187,7 +187,8 @@ class SQLiteBillingStore:
         with self._ledger._tx() as db:
             db.execute(f"DELETE FROM {table} WHERE {where}", args)
             db.executemany(
-                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", list(rows.values())
+                f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES ({marks})",
+                list(rows.values()),
             )
             db.execute(
                 "INSERT INTO billing_pulls (report, width, since_ms, until_ms, pulled_ms, rows) "
