@@ -339,3 +339,19 @@ def test_cost_rows_without_a_model_are_checked_for_the_whole_day() -> None:
     assert [(f.kind, f.model, f.token_type, f.tokens, f.cost_usd) for f in found] == [
         ("catalog_rate", None, IN, 3000, D("0.014") - (1000 * D(3) + 2000 * D(5)) / M)
     ]
+
+
+def test_the_default_workspace_and_keyless_usage_can_be_tracked() -> None:
+    day = "2026-11-26"
+    lo, hi = _ms(day), _ms(day) + 86_400_000
+    usage = [
+        UsageBucket("1d", lo, hi, model=MODEL, output_tokens=10),  # no key, default workspace
+        UsageBucket("1d", lo, hi, model=MODEL, api_key_id=KEY, workspace_id="wrk_b",
+                    output_tokens=20),
+    ]  # fmt: skip
+    ledger = [_ledger(day, MODEL, 10 * D(15) / M, output=10)]
+    cat = default_catalog()
+    found = reconcile(cat, ledger, usage, [], workspaces=frozenset({"default"})).findings
+    assert [(f.kind, f.workspace_id, f.tokens) for f in found] == [("untracked_usage", "wrk_b", 20)]
+    found = reconcile(cat, ledger, usage, [], keys=frozenset({"none"})).findings
+    assert [(f.kind, f.api_key_id, f.tokens) for f in found] == [("untracked_usage", KEY, 20)]

@@ -171,9 +171,11 @@ class _Pricing:
 
 
 def _tracked(r: UsageBucket, keys: frozenset[str], workspaces: frozenset[str]) -> bool:
-    if keys and r.api_key_id not in keys:
+    """Whether ``r`` is usage the ledger is meant to hold (the default workspace is named
+    ``default``, usage without a key ``none``, as the Admin API leaves them null)."""
+    if keys and (r.api_key_id or "none") not in keys:
         return False
-    return not (workspaces and r.workspace_id not in workspaces)
+    return not (workspaces and (r.workspace_id or "default") not in workspaces)
 
 
 def _token_diffs(

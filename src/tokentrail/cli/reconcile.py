@@ -30,9 +30,14 @@ def _ids(value: str | None) -> frozenset[str]:
 @click.option(
     "--keys",
     metavar="ID,…",
-    help="The API keys the ledger covers (others are untracked usage, not ledger errors).",
+    help="The API keys the ledger covers (others are untracked usage, not ledger errors; "
+    "`none`: usage without a key, e.g. Workbench).",
 )
-@click.option("--workspaces", metavar="ID,…", help="The workspaces the ledger covers.")
+@click.option(
+    "--workspaces",
+    metavar="ID,…",
+    help="The workspaces the ledger covers (`default`: the default workspace).",
+)
 @click.option(
     "--catalog-check",
     is_flag=True,
