@@ -26,6 +26,10 @@ __all__ = ["COMMANDS", "MODULES", "cli", "main"]
 #: Every command: name -> (module under ``tokentrail.cli``, the first paragraph of its help).
 COMMANDS: dict[str, tuple[str, str]] = {
     "agent": ("reports", "Usage and cost per agent: main thread vs each subagent type."),
+    "billing": (
+        "billing",
+        "The billed side: Anthropic's usage and cost reports, pulled into the ledger.",
+    ),
     "blocks": (
         "reports",
         "5-hour billing blocks (as ccusage): the active one with burn rate and projection.",
@@ -64,6 +68,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "project": ("reports", "Usage and cost per project (working directory)."),
     "report": ("runs", "Reports over the ledger."),
+    "reconcile": (
+        "reconcile",
+        "Ledger vs Anthropic's usage and cost reports: differences, each explained.",
+    ),
     "reprice": (
         "ingest",
         "Recompute every stored cost with the current price catalog (after a correction).",
@@ -83,8 +91,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 #: Every module that registers commands (imported all at once only as a fallback).
 MODULES = (
-    "cache", "context", "explain", "ingest", "price", "reports", "runs", "serve", "tools",
-    "whatif",
+    "billing", "cache", "context", "explain", "ingest", "price", "reconcile", "reports", "runs",
+    "serve", "tools", "whatif",
 )  # fmt: skip
 
 

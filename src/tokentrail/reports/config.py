@@ -55,6 +55,7 @@ _REPORT = frozenset(
 )  # fmt: skip
 COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "agent": _REPORT,
+    "billing": frozenset(),
     "blocks": _REPORT | {"active", "recent", "session-length", "token-limit"},
     "branch": _REPORT,
     "cache": frozenset({"by", "json", "ledger", "no-ingest", "since", "timezone", "until"}),
@@ -71,6 +72,9 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "prices": frozenset({"json", "prices"}),
     "problems": frozenset({"json", "ledger"}),
     "project": _REPORT,
+    "reconcile": frozenset(
+        {"by", "catalog-check", "csv", "json", "keys", "ledger", "since", "until", "workspaces"}
+    ),
     "report": frozenset({"html", "ledger", "since", "timezone", "until"}),
     "reprice": frozenset({"json", "ledger"}),
     "serve": frozenset({"allow-remote", "host", "ingest-every", "ledger", "open", "port"}),
