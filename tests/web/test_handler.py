@@ -342,3 +342,12 @@ def test_a_bug_in_a_page_is_a_500_without_traceback(
     assert "secret detail" not in body
     assert headers["content-security-policy"] == CSP
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_background_ingest_error_is_shown_on_the_pages(web_ledger: Path) -> None:
+    from tokentrail.web.server import Dashboard
+
+    d = Dashboard(web_ledger, TOKEN)
+    d.ingest_error = "disk full <b>"
+    _, html = d.render("/report/model", {})
+    assert "The background ingest failed: disk full &lt;b&gt;" in html

@@ -4,7 +4,7 @@ The HTTP server runs on a daemon thread; the main thread waits and calls
 :func:`tokentrail._signals.check`, so Ctrl-C (or ``kill``) unwinds it as every command does
 (one line, exit 130) even while the background ingest has signals deferred. The background
 ingest (``--ingest-every``) uses the normal writable ledger, one worker, and never stops
-the server on an error: it keeps the last error for the next round.
+the server on an error: every page shows the last one until an ingest succeeds.
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ __all__ = ["serve"]
 class _Ingester(threading.Thread):
     """Ingests the default Claude Code logs into ``ledger`` every ``every`` seconds."""
 
-    def __init__(self, ledger: Path, every: float) -> None:  # float ok: seconds
+    def __init__(self, dashboard: Dashboard, every: float) -> None:  # float ok: seconds
         super().__init__(name="tokentrail-ingest", daemon=True)
-        self.ledger = ledger
+        self.dashboard = dashboard
+        self.ledger = dashboard.ledger
         self.every = every
         self.stop = threading.Event()
-        self.error: str | None = None
         self.interrupted: Interrupted | None = None
 
     def run(self) -> None:
+        import sqlite3
+
         from tokentrail.errors import TokentrailError
         from tokentrail.ledger import open_ledger
         from tokentrail.ledger.sync import ingest_claude_code
@@ -43,12 +45,12 @@ class _Ingester(threading.Thread):
             try:
                 with open_ledger(self.ledger) as store:
                     ingest_claude_code(store, workers=1)
-                self.error = None
+                self.dashboard.ingest_error = None
             except Interrupted as exc:  # a Ctrl-C seen at this thread's safe point
                 self.interrupted = exc
                 return
-            except (TokentrailError, OSError) as exc:
-                self.error = str(exc)
+            except (TokentrailError, OSError, sqlite3.Error) as exc:
+                self.dashboard.ingest_error = str(exc)
             self.stop.wait(self.every)
 
 
@@ -108,7 +110,7 @@ def serve(
     url = f"http://{shown}:{server.server_address[1]}/?token={token}"
     echo(url)
     sys.stdout.flush()
-    ingester = _Ingester(ledger, ingest_every) if ingest_every else None
+    ingester = _Ingester(server.dashboard, ingest_every) if ingest_every else None
     thread = threading.Thread(target=server.serve_forever, name="tokentrail-http", daemon=True)
     try:
         thread.start()

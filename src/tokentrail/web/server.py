@@ -68,6 +68,8 @@ class Dashboard:
     def __init__(self, ledger: Path, token: str) -> None:
         self.ledger = ledger
         self.token = token
+        #: The last background ingest's error (``--ingest-every``), shown on every page.
+        self.ingest_error: str | None = None
 
     def open(self) -> ReadOnlyLedger | None:
         """A read-only connection to the ledger, or None when it does not exist yet."""
@@ -143,6 +145,9 @@ class Dashboard:
             )
         except sqlite3.Error as exc:
             return 503, page(title, f'<p class="error">cannot read the ledger: {_esc(exc)}</p>')
+        if self.ingest_error:
+            note = f"The background ingest failed: {self.ingest_error} (it will try again)."
+            html = f'<p class="error">{_esc(note)}</p>' + html
         return 200, page(title, html, active=active, picker=form, query=view.query())
 
 
