@@ -22,6 +22,7 @@ from tokentrail.reports.text import clip, escape_controls, usd_cents
 
 __all__ = [
     "NAV",
+    "amount_text",
     "cost_text",
     "esc",
     "num",
@@ -69,11 +70,19 @@ def pct(ratio: float | None) -> str:  # float ok: a ratio
 
 def cost_text(t: Totals) -> str:
     """The cost as the CLI tables show it: ``$1,234.56``, ``*`` when some requests were
-    unpriced, ``unpriced`` when all were (never a fake $0)."""
+    unpriced, ``†`` when some were priced on an assumption, ``unpriced`` when all were
+    (never a fake $0)."""
     c = cost_or_none(t)
     if c is None:
         return "unpriced"
-    return usd_cents(c) + ("*" if t.unpriced else "")
+    return usd_cents(c) + ("*" if t.unpriced else "") + ("†" if t.flagged else "")
+
+
+def amount_text(t: Totals) -> str:
+    """The cost alone (``$1,234.56``, or ``unpriced`` when no request had a price): the
+    headline figure, without the table marks."""
+    c = cost_or_none(t)
+    return "unpriced" if c is None else usd_cents(c)
 
 
 def money(value: Decimal | None) -> str:

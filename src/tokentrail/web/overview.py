@@ -15,6 +15,7 @@ from tokentrail.reports.text import usd_cents
 from tokentrail.web.charts import hbars, heatmap, legend, stacked_bars
 from tokentrail.web.html import (
     TOTALS_HEADS,
+    amount_text,
     cost_text,
     esc,
     num,
@@ -58,7 +59,7 @@ def cards(t: Totals) -> str:
         '<div class="cards">'
         + "".join(
             [
-                _card("Cost", f'<span id="total-cost">{esc(cost_text(t))}</span>'),
+                _card("Cost", f'<span id="total-cost">{esc(amount_text(t))}</span>'),
                 _card("Tokens", num(t.total_tokens)),
                 _card("Requests", num(t.requests)),
                 _card("Cache hit ratio", pct(cache_hit_ratio(t))),
@@ -67,7 +68,22 @@ def cards(t: Totals) -> str:
             ]
         )
         + "</div>"
+        + marks(t)
     )
+
+
+def marks(t: Totals) -> str:
+    """What the table marks mean, when they appear (as the CLI tables' footers)."""
+    notes = []
+    if t.unpriced:
+        notes.append(f"* {t.unpriced:,} requests have no price and are not in the cost.")
+    if t.flagged:
+        codes = ", ".join(t.flags)
+        notes.append(
+            f"† {t.flagged:,} requests priced on an assumption: {codes} "
+            "(each request's page explains it)."
+        )
+    return "".join(f'<p class="meta">{esc(n)}</p>' for n in notes)
 
 
 def daily_chart(daily: Report) -> str:

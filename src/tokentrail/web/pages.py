@@ -275,9 +275,11 @@ def blocks_body(source: ReportSource, view: View) -> str:
                 f"{esc(usd_cents(proj) if isinstance(proj, Decimal) else '-')}</p>"
             )
     recent = report.rows[-40:]
-    chart = hbars(
-        [(r.key, float(r.totals.cost), cost_text(r.totals)) for r in recent]  # float ok: bar
-    )
+    bars = [
+        (r.key[:16].replace("T", " "), float(r.totals.cost), cost_text(r.totals))  # float ok
+        for r in recent
+    ]
+    chart = hbars(bars)
     return (
         cards(report.totals)
         + active
