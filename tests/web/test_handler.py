@@ -351,3 +351,24 @@ def test_a_background_ingest_error_is_shown_on_the_pages(web_ledger: Path) -> No
     d.ingest_error = "disk full <b>"
     _, html = d.render("/report/model", {})
     assert "The background ingest failed: disk full &lt;b&gt;" in html
+
+
+def test_view_state_round_trips_through_the_query() -> None:
+    from datetime import date
+    from urllib.parse import parse_qsl
+
+    from tokentrail.web.state import parse_view
+
+    today = date(2026, 3, 15)
+    v = parse_view({"period": "7d", "tz": "UTC", "project": "/a&b"}, today)
+    assert (v.start, v.end) == (date(2026, 3, 9), None)
+    assert parse_view(dict(parse_qsl(v.query()[1:])), today) == v
+    assert parse_view({"period": "month"}, today).start == date(2026, 3, 1)
+    assert parse_view({"period": "30d"}, today).start == date(2026, 2, 14)
+    v = parse_view({"period": "all", "since": "2026-01-02"}, today)  # dates win
+    assert (v.period, v.start, v.end) == ("custom", date(2026, 1, 2), None)
+    assert "since=2026-01-02" in v.query()
+    assert "since" not in v.query(period="7d")
+    assert parse_view({}, today).query() == ""
+    with pytest.raises(UserInputError):
+        parse_view({"period": "custom", "since": "2026-02-02", "until": "2026-02-01"}, today)

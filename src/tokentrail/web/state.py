@@ -69,6 +69,8 @@ class View(Frozen):
     def __init__(self, params: Mapping[str, str], today: date | None = None) -> None:
         _set = object.__setattr__
         period = params.get("period", "") or "all"
+        if params.get("since") or params.get("until"):
+            period = "custom"  # dates given in the picker win over its period menu
         if period not in PERIODS:
             raise UserInputError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
         for k in _KEYS:
