@@ -372,3 +372,15 @@ def test_view_state_round_trips_through_the_query() -> None:
     assert parse_view({}, today).query() == ""
     with pytest.raises(UserInputError):
         parse_view({"period": "custom", "since": "2026-02-02", "until": "2026-02-01"}, today)
+
+
+@pytest.mark.parametrize("path", [p.split("?")[0] for p in PAGES if "id=" not in p])
+def test_every_page_renders_on_an_empty_ledger(tmp_path: Path, path: str) -> None:
+    from tokentrail.ledger import SQLiteLedger
+    from tokentrail.web.server import Dashboard
+
+    db = tmp_path / "empty.sqlite3"
+    SQLiteLedger(db).close()
+    status, html = Dashboard(db, TOKEN).render(path, {})
+    assert status == 200, html
+    assert 'class="error"' not in html
