@@ -13,7 +13,7 @@
           const doc = new DOMParser().parseFromString(await page.text(), "text/html");
           const fresh = doc.getElementById("main");
           const main = document.getElementById("main");
-          if (fresh && main) {
+          if (fresh && main && fresh.innerHTML !== main.innerHTML) {
             main.replaceChildren(...Array.from(fresh.childNodes).map((n) => document.adoptNode(n)));
             document.body.dataset.refreshed = String(Date.now());
           }
