@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from tokentrail.web.html import esc
 
-__all__ = ["PALETTE", "color", "hbars", "heatmap", "line_chart", "stacked_bars"]
+__all__ = ["PALETTE", "color", "hbars", "heatmap", "line_chart", "stacked_bars", "timeline"]
 
 PALETTE = (
     "#4e79a7",
@@ -228,3 +228,50 @@ def line_chart(
             )
     out.append("</svg>")
     return "".join(out)
+
+
+def timeline(
+    spans: Sequence[tuple[int, int, Decimal, str, bool]],
+    *,
+    fmt: object = str,
+    width: int = 900,
+    height: int = 200,
+) -> str:
+    """Spans (start ms, end ms, amount, label, highlighted) on a time axis, each as tall
+    as its amount (e.g. 5-hour blocks by cost, the active one highlighted)."""
+    assert callable(fmt)
+    if not spans:
+        return '<p class="empty">No blocks in this range.</p>'
+    left, right, top, bottom = 12, 12, 12, 24
+    pw, ph = width - left - right, height - top - bottom
+    t0 = min(s[0] for s in spans)
+    t1 = max(s[1] for s in spans)
+    extent = max(t1 - t0, 1)
+    peak = max(float(s[2]) for s in spans) or 1.0  # float ok: drawing scale
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        'xmlns="http://www.w3.org/2000/svg">'
+        f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" class="grid"/>'
+    ]
+    for start, end, amount, label, hot in spans:
+        x = left + pw * (start - t0) / extent
+        w = max(pw * (end - start) / extent, 1.5)
+        h = max(ph * float(amount) / peak, 1.0)  # float ok: pixels
+        fill = "#e15759" if hot else "#4e79a7"
+        out.append(
+            f'<rect x="{_f(x)}" y="{_f(top + ph - h)}" width="{_f(w)}" height="{_f(h)}" '
+            f'fill="{fill}"><title>{esc(label)}: {esc(fmt(amount))}</title></rect>'
+        )
+    for ms, anchor, x in ((t0, "start", left), (t1, "end", left + pw)):
+        when = _day(ms)
+        out.append(
+            f'<text x="{x}" y="{height - 6}" text-anchor="{anchor}" class="axis">{esc(when)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _day(ms: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms // 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

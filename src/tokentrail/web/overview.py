@@ -76,11 +76,12 @@ def marks(t: Totals) -> str:
     """What the table marks mean, when they appear (as the CLI tables' footers)."""
     notes = []
     if t.unpriced:
-        notes.append(f"* {t.unpriced:,} requests have no price and are not in the cost.")
+        n = t.unpriced
+        notes.append(f"* {n:,} request{'s' if n != 1 else ''} without a price, not in the cost.")
     if t.flagged:
-        codes = ", ".join(t.flags)
+        n, codes = t.flagged, ", ".join(t.flags)
         notes.append(
-            f"† {t.flagged:,} requests priced on an assumption: {codes} "
+            f"† {n:,} request{'s' if n != 1 else ''} priced on an assumption: {codes} "
             "(each request's page explains it)."
         )
     return "".join(f'<p class="meta">{esc(n)}</p>' for n in notes)

@@ -12,7 +12,7 @@ from tokentrail.ledger.readonly import ReadOnlyLedger
 from tokentrail.reports.build import ReportSource, build_report
 from tokentrail.reports.model import KINDS, Report, ReportRow
 from tokentrail.reports.text import usd_cents
-from tokentrail.web.charts import hbars, stacked_bars
+from tokentrail.web.charts import hbars, stacked_bars, timeline
 from tokentrail.web.context import context_section
 from tokentrail.web.html import TOTALS_HEADS, cost_text, esc, num, short_model, table, totals_cells
 from tokentrail.web.overview import cards, daily_chart, session_table
@@ -274,16 +274,25 @@ def blocks_body(source: ReportSource, view: View) -> str:
                 f"{esc(usd_cents(rate) if isinstance(rate, Decimal) else '-')}/h · projected "
                 f"{esc(usd_cents(proj) if isinstance(proj, Decimal) else '-')}</p>"
             )
-    recent = report.rows[-40:]
-    bars = [
-        (r.key[:16].replace("T", " "), float(r.totals.cost), cost_text(r.totals))  # float ok
-        for r in recent
-    ]
-    chart = hbars(bars)
+    spans = []
+    for r in report.rows:
+        start = datetime.fromisoformat(r.key)
+        end = datetime.fromisoformat(str(r.extra.get("block_end") or r.key))
+        label = f"{r.key[:16].replace('T', ' ')} ({r.totals.requests:,} requests)"
+        spans.append(
+            (
+                int(start.timestamp() * 1000),
+                int(end.timestamp() * 1000),
+                r.totals.cost,
+                label,
+                bool(r.extra.get("is_active")),
+            )
+        )
+    chart = timeline(spans, fmt=usd_cents)
     return (
         cards(report.totals)
         + active
-        + f"<section><h2>Cost per block (latest {len(recent)})</h2>{chart}</section>"
+        + f"<section><h2>Blocks on a timeline, as tall as their cost</h2>{chart}</section>"
         + table(("~Start", "~End", "~State", *TOTALS_HEADS), rows)
     )
 
