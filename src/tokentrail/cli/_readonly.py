@@ -22,6 +22,10 @@ from tokentrail.errors import LedgerError
 from tokentrail.ledger import SQLiteLedger, open_ledger, resolve_ledger_path
 from tokentrail.ledger.readonly import ReadOnlyLedger
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
 __all__ = [
     "NO_MATCH", "looked_in", "nothing_recorded", "read_only", "reading_ledger",
     "reading_reports", "would_create",
@@ -103,10 +107,22 @@ def reading_reports(
     *,
     no_ingest: bool,
     timeout: float = 60.0,  # float ok: seconds
-) -> Iterator[SQLiteLedger | ReadOnlyLedger]:
+    machines: tuple[str, ...] = (),
+    users: tuple[str, ...] = (),
+) -> Iterator[SQLiteLedger | ReadOnlyLedger | ClickHouseLedger]:
     """:func:`reading_ledger` for the reports, which also read a ledger this process cannot
     write: opened read-only (a :class:`~tokentrail.ledger.readonly.ReadOnlyLedger`; the
-    caller does not ingest into it)."""
+    caller does not ingest into it), and a ClickHouse team ledger (a URL: reported as it
+    is, never ingested into by a report)."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(ledger_path)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        with ClickHouseLedger(url, machines=machines, users=users) as team:
+            yield team
+        return
     path = resolve_ledger_path(ledger_path)
     if read_only(path):
         with _read_only_ledger(path, timeout) as ro:

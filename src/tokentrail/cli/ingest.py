@@ -32,9 +32,10 @@ from tokentrail.ingest.discover import (
 )
 from tokentrail.ledger import (
     IngestSummary,
-    SQLiteLedger,
+    LedgerStore,
     ingest_claude_code,
     open_ledger,
+    open_store,
 )
 from tokentrail.reports.text import escape_controls
 
@@ -87,7 +88,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _run_ingest(
-    ledger: SQLiteLedger,
+    ledger: LedgerStore,
     roots: Sequence[Path] | None,
     quiet: bool = False,
     skipped: list[SkippedPath] | None = None,
@@ -160,7 +161,7 @@ def ingest_cmd(
             _check_path(p)
         roots = roots_from_paths(paths)
     skipped: list[SkippedPath] = []
-    with open_ledger(ledger_path, timeout=lock_timeout()) as ledger:
+    with open_store(ledger_path, timeout=lock_timeout()) as ledger:
         s = _run_ingest(ledger, roots, quiet, skipped)
     for sk in skipped:
         click.echo(f"tokentrail: warning: {safe(sk.path)}: {sk.kind}: {safe(sk.message)}", err=True)
@@ -210,9 +211,14 @@ def _check_path(p: str) -> None:
 def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
     """List the log lines that were skipped as malformed (file, line, field, kind)."""
     from tokentrail.cli._readonly import reading_ledger
+    from tokentrail.ledger.clickhouse.url import ledger_url
 
-    with reading_ledger(ledger_path, no_ingest=True) as ledger:  # never creates one
-        probs = ledger.problems()
+    if ledger_url(ledger_path) is not None:
+        with open_store(ledger_path) as team:
+            probs = team.problems()
+    else:
+        with reading_ledger(ledger_path, no_ingest=True) as ledger:  # never creates one
+            probs = ledger.problems()
     if as_json:
         out = [
             {"file": p.file, "line": p.line, "field": p.field, "kind": p.kind, "message": p.message}

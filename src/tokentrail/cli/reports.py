@@ -62,8 +62,9 @@ def make_with(
     ledger when there is neither a ledger nor logs: see :mod:`tokentrail.cli._readonly`)."""
     timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
     with reading_reports(args.ledger_path, no_ingest=args.no_ingest, timeout=timeout) as ledger:
-        if not isinstance(ledger, SQLiteLedger):  # a read-only ledger: reported as it is
-            if not args.no_ingest and not args.quiet:
+        if not isinstance(ledger, SQLiteLedger):  # read-only or team: reported as it is
+            team = type(ledger).__name__ == "ClickHouseLedger"
+            if not args.no_ingest and not args.quiet and not team:
                 click.echo(
                     "note: the ledger is read-only: this is what it holds (new log lines were "
                     "not read)",

@@ -20,6 +20,7 @@ from tokentrail._lazy import lazy_attributes
 
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 if TYPE_CHECKING:
+    from tokentrail.ledger.clickhouse.store import ClickHouseLedger
     from tokentrail.ledger.costing import Coster, pico_to_usd
     from tokentrail.ledger.protocol import (
         AggregateQuery,
@@ -78,6 +79,7 @@ __all__ = [
     "default_ledger_path",
     "ingest_claude_code",
     "open_ledger",
+    "open_store",
     "pico_to_usd",
     "resolve_ledger_path",
 ]
@@ -95,3 +97,21 @@ def open_ledger(
     from tokentrail.ledger.sqlite import SQLiteLedger, resolve_ledger_path
 
     return SQLiteLedger(resolve_ledger_path(path), timeout=timeout)
+
+
+def open_store(
+    target: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = 60.0,  # float ok: seconds
+) -> SQLiteLedger | ClickHouseLedger:
+    """The ledger ``target`` names: a ClickHouse team ledger for a ``clickhouse://``,
+    ``clickhouses://`` or ``chdb://`` URL (explicit, else ``$TOKENTRAIL_LEDGER``), else the
+    SQLite ledger of :func:`open_ledger`."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(target)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        return ClickHouseLedger(url)
+    return open_ledger(target, timeout=timeout)

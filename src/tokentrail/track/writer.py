@@ -135,9 +135,9 @@ class LedgerWriter:
         if self._store is None:
             target = self._target
             if target is None or isinstance(target, (str, os.PathLike)):
-                from tokentrail.ledger import open_ledger
+                from tokentrail.ledger import open_store
 
-                self._store = open_ledger(target)
+                self._store = open_store(target)
             else:  # a store, or a tokentrail.Ledger (which wraps one)
                 inner = getattr(target, "store", None)
                 self._store = inner if hasattr(inner, "commit_batch") else target

@@ -22,6 +22,10 @@ _CHDB: dict[str, Any] = {}
 
 
 def _module() -> Any:
+    import logging
+
+    # the driver logs its own copy of an error we report in one line: keep it quiet
+    logging.getLogger("clickhouse_connect").addHandler(logging.NullHandler())
     try:
         import clickhouse_connect
     except ImportError:
@@ -68,4 +72,5 @@ def client_for(url: LedgerURL) -> Any:
         )
     except Exception as exc:
         msg = str(exc).replace(url.password, "***") if url.password else str(exc)
-        raise LedgerError(f"cannot connect to ledger {url.display}: {msg}") from None
+        msg = msg.splitlines()[0] if msg else type(exc).__name__
+        raise LedgerError(f"cannot connect to ledger {url.display}: {msg[:200]}") from None

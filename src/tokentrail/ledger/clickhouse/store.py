@@ -325,6 +325,17 @@ class ClickHouseLedger:
         """Distinct ``project`` or ``model`` values, sorted."""
         return reads.distinct(self.client, self.db, self.scope, column)
 
+    def session_ids(self, prefix: str, limit: int = 6) -> list[str]:
+        """``[prefix]`` when a session has exactly that id, else up to ``limit`` distinct
+        session ids starting with it."""
+        where = self.scope.add("startsWith(session_id, {p:String})", p=prefix)
+        sql = (
+            f"SELECT DISTINCT session_id FROM {{db}}.records FINAL{where.where()} "
+            f"ORDER BY session_id != {{p:String}}, session_id LIMIT {int(limit)}"
+        )
+        found = [str(r[0]) for r in self.query(sql, where.params)]
+        return [prefix] if prefix in found else found
+
     def latest_point(self, *, main_thread: bool = False) -> UsagePoint | None:
         """The most recent request (main thread only when asked), or None."""
         scope = self.scope.add("is_sidechain = 0") if main_thread else self.scope

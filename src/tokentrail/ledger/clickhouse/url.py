@@ -24,6 +24,7 @@ __all__ = [
     "SCHEMES",
     "LedgerURL",
     "is_ledger_url",
+    "ledger_url",
     "parse_ledger_url",
 ]
 
@@ -111,3 +112,13 @@ def parse_ledger_url(url: str) -> LedgerURL:
 def _check_db(name: str) -> None:
     if not _DB_NAME.match(name):
         raise UserInputError(f"bad ClickHouse database name {name!r}: letters, digits and _ only")
+
+
+def ledger_url(explicit: object = None) -> str | None:
+    """The ClickHouse ledger URL a command should use: ``explicit`` when it is one, else
+    ``$TOKENTRAIL_LEDGER`` when no ``explicit`` path was given and it is one; else None
+    (the SQLite ledger)."""
+    if explicit:
+        return explicit if isinstance(explicit, str) and is_ledger_url(explicit) else None
+    env = os.environ.get("TOKENTRAIL_LEDGER", "")
+    return env if is_ledger_url(env) else None
