@@ -63,6 +63,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "List the log lines that were skipped as malformed (file, line, field, kind).",
     ),
     "project": ("reports", "Usage and cost per project (working directory)."),
+    "push": (
+        "push",
+        "Send the local ledger's records to a team ledger (ClickHouse), incrementally.",
+    ),
     "report": ("runs", "Reports over the ledger."),
     "reprice": (
         "ingest",
@@ -82,7 +86,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 #: Every module that registers commands (imported all at once only as a fallback).
 MODULES = (
-    "cache", "context", "explain", "ingest", "price", "reports", "runs", "tools", "whatif",
+    "cache", "context", "explain", "ingest", "price", "push", "reports", "runs", "tools",
+    "whatif",
 )  # fmt: skip
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from tokentrail.ledger.push_schema import PUSH_CHECKPOINT
+
 __all__ = [
     "DIMS_INSERTED",
     "FLAGGED_WHERE",
@@ -480,6 +482,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0007_price_memo", _PRICE_MEMO),
     ("0008_flagged_records", _FLAGGED),
     ("0009_timestamps_in_range", _OUT_OF_RANGE),
+    ("0012_push_checkpoint", PUSH_CHECKPOINT),
 )
 
 
