@@ -63,6 +63,8 @@ SCHEMA = {
     "rollup_flags_q15": [
         "q", "model", "project", "session_id", "agent", "branch", "flags", "requests",
     ],
+    "push_checkpoint": ["target", "last_id", "last_seq", "updated_ms"],
+    "push_changes": ["seq", "dedup_key"],
 }  # fmt: skip
 TRIGGERS = {
     "records_rollup_delete",
@@ -72,6 +74,9 @@ TRIGGERS = {
     "records_flags_delete",
     "records_flags_update_old",
     "records_flags_update_new",
+    "push_records_update",
+    "push_records_delete",
+    "push_records_reused_id",
 }
 INDEXES = {
     "records_message_id",

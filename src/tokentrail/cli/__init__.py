@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Where logs were found, the ledger's location and size, and what needs attention.",
     ),
     "ingest": ("ingest", "Read Claude Code logs into the ledger (only new bytes of known files)."),
+    "machine": ("reports", "Usage and cost per machine (team ledger; locally: this host)."),
     "model": ("reports", "Usage and cost per model id."),
     "monthly": ("reports", "Usage and cost per calendar month."),
     "price": (
@@ -80,6 +81,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "tools",
         "One short line: today's cost, the active 5-hour block, context % of the session.",
     ),
+    "user": ("reports", "Usage and cost per user (team ledger; locally: the OS user)."),
     "weekly": ("reports", "Usage and cost per week (rows keyed by the week's first day)."),
     "whatif": ("whatif", "Estimate the cost of your usage on another model, tier or cache TTL."),
 }

@@ -123,6 +123,18 @@ def reading_reports(
         with ClickHouseLedger(url, machines=machines, users=users) as team:
             yield team
         return
+    if machines or users:  # the local ledger holds the local identity's records only
+        from tokentrail.ledger.clickhouse.identity import default_machine, default_user
+
+        if (machines and default_machine() not in machines) or (
+            users and default_user() not in users
+        ):
+            with (
+                tempfile.TemporaryDirectory(prefix="tokentrail-empty-") as tmp,
+                SQLiteLedger(Path(tmp) / "empty.sqlite3", timeout=timeout) as empty,
+            ):
+                yield empty
+            return
     path = resolve_ledger_path(ledger_path)
     if read_only(path):
         with _read_only_ledger(path, timeout) as ro:

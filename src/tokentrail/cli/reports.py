@@ -61,7 +61,13 @@ def make_with(
     """:func:`make_report` with any ``builder(ledger, options)`` (from an empty scratch
     ledger when there is neither a ledger nor logs: see :mod:`tokentrail.cli._readonly`)."""
     timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
-    with reading_reports(args.ledger_path, no_ingest=args.no_ingest, timeout=timeout) as ledger:
+    with reading_reports(
+        args.ledger_path,
+        no_ingest=args.no_ingest,
+        timeout=timeout,
+        machines=args.machines,
+        users=args.users,
+    ) as ledger:
         if not isinstance(ledger, SQLiteLedger):  # read-only or team: reported as it is
             team = type(ledger).__name__ == "ClickHouseLedger"
             if not args.no_ingest and not args.quiet and not team:
@@ -70,7 +76,7 @@ def make_with(
                     "not read)",
                     err=True,
                 )
-        elif not args.no_ingest:
+        elif not args.no_ingest and not (args.users or args.machines):  # team filters: as is
             with progress_bar(_show_progress(args.quiet)) as cb:
                 summary = ingest_claude_code(ledger, None, progress=cb)
             if summary.problems_new and not args.quiet:
@@ -105,6 +111,7 @@ def emit(report: Report, args: ReportArgs) -> None:
         if not args.quiet:
             click.echo(f"wrote {args.parquet}", err=True)
     filtered = any(report.filters.get(k) for k in ("since", "until", "project", "models"))
+    filtered = filtered or bool(args.users or args.machines)
     if not report.rows and not filtered:
         from tokentrail.cli._readonly import nothing_recorded
 
@@ -226,6 +233,26 @@ def agent_cmd(**kw: Any) -> None:
 def branch_cmd(**kw: Any) -> None:
     """Usage and cost per git branch (as logged on each line)."""
     run_report("branch", kw)
+
+
+@cli.command("user")
+@report_options
+def user_cmd(**kw: Any) -> None:
+    """Usage and cost per user (team ledger; locally: the OS user)."""
+    from tokentrail.reports.team import team_report
+
+    args = ReportArgs.from_kwargs(kw)
+    emit(make_with(args, lambda ledger, opts: team_report(ledger, "user", opts)), args)
+
+
+@cli.command("machine")
+@report_options
+def machine_cmd(**kw: Any) -> None:
+    """Usage and cost per machine (team ledger; locally: this host)."""
+    from tokentrail.reports.team import team_report
+
+    args = ReportArgs.from_kwargs(kw)
+    emit(make_with(args, lambda ledger, opts: team_report(ledger, "machine", opts)), args)
 
 
 @cli.command("blocks")

@@ -13,7 +13,7 @@ CREATE TABLE push_checkpoint (
     updated_ms INTEGER NOT NULL
 );
 CREATE TABLE push_changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     dedup_key TEXT NOT NULL
 );
 CREATE TRIGGER push_records_update AFTER UPDATE ON records BEGIN

@@ -48,8 +48,8 @@ ENV_CONFIG = "TOKENTRAIL_CONFIG"
 #: Each command's long option names (a test checks them against the command line).
 _REPORT = frozenset(
     {
-        "breakdown", "csv", "json", "ledger", "model", "no-ingest", "order", "parquet",
-        "project", "quiet", "since", "timezone", "until",
+        "breakdown", "csv", "json", "ledger", "machine", "model", "no-ingest", "order",
+        "parquet", "project", "quiet", "since", "timezone", "until", "user",
     }
 )  # fmt: skip
 COMMAND_OPTIONS: dict[str, frozenset[str]] = {
@@ -65,6 +65,7 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "explain": frozenset({"json", "ledger"}),
     "ingest": frozenset({"at", "json", "ledger", "quiet", "source", "tag"}),
     "model": _REPORT,
+    "machine": _REPORT,
     "monthly": _REPORT,
     "price": frozenset({"at", "explain", "json", "model", "prices"}),
     "prices": frozenset({"json", "prices"}),
@@ -74,6 +75,7 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "report": frozenset(),
     "reprice": frozenset({"json", "ledger"}),
     "session": _REPORT | {"id"},
+    "user": _REPORT,
     "statusline": frozenset(
         {
             "color", "context-low-threshold", "context-medium-threshold", "hook", "ledger",

@@ -345,6 +345,21 @@ class ClickHouseLedger:
         )  # fmt: skip
         return pts[0] if pts else None
 
+    def scoped(
+        self, *, machines: Sequence[str] = (), users: Sequence[str] = ()
+    ) -> ClickHouseLedger:
+        """The same ledger, reads restricted further to ``machines`` / ``users``."""
+        import copy
+
+        out = copy.copy(self)
+        scope = self.scope
+        if machines:
+            scope = scope.add("machine IN {t_machines:Array(String)}", t_machines=list(machines))
+        if users:
+            scope = scope.add("user IN {t_users:Array(String)}", t_users=list(users))
+        out.scope = scope
+        return out
+
     def dimension(self, column: str) -> list[tuple[str, int]]:
         """``(machine or user, records)`` for every value of ``column``, sorted."""
         if column not in ("machine", "user"):
