@@ -32,6 +32,7 @@ def push_to(
     since: str | None = None,
     dry_run: bool = False,
     quiet: bool = False,
+    batch: int = 50_000,
 ) -> dict[str, object]:
     """Push the ledger at ``ledger_path`` (default: the local one) to ``to``; the summary."""
     from tokentrail.ledger import open_ledger
@@ -63,7 +64,7 @@ def push_to(
     ):
         summary = push(
             local, team, machine=who_m, user=who_u, since_ms=since_ms, dry_run=dry_run,
-            progress=cb,
+            batch=batch, progress=cb,
         )  # fmt: skip
     return summary.to_dict()
 
@@ -79,6 +80,13 @@ def push_to(
     "--ledger", "ledger_path", metavar="PATH", default=None, help="Local ledger file to push."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=50_000,
+    show_default=True,
+    help="Records per insert.",
+)
 def push_cmd(
     to: str | None,
     since: str | None,
@@ -88,13 +96,15 @@ def push_cmd(
     as_json: bool,
     ledger_path: str | None,
     quiet: bool,
+    batch_size: int = 50_000,
 ) -> None:
     """Send the local ledger's records to a team ledger (ClickHouse)."""
     if not to:
         raise UserInputError('no team ledger: give --to URL or set [push] to = "URL" in the config')
     s = push_to(
-        to, ledger_path, machine=machine, user=user, since=since, dry_run=dry_run, quiet=quiet
-    )
+        to, ledger_path, machine=machine, user=user, since=since, dry_run=dry_run, quiet=quiet,
+        batch=batch_size,
+    )  # fmt: skip
     if as_json:
         click.echo(json.dumps(s, indent=2))
         return

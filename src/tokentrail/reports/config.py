@@ -71,7 +71,9 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "prices": frozenset({"json", "prices"}),
     "problems": frozenset({"json", "ledger"}),
     "project": _REPORT,
-    "push": frozenset({"dry-run", "json", "ledger", "machine", "quiet", "since", "to", "user"}),
+    "push": frozenset(
+        {"batch-size", "dry-run", "json", "ledger", "machine", "quiet", "since", "to", "user"}
+    ),
     "report": frozenset(),
     "reprice": frozenset({"json", "ledger"}),
     "session": _REPORT | {"id"},
