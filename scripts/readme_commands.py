@@ -79,6 +79,10 @@ EXAMPLES: list[tuple[str, str, bool]] = [
      "temporary folder.", False),
     ("tokentrail report run", "Runs recorded by tokentrail.run() in tracked programs (name, "
      "requests, cost, budget, tags).", False),
+    ("tokentrail push", "Send the local ledger's records to a ClickHouse team ledger "
+     "(incremental, idempotent; see docs/how-to/team-ledger.md).", True),
+    ("tokentrail user", "Usage per user (a team ledger; locally: the OS user).", True),
+    ("tokentrail machine", "Usage per machine (a team ledger; locally: this host).", True),
     ("tokentrail completion bash", "Shell completion (bash, zsh, fish).", True),
     ("tokentrail price", "Price one usage object or response file.", True),
     ("tokentrail prices", "The price catalog: every rate row with its window and source.", True),
