@@ -64,10 +64,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "List the log lines that were skipped as malformed (file, line, field, kind).",
     ),
     "project": ("reports", "Usage and cost per project (working directory)."),
-    "push": (
-        "push",
-        "Send the local ledger's records to a team ledger (ClickHouse), incrementally.",
-    ),
+    "push": ("push", "Send the local ledger's records to a team ledger (ClickHouse)."),
     "report": ("runs", "Reports over the ledger."),
     "reprice": (
         "ingest",
