@@ -230,7 +230,8 @@ def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
         from tokentrail.ledger import resolve_ledger_path
 
         path = resolve_ledger_path(ledger_path)
-        where = "" if path.exists() else f": the ledger {safe(path)} does not exist yet"
+        is_url = ledger_url(ledger_path) is not None
+        where = "" if is_url or path.exists() else f": the ledger {safe(path)} does not exist yet"
         click.echo(f"No problems recorded{where}.")
         return
     from tokentrail.reports.fit import wrapped

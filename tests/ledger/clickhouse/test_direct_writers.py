@@ -64,3 +64,31 @@ def test_ingest_writes_to_the_team_ledger_incrementally(tmp_path: Path) -> None:
     assert isinstance(t, dict)
     assert t["output_tokens"] == truth["totals"]["output_tokens"]
     assert t["requests"] + t["synthetic_messages"] == truth["totals"]["messages"]
+
+
+def test_explain_and_problems_on_the_team_ledger(tmp_path: Path) -> None:
+    tree = tmp_path / "claude"
+    subprocess.run(
+        [sys.executable, "-m", "tokentrail.sample", str(tree), "--size", "2MB", "--seed", "6",
+         "--malformed-rate", "0.01", "--quiet"],
+        check=True,
+    )  # fmt: skip
+    env = {**os.environ, "TZ": "UTC", "HOME": str(tmp_path)}
+    local, team = str(tmp_path / "l.sqlite3"), f"chdb://{tmp_path / 'team'}"
+
+    def tt(*args: str, ok: tuple[int, ...] = (0,)) -> str:
+        r = subprocess.run(
+            [sys.executable, "-m", "tokentrail", *args], capture_output=True, text=True, env=env
+        )
+        assert r.returncode in ok, r.stderr
+        return r.stdout
+
+    tt("ingest", str(tree), "--ledger", local, "-q", ok=(0, 1))
+    tt("push", "--to", team, "--ledger", local, "-q")
+    import sqlite3
+
+    db = sqlite3.connect(local)
+    (mid,) = db.execute("SELECT message_id FROM records WHERE synthetic = 0 LIMIT 1").fetchone()
+    db.close()
+    for args in (("explain", mid, "--json"), ("problems", "--json")):
+        assert tt(*args, "--ledger", team) == tt(*args, "--ledger", local)

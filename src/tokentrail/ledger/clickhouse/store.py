@@ -36,6 +36,7 @@ from tokentrail.ledger.totals import AggregateQuery, AggregateRow
 if TYPE_CHECKING:
     import sqlite3
 
+    from tokentrail.ledger.lookup import StoredRecord
     from tokentrail.ledger.runs import RunRow
     from tokentrail.ledger.timeline import UsagePoint
     from tokentrail.types import UsageRecord
@@ -401,6 +402,35 @@ class ClickHouseLedger:
 
         for r in self.record_rows(flt):
             yield to_usage_record(r)
+
+    def find_records(self, text: str) -> list[StoredRecord]:
+        """``explain``'s lookup (:func:`tokentrail.ledger.lookup.find_records`): records whose
+        message or request id is ``text``, else starts with it; oldest first, at most
+        ``LIMIT + 1`` (``row_id`` is 0: rows have no local id here)."""
+        from tokentrail.ledger.lookup import LIMIT, StoredRecord
+
+        if not text:
+            return []
+        cols = (
+            "source, message_id, request_id, ts_ms, model, session_id, project, stop_reason, "
+            "synthetic, usage_json, cost_pico, price_flags, file, line"
+        )
+        out: list[StoredRecord] = []
+        for cond in (
+            "(message_id = {t:String} OR request_id = {t:String})",
+            "(startsWith(ifNull(message_id, ''), {t:String}) "
+            "OR startsWith(ifNull(request_id, ''), {t:String}))",
+        ):
+            s = self.scope.add(cond, t=text)
+            sql = (
+                f"SELECT {cols} FROM {{db}}.records FINAL{s.where()} "
+                f"ORDER BY ts_ms, dedup_key LIMIT {LIMIT + 1}"
+            )
+            for r in self.query(sql, s.params):
+                out.append(StoredRecord(0, *r[:8], bool(r[8]), *r[9:]))
+            if out:
+                break
+        return out
 
     def checkpoints(self) -> dict[str, FileCheckpoint]:
         """This machine's file checkpoints (direct ingest), by path."""
