@@ -127,6 +127,23 @@ def _human_bytes(n: int) -> str:
     help="With --source batch|responses: when the requests ran (ISO date or datetime, "
     "naive = UTC); records are dated and priced at it (default: the file's mtime).",
 )
+@click.option(
+    "--push-to",
+    "push_to_url",
+    metavar="URL",
+    default=None,
+    help="After ingesting into the local ledger, push it to this team ledger (set it once "
+    "in the config: [ingest] push-to = URL).",
+)
+@click.option(
+    "--machine",
+    metavar="NAME",
+    default=None,
+    help="Machine name written to a team ledger (default: host name).",
+)
+@click.option(
+    "--user", metavar="NAME", default=None, help="User written to a team ledger (default: OS user)."
+)
 @click.pass_context
 def ingest_cmd(
     ctx: click.Context,
@@ -137,6 +154,9 @@ def ingest_cmd(
     source: str = "claude-code",
     tags: tuple[str, ...] = (),
     at: str | None = None,
+    push_to_url: str | None = None,
+    machine: str | None = None,
+    user: str | None = None,
 ) -> None:
     """Read Claude Code logs into the ledger (only new bytes of known files).
 
@@ -161,8 +181,14 @@ def ingest_cmd(
             _check_path(p)
         roots = roots_from_paths(paths)
     skipped: list[SkippedPath] = []
-    with open_store(ledger_path, timeout=lock_timeout()) as ledger:
+    with open_store(ledger_path, timeout=lock_timeout(), machine=machine, user=user) as ledger:
         s = _run_ingest(ledger, roots, quiet, skipped)
+    if push_to_url:
+        from tokentrail.cli.push import push_to
+
+        sent = push_to(push_to_url, ledger_path, machine=machine, user=user, quiet=quiet)
+        if not quiet and not as_json:
+            click.echo(f"pushed {sent['records']} records to {safe(str(sent['target']))}", err=True)
     for sk in skipped:
         click.echo(f"tokentrail: warning: {safe(sk.path)}: {sk.kind}: {safe(sk.message)}", err=True)
     for root in s.empty_roots if roots is not None else ():

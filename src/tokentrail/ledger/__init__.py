@@ -103,15 +103,18 @@ def open_store(
     target: str | os.PathLike[str] | None = None,
     *,
     timeout: float = 60.0,  # float ok: seconds
+    machine: str | None = None,
+    user: str | None = None,
 ) -> SQLiteLedger | ClickHouseLedger:
     """The ledger ``target`` names: a ClickHouse team ledger for a ``clickhouse://``,
     ``clickhouses://`` or ``chdb://`` URL (explicit, else ``$TOKENTRAIL_LEDGER``), else the
-    SQLite ledger of :func:`open_ledger`."""
+    SQLite ledger of :func:`open_ledger`. ``machine`` / ``user``: who writes to a team ledger
+    (default: host name, OS user)."""
     from tokentrail.ledger.clickhouse.url import ledger_url
 
     url = ledger_url(target)
     if url is not None:
         from tokentrail.ledger.clickhouse.store import ClickHouseLedger
 
-        return ClickHouseLedger(url)
+        return ClickHouseLedger(url, machine=machine, user=user)
     return open_ledger(target, timeout=timeout)

@@ -63,7 +63,9 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "demo": frozenset({"days", "end", "keep", "seed"}),
     "doctor": frozenset({"ledger"}),
     "explain": frozenset({"json", "ledger"}),
-    "ingest": frozenset({"at", "json", "ledger", "quiet", "source", "tag"}),
+    "ingest": frozenset(
+        {"at", "json", "ledger", "machine", "push-to", "quiet", "source", "tag", "user"}
+    ),
     "model": _REPORT,
     "machine": _REPORT,
     "monthly": _REPORT,
