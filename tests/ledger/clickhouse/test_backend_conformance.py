@@ -79,3 +79,32 @@ def test_reports_agree_across_backends(
     assert reports[0] == reports[1]
     assert reports[0].totals.cost > Decimal(0)
     local.close()
+
+
+@pytest.mark.parametrize("kind", ["daily", "monthly", "session", "project", "model", "agent"])
+def test_filtered_reports_agree_across_backends(
+    kind: str, tree: Path, tmp_path: Path, chdb_url: str
+) -> None:
+    from datetime import date
+
+    local = SQLiteLedger(tmp_path / "l.sqlite3")
+    ingest_claude_code(local, [tree])
+    team = ClickHouseLedger(chdb_url, machine="m", user="u")
+    push(local, team, machine="m", user="u")
+    days = sorted(json.loads((tree / ".expected.json").read_text())["days"])
+    project = local.distinct("project")[0]
+    models = tuple(local.distinct("model")[:2])
+    for since, until, proj, mods in (
+        (date.fromisoformat(days[-1]), None, None, ()),
+        (None, date.fromisoformat(days[0]), project, ()),
+        (None, None, None, models),
+    ):
+        reports = []
+        for led in (local, team):
+            opts = options_for(
+                led, tz=timezone.utc, since=since, until=until, project=proj, models=mods,
+                order="desc",
+            )  # fmt: skip
+            reports.append(build_report(led, kind, opts))
+        assert reports[0] == reports[1], (since, until, proj, mods)
+    local.close()

@@ -103,23 +103,55 @@ def _query_scope(scope: Scope, query: AggregateQuery) -> Scope:
     return s
 
 
+#: The cell dimensions each grouping needs (the others are constant: their filters are
+#: applied in ClickHouse), so a day report reads quarter-hour × model cells only.
+_DIMS = {
+    "day": ("model",),
+    "month": ("model",),
+    "model": ("model",),
+    "project": ("model", "project"),
+    "session": ("model", "project", "session_id"),
+    "agent": ("model", "agent"),
+    "branch": ("model", "branch"),
+}
+_DIM_SQL = {
+    "model": "model",
+    "project": "project",
+    "session_id": "session_id",
+    "agent": AGENT,
+    "branch": "ifNull(git_branch, '')",
+}
+
+
+def _cell_select(dims: tuple[str, ...]) -> str:
+    # aliases never shadow a column: ClickHouse resolves WHERE names to SELECT aliases
+    return ", ".join(
+        f"{_DIM_SQL[d]} AS c_{d}" if d in dims else f"'' AS c_{d}"
+        for d in ("model", "project", "session_id", "agent", "branch")
+    )
+
+
 def aggregate(client: Any, db: str, scope: Scope, query: AggregateQuery) -> list[AggregateRow]:
     """:meth:`LedgerStore.aggregate` (see the module doc)."""
+    if query.group_by in ("agent", "branch") and query.session_id is not None:
+        raise ValueError("session_id filter is not available for agent / branch groups")
     s = _query_scope(scope, query)
+    dims = _DIMS.get(query.group_by, ("model", "project", "session_id", "agent", "branch"))
+    keys = ", ".join(("c_q", *(f"c_{d}" for d in dims)))
     cells = client.query(
-        f"SELECT intDiv(ts_ms, {QUARTER_MS}) AS q, model, project, session_id, {AGENT} AS agent,"
-        f" ifNull(git_branch, '') AS branch, {', '.join(_SUMS)} FROM {_records(db)}{s.where()}"
-        " GROUP BY q, model, project, session_id, agent, branch",
+        f"SELECT intDiv(ts_ms, {QUARTER_MS}) AS c_q, {_cell_select(dims)}, {', '.join(_SUMS)}"
+        f" FROM {_records(db)}{s.where()} GROUP BY {keys}",
         parameters=s.params,
     ).result_rows
     flagged = s.add("price_flags IS NOT NULL AND cost_pico IS NOT NULL")
     flags = client.query(
-        f"SELECT intDiv(ts_ms, {QUARTER_MS}) AS q, model, project, session_id, {AGENT} AS agent,"
-        f" ifNull(git_branch, '') AS branch, assumeNotNull(price_flags) AS flags, count()"
-        f" FROM {_records(db)}{flagged.where()}"
-        " GROUP BY q, model, project, session_id, agent, branch, flags",
+        f"SELECT intDiv(ts_ms, {QUARTER_MS}) AS c_q, {_cell_select(dims)},"
+        f" assumeNotNull(price_flags) AS c_flags, count() FROM {_records(db)}{flagged.where()}"
+        f" GROUP BY {keys}, c_flags",
         parameters=flagged.params,
     ).result_rows
+    # the filters are applied above: the in-memory rollups hold matching cells only
+    query = AggregateQuery(query.group_by, query.tz, query.since, query.until)
     mem = _rollup_db()
     try:
         n = len(ROLLUP_SUMS)
