@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -54,10 +55,26 @@ def test_two_machines_pushed_twice_and_killed_give_exact_totals(tmp_path: Path) 
 
     for machine in ("a", "a"):
         subprocess.run(push(machine), check=True, env=env)
-    killed = subprocess.Popen(push("b", "--batch-size", "7"), env=env)
-    time.sleep(2.0)
-    killed.send_signal(signal.SIGKILL)
+    # killed mid-way: once the first batches are in the team ledger (the local checkpoint
+    # moved) and before the last one
+    killed = subprocess.Popen(push("b", "--batch-size", "1"), env=env)
+    local_b = sqlite3.connect(tmp_path / "b.sqlite3")
+    top = local_b.execute("SELECT max(id) FROM records").fetchone()[0]
+    at = 0
+    deadline = time.monotonic() + 120
+    while killed.poll() is None and time.monotonic() < deadline:
+        try:
+            row = local_b.execute("SELECT max(last_id) FROM push_checkpoint").fetchone()
+        except sqlite3.OperationalError:  # locked for a moment by the push's checkpoint write
+            continue
+        if row[0]:
+            killed.send_signal(signal.SIGKILL)
+            at = row[0]
+            break
+        time.sleep(0.005)
     killed.wait()
+    local_b.close()
+    assert 0 < at < top, "the push was not killed mid-way"
     for machine in ("b", "b"):
         subprocess.run(push(machine, "--batch-size", "50"), check=True, env=env)
 
