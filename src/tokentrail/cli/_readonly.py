@@ -64,7 +64,12 @@ def reading_ledger(
 ) -> Iterator[SQLiteLedger]:
     """The ledger to read (see the module doc): the user's, or an empty scratch one when
     opening the user's would only create an empty file. A ledger this process cannot
-    write is one error line (reports read it with :func:`reading_reports`)."""
+    write is one error line (reports read it with :func:`reading_reports`). A team ledger
+    URL is one error line too (:func:`~tokentrail.ledger.open_ledger` says why)."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    if ledger_url(ledger_path) is not None:
+        open_ledger(ledger_path)  # raises: this command reads the local ledger
     path = resolve_ledger_path(ledger_path)
     if read_only(path):
         raise LedgerError(f"ledger {path} is read-only: this command needs to write it")

@@ -94,6 +94,15 @@ def open_ledger(
 
     ``path`` ``None``: ``$TOKENTRAIL_LEDGER``, else the platform data dir.
     """
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    if ledger_url(path) is not None:
+        from tokentrail.errors import LedgerError
+
+        raise LedgerError(
+            "this command works on the local SQLite ledger, not a team ledger URL: give "
+            "--ledger PATH (team ledgers serve the reports, ingest, push, problems, explain)"
+        )
     from tokentrail.ledger.sqlite import SQLiteLedger, resolve_ledger_path
 
     return SQLiteLedger(resolve_ledger_path(path), timeout=timeout)
