@@ -239,20 +239,14 @@ def branch_cmd(**kw: Any) -> None:
 @report_options
 def user_cmd(**kw: Any) -> None:
     """Usage and cost per user (team ledger; locally: the OS user)."""
-    from tokentrail.reports.team import team_report
-
-    args = ReportArgs.from_kwargs(kw)
-    emit(make_with(args, lambda ledger, opts: team_report(ledger, "user", opts)), args)
+    run_report("user", kw)
 
 
 @cli.command("machine")
 @report_options
 def machine_cmd(**kw: Any) -> None:
     """Usage and cost per machine (team ledger; locally: this host)."""
-    from tokentrail.reports.team import team_report
-
-    args = ReportArgs.from_kwargs(kw)
-    emit(make_with(args, lambda ledger, opts: team_report(ledger, "machine", opts)), args)
+    run_report("machine", kw)
 
 
 @cli.command("blocks")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokentrail.reports.build import ReportOptions, build_report, sum_rows
+from tokentrail.reports.build import ReportOptions, build_report, sum_rows, tz_name
 from tokentrail.reports.model import Report, ReportRow
 
 __all__ = ["team_report"]
@@ -21,7 +21,7 @@ def team_report(ledger: Any, kind: str, opts: ReportOptions) -> Report:
     if kind not in ("user", "machine"):
         raise ValueError(f"not a team report: {kind!r}")
     rows: list[ReportRow] = []
-    zone = build_report(ledger, "daily", opts).timezone
+    zone = tz_name(opts.tz)
     if hasattr(ledger, "dimension"):  # a team ledger
         for value, _ in ledger.dimension(kind):
             scoped = ledger.scoped(**{f"{kind}s": (value,)})
@@ -38,4 +38,4 @@ def team_report(ledger: Any, kind: str, opts: ReportOptions) -> Report:
     if opts.order == "desc":
         rows.reverse()
     total, models = sum_rows(rows)
-    return Report(kind, rows, total, models, zone, opts.filters)
+    return Report(kind, rows, total, models, zone, dict(opts.filters))
