@@ -1,14 +1,21 @@
-"""Regenerate the README's command reference from real runs on a generated log tree.
+"""Regenerate the shown output of every command example in README.md and docs/ from real runs.
 
-    python scripts/readme_commands.py          # rewrite README.md between the markers
-    python scripts/readme_commands.py --check  # exit 1 (and print a diff) if it would change
+    python scripts/readme_commands.py          # rewrite the outputs in place
+    python scripts/readme_commands.py --check  # exit 1 (and print a diff) if any would change
 
-It runs the package's log-tree generator (``python -m tokentrail.sample``) into a
-temporary folder, points ``CLAUDE_CONFIG_DIR`` and ``TOKENTRAIL_LEDGER`` there (never at
-your own logs or ledger), runs each command with ``TZ=UTC`` and ``COLUMNS=100``, and pastes
-the output between ``<!-- commands:start -->`` and ``<!-- commands:end -->``. ``--check``
-renders the same way and compares with the README, ignoring :data:`VOLATILE` values (wall
-clock timings), so a change of any command's output is caught (about 10 s).
+A command example is a fenced ``text`` block whose first line is ``$ tokentrail ...``; the
+lines after it are the command's output, and are what this script writes. Other blocks are
+left alone (``tests/test_docs.py`` checks the ``tokentrail`` lines of ``bash`` blocks against
+the command line's options, and runs every ``python`` block).
+
+It runs the package's log-tree generator (``python -m tokentrail.sample``) once into a
+temporary folder and points ``CLAUDE_CONFIG_DIR`` there (never at your own logs); each page
+gets a fresh ledger, so a page's examples run in page order from an empty ledger, whatever
+the other pages do. Commands run with ``TZ=UTC`` and ``COLUMNS=100`` in a folder holding a
+copy of ``docs/examples/`` (so ``$ tokentrail price usage.json`` finds its file), and
+``PATH`` in a command stands for the generated log tree. ``--check`` renders the same way
+and compares, ignoring :data:`VOLATILE` values (wall clock timings), so a change of any
+command's output is caught (about 15 s).
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import argparse
 import difflib
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,132 +33,91 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-START, END = "<!-- commands:start -->", "<!-- commands:end -->"
+DOCS = REPO / "docs"
+EXAMPLES = DOCS / "examples"
 #: Values that differ from run to run, blanked before ``--check`` compares.
-VOLATILE = [re.compile(r'("seconds": )[0-9.]+')]
-
-# (command line shown, what it answers); output is pasted unless marked with help=True.
-EXAMPLES: list[tuple[str, str, bool]] = [
-    ("tokentrail ingest PATH --json", "Read explicit folders or .jsonl files into the ledger "
-     "(only new bytes of known files; exit 1 when bad lines were skipped).\n"
-     "Copies of one response count once: keyed by `message.id` + `requestId`, a copy logged\n"
-     "without `requestId` merges with the one that has it, the best copy wins (finished, then\n"
-     "larger output), and among equal copies the earliest (so a resumed session's copy goes to\n"
-     "the original session), whatever order files arrive in. With `usage.iterations` the token\n"
-     "columns are what is billed: the sum over the iterations, compaction included. A count "
-     "above\n10^9 is a bad line; a file rewritten in place (checked at its start and before the "
-     "resume\npoint) is read again; file names that are not UTF-8 are stored with `\\xNN` "
-     "escapes.\nA path argument that is missing or not a .jsonl file or folder is an error "
-     "(exit 2); below a folder,\na `*.jsonl` entry that cannot be read (dangling symlink, FIFO) "
-     "or a folder that cannot be listed\nis named in a warning line and listed in "
-     "`skipped_paths` (exit 1).", False),
-    ("tokentrail", "Ingest the default Claude Code logs, then the daily report.", False),
-    ("tokentrail problems", "Log lines skipped as malformed, with file, line and field.", False),
-    ("tokentrail daily --since 20260110 --until 20260118", "Usage and cost per day.", False),
-    ("tokentrail daily --instances --since 20260118 --until 20260124", "Each day per project "
-     "(ccusage's --instances).", False),
-    ("tokentrail weekly --start-of-week sunday", "Per week (rows keyed by the week's first day).",
-     False),
-    ("tokentrail monthly --json", "Per month, as JSON (schema_version 1, money as text).", False),
-    ("tokentrail session --order desc", "Per Claude Code session (subagents count in their "
-     "parent session).", False),
-    ("tokentrail project --breakdown", "Per project (working directory), one row per model "
-     "under each.", False),
-    ("tokentrail model --csv", "Per model id, as CSV (formula-injection safe).", False),
-    ("tokentrail agent", "Main thread vs each subagent type.", False),
-    ("tokentrail branch", "Per git branch, as logged on each line.", False),
-    ("tokentrail blocks --since 20260120", "5-hour billing blocks (ccusage's rule); the active "
-     "block gets burn rate and projection.", False),
-    ("tokentrail blocks --token-limit max --since 20260127", "The active block against a token "
-     "limit (N tokens, or the largest earlier block).", False),
-    ("tokentrail context --last", "How the context grew, request by request (iterations "
-     "expanded, threshold crossings and compactions marked).", False),
-    ("tokentrail cache --by project", "Prompt-cache economics: hit ratio, savings against no "
-     "cache, writes never read, 5m vs 1h.", False),
-    ("tokentrail whatif --model claude-haiku-4-5", "The same usage priced on another model, "
-     "tier or TTL (an estimate).", False),
-    ("tokentrail statusline", "One line for a prompt or Claude Code's statusLine hook.", False),
-    ("tokentrail doctor", "Where logs were found, the ledger, and what needs attention.", False),
-    ("tokentrail reprice", "Recompute every stored cost after a price correction.", False),
-    ("tokentrail explain", "One stored record's cost line by line and its price flags, by "
-     "message or request id (a prefix\nis enough). Reports mark costs that include flagged "
-     "requests (priced on an assumption) with\n`†` and list `flagged_requests` and `flags` in "
-     "JSON, CSV and Parquet.", True),
-    ("tokentrail demo --days 3 --end 2026-03-14", "A sample ledger from generated logs, in a "
-     "temporary folder.", False),
-    ("tokentrail report run", "Runs recorded by tokentrail.run() in tracked programs (name, "
-     "requests, cost, budget, tags).", False),
-    ("tokentrail push", "Send the local ledger's records to a ClickHouse team ledger "
-     "(incremental, idempotent; see docs/how-to/team-ledger.md).", True),
-    ("tokentrail user", "Usage per user (a team ledger; locally: the OS user).", True),
-    ("tokentrail machine", "Usage per machine (a team ledger; locally: this host).", True),
-    ("tokentrail completion bash", "Shell completion (bash, zsh, fish).", True),
-    ("tokentrail price", "Price one usage object or response file.", True),
-    ("tokentrail prices", "The price catalog: every rate row with its window and source.", True),
-]  # fmt: skip
+VOLATILE = [re.compile(r'("seconds": )[0-9.]+'), re.compile(r"( in )[0-9.]+(?= ?m?s\b)")]
+#: A command example: a ```text block starting with ``$ tokentrail``.
+BLOCK = re.compile(r"(```text\n)(\$ tokentrail[^\n]*)\n(.*?)(```)", flags=re.S)
+MAX_LINES = 40
+#: Pages without examples of their own (generated elsewhere).
+SKIP = {DOCS / "reference" / "cli.md"}
 
 
-def _run(cmd: str, env: dict[str, str], tree: Path, help_only: bool) -> str:
-    words = cmd.split()[1:]
-    words = [str(tree) if w == "PATH" else w for w in words]
-    if help_only:
-        words = [*words[:1], "--help"]
+def pages() -> list[Path]:
+    """README.md, then every Markdown page under docs/, in a fixed order."""
+    found = sorted(p for p in DOCS.rglob("*.md") if p not in SKIP)
+    return [README, *found]
+
+
+def commands(text: str) -> list[str]:
+    """The command lines (without ``$ ``) of ``text``'s examples, in order."""
+    return [m.group(2)[2:] for m in BLOCK.finditer(text)]
+
+
+def _run(cmd: str, env: dict[str, str], tree: Path, cwd: Path) -> str:
+    words = ["PATH_PLACEHOLDER" if w == "PATH" else w for w in shlex.split(cmd)[1:]]
+    words = [str(tree) if w == "PATH_PLACEHOLDER" else w for w in words]
     r = subprocess.run(
         [sys.executable, "-m", "tokentrail", *words],
         capture_output=True,
         text=True,
         env=env,
-        cwd=REPO,
+        cwd=cwd,
     )
     ledger = env["TOKENTRAIL_LEDGER"]
-    out = r.stdout.replace(str(tree), "~/.claude")
-    out = out.replace(ledger, "~/.local/share/tokentrail/ledger.sqlite3").rstrip()
+    out = r.stdout if r.stdout.strip() else r.stderr
+    out = out.replace(str(tree), "~/.claude")
+    out = out.replace(ledger, "~/.local/share/tokentrail/ledger.sqlite3")
+    out = out.replace(str(cwd) + os.sep, "").rstrip()
     lines = out.splitlines()
-    if len(lines) > 40:
-        lines = [*lines[:38], f"… ({len(lines) - 38} more lines)"]
+    if len(lines) > MAX_LINES:
+        lines = [*lines[: MAX_LINES - 2], f"… ({len(lines) - MAX_LINES + 2} more lines)"]
     return "\n".join(line.rstrip() for line in lines)
 
 
-def render() -> str:
-    """The Markdown between the markers."""
-    with tempfile.TemporaryDirectory(prefix="tokentrail-readme-") as tmp:
-        tree = Path(tmp) / "claude"
+class Sandbox:
+    """A generated log tree, a working folder with docs/examples, and a ledger per page."""
+
+    def __enter__(self) -> Sandbox:
+        self._tmp = tempfile.TemporaryDirectory(prefix="tokentrail-docs-")
+        self.root = Path(self._tmp.name)
+        self.tree = self.root / "claude"
         subprocess.run(
-            [sys.executable, "-m", "tokentrail.sample", str(tree), "--size", "6MB", "--seed", "42",
-             "--days", "30", "--malformed-rate", "0.002", "--quiet"],
+            [sys.executable, "-m", "tokentrail.sample", str(self.tree), "--size", "6MB",
+             "--seed", "42", "--days", "30", "--malformed-rate", "0.002", "--quiet"],
             check=True,
         )  # fmt: skip
+        self.pages = 0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._tmp.cleanup()
+
+    def render(self, text: str) -> str:
+        """``text`` with every command example's output replaced by a fresh run."""
+        self.pages += 1
+        page = self.root / f"page{self.pages}"
+        cwd = page / "work"
+        shutil.copytree(EXAMPLES, cwd)
         env = dict(os.environ)
         env.update(
             TZ="UTC",
             COLUMNS="100",
             NO_COLOR="1",
-            HOME=tmp,
-            CLAUDE_CONFIG_DIR=str(tree),
-            TOKENTRAIL_LEDGER=str(Path(tmp) / "ledger.sqlite3"),
-            XDG_CONFIG_HOME=str(Path(tmp) / "config"),  # no config file of yours
+            HOME=str(page),
+            CLAUDE_CONFIG_DIR=str(self.tree),
+            TOKENTRAIL_LEDGER=str(page / "ledger.sqlite3"),
+            XDG_CONFIG_HOME=str(page / "config"),  # no config file of yours
         )
-        env.pop("TOKENTRAIL_CONFIG", None)
-        parts = [
-            START,
-            "",
-            "## Commands",
-            "",
-            "Every report command (`daily`, `weekly`, `monthly`, `session`, `project`, `model`,",
-            "`agent`, `branch`, `blocks`) takes the same options: `--json` (`-j`), `--csv`,",
-            "`--parquet FILE` (needs `pip install 'tokentrail[parquet]'`), `--breakdown`,",
-            "`--since/--until` (YYYYMMDD or YYYY-MM-DD), `--project`, `--model`, `--timezone`,",
-            "`--order asc|desc`, `--no-ingest`, `--ledger PATH`, `--quiet`. Outputs below are",
-            "real, from `python scripts/readme_commands.py` on a generated 6 MB log tree.",
-            "",
-        ]
-        for cmd, what, help_only in EXAMPLES:
-            shown = cmd + (" --help" if help_only else "")
-            parts += [f"### `{cmd.split()[0]} {cmd.split()[1]}`" if " " in cmd else f"### `{cmd}`",
-                      "", what, "", "```text", f"$ {shown}",
-                      _run(cmd, env, tree, help_only), "```", ""]  # fmt: skip
-        parts.append(END)
-    return "\n".join(parts)
+        for var in ("TOKENTRAIL_CONFIG", "TOKENTRAIL_PRICES", "FORCE_COLOR"):
+            env.pop(var, None)
+
+        def fresh(m: re.Match[str]) -> str:
+            out = _run(m.group(2)[2:], env, self.tree, cwd)
+            return f"{m.group(1)}{m.group(2)}\n{out}\n{m.group(4)}" if out else m.group(0)
+
+        return BLOCK.sub(fresh, text)
 
 
 def normalize(text: str) -> str:
@@ -159,13 +127,13 @@ def normalize(text: str) -> str:
     return text
 
 
-def check(current: str, fresh: str) -> list[str]:
-    """Unified diff lines from the README's section to a fresh render (empty: up to date)."""
+def check(current: str, fresh: str, name: str = "README.md") -> list[str]:
+    """Unified diff lines from a page to a fresh render (empty: up to date)."""
     return list(
         difflib.unified_diff(
             normalize(current).splitlines(),
             normalize(fresh).splitlines(),
-            "README.md (commands section)",
+            name,
             "fresh render",
             lineterm="",
         )
@@ -177,24 +145,29 @@ def main() -> int:
     ap.add_argument(
         "--check",
         action="store_true",
-        help="exit 1 and print a diff when the README's section differs from a fresh render",
+        help="exit 1 and print a diff when a page's outputs differ from a fresh render",
     )
     args = ap.parse_args()
-    text = README.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        print("README.md lacks the command markers", file=sys.stderr)
+    stale: list[str] = []
+    with Sandbox() as box:
+        for page in pages():
+            text = page.read_text(encoding="utf-8")
+            if not BLOCK.search(text):
+                continue
+            fresh = box.render(text)
+            name = str(page.relative_to(REPO))
+            if args.check:
+                diff = check(text, fresh, name)
+                if diff:
+                    print("\n".join(diff))
+                    stale.append(name)
+            elif check(text, fresh, name):  # timings alone do not rewrite a page
+                page.write_text(fresh, encoding="utf-8")
+                print(f"updated {name}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}: run python scripts/readme_commands.py",
+              file=sys.stderr)  # fmt: skip
         return 1
-    head, rest = text.split(START, 1)
-    section, tail = rest.split(END, 1)
-    if args.check:
-        diff = check(START + section + END, render())
-        if diff:
-            print("\n".join(diff))
-            print("README.md is out of date: run python scripts/readme_commands.py",
-                  file=sys.stderr)  # fmt: skip
-            return 1
-        return 0
-    README.write_text(head + render() + tail, encoding="utf-8")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Odd surroundings end a command with one line, never a traceback: a damaged ledger, a
-stdout that cannot be written, a bad lock timeout, JSON nested too deeply."""
+stdout that cannot be written, a bad lock timeout or price override, JSON nested too
+deeply."""
 
 from __future__ import annotations
 
@@ -108,6 +109,23 @@ def test_a_bad_lock_timeout_is_one_line(ingested: tuple[Path, dict[str, str]], v
     _, env = ingested
     r = run_cli(["ingest"], {**env, "TOKENTRAIL_LOCK_TIMEOUT": value})
     assert "TOKENTRAIL_LOCK_TIMEOUT" in _one_line(r)
+
+
+@pytest.mark.parametrize("args", [["daily"], ["session", "--json"], ["monthly", "--no-ingest"]])
+@pytest.mark.parametrize("text", ["this is [not toml\n", None])
+def test_a_broken_price_override_is_one_line_for_the_reports(
+    ingested: tuple[Path, dict[str, str]], args: list[str], text: str | None
+) -> None:
+    """Money: a report never silently falls back to list prices when the override in force
+    is missing or broken (warm ledger, --no-ingest and the full path alike)."""
+    tmp, env = ingested
+    bad = tmp / f"prices-{len(args)}-{text is None}.toml"
+    if text is not None:
+        bad.write_text(text)
+    r = run_cli(args, {**env, "TOKENTRAIL_PRICES": str(bad)})
+    err = _one_line(r)
+    assert str(bad) in err
+    assert r.stdout == ""
 
 
 def test_json_nested_too_deeply_is_a_named_problem(tmp_path: Path) -> None:

@@ -13,17 +13,20 @@ from tokentrail.errors import LedgerError
 from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
 from tokentrail.ledger.schema import MIGRATIONS
 
-# Append here when a migration is added; never edit or reorder released entries.
-RELEASED = [
-    "0001_initial",
-    "0002_rollup_dims",
-    "0003_sources_tags_runs",
-    "0004_checkpoint_tail_requestless",
-    "0005_partial_source_run_indexes",
-    "0006_batch_outcomes",
-    "0007_price_memo",
-    "0008_flagged_records",
-]
+#: SHA-256 (first 16 hex digits) of each released migration's script: a released entry is
+#: never edited (ledgers that applied it would differ from new ones). Append, never change.
+RELEASED = {
+    "0001_initial": "66fc4ffe644ae108",
+    "0002_rollup_dims": "25f33631332330ba",
+    "0003_sources_tags_runs": "752b300a1120d462",
+    "0004_checkpoint_tail_requestless": "301e3bb151434295",
+    "0005_partial_source_run_indexes": "84f122c333d90c95",
+    "0006_batch_outcomes": "2268e8b000429fb9",
+    "0007_price_memo": "6965c12ea6d84f2c",
+    "0008_flagged_records": "e6075e4ca7c72a9d",
+    "0009_timestamps_in_range": "dd358be1ea2082b9",
+    "0010_wide_rollup_cost": "8829a03ae80e7523",
+}
 
 SCHEMA = {
     "records": [
@@ -38,7 +41,7 @@ SCHEMA = {
         "q", "model", "project", "session_id", "requests", "synthetic", "incomplete", "unpriced",
         "input_tokens", "cache_creation_tokens", "cache_5m_tokens", "cache_1h_tokens",
         "cache_read_tokens", "output_tokens", "web_search_requests", "web_fetch_requests",
-        "cost_pico",
+        "cost_usd", "cost_sub",
     ],
     "checkpoints": [
         "path", "dev", "ino", "size", "mtime_ns", "byte_offset", "lines", "head_hash",
@@ -49,7 +52,7 @@ SCHEMA = {
         "q", "model", "project", "agent", "branch", "requests", "synthetic", "incomplete",
         "unpriced", "input_tokens", "cache_creation_tokens", "cache_5m_tokens",
         "cache_1h_tokens", "cache_read_tokens", "output_tokens", "web_search_requests",
-        "web_fetch_requests", "cost_pico",
+        "web_fetch_requests", "cost_usd", "cost_sub",
     ],
     "_migrations": ["name", "applied_at"],
     "runs": [
@@ -90,7 +93,7 @@ INDEXES = {
 
 def test_migration_names_are_append_only() -> None:
     names = [n for n, _ in MIGRATIONS]
-    assert names[: len(RELEASED)] == RELEASED
+    assert names[: len(RELEASED)] == list(RELEASED)
     assert len(set(names)) == len(names)
 
 
@@ -197,3 +200,11 @@ def test_the_planner_never_scans_claude_code_records_by_source(tmp_path: Path) -
             ("sdk",),
         ).fetchall()
         assert "records_source_api" in " ".join(str(r[-1]) for r in api)
+
+
+def test_released_migrations_are_never_edited() -> None:
+    import hashlib
+
+    got = {n: hashlib.sha256(s.encode()).hexdigest()[:16] for n, s in MIGRATIONS}
+    assert {n: got[n] for n in RELEASED if n in got} == RELEASED
+    assert list(got)[: len(RELEASED)] == list(RELEASED)

@@ -212,8 +212,12 @@ def test_a_missing_ledger_is_not_created(shared: dict[str, str], tmp_path: Path)
 def test_an_old_schema_hands_over_and_the_full_command_migrates(warm: dict[str, str]) -> None:
     from tokentrail.ledger.schema import MIGRATIONS
 
-    # The last migration that adds a table, and every one after it, not applied yet.
-    last = max(i for i, (_, script) in enumerate(MIGRATIONS) if "CREATE TABLE" in script)
+    # The last migration that adds one new table, and every one after it, not applied yet.
+    last = max(
+        i
+        for i, (_, script) in enumerate(MIGRATIONS)
+        if len(re.findall(r"CREATE TABLE (\w+)", script)) == 1 and "DROP TABLE" not in script
+    )
     (table,) = re.findall(r"CREATE TABLE (\w+)", MIGRATIONS[last][1])
     db = sqlite3.connect(warm["TOKENTRAIL_LEDGER"])
     for name, _ in MIGRATIONS[last:]:

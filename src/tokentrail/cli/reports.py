@@ -21,6 +21,7 @@ from tokentrail.cli._readonly import reading_reports
 from tokentrail.cli.options import ReportArgs, lock_timeout, progress_bar, report_options
 from tokentrail.cli.options import show_progress as _show_progress
 from tokentrail.ledger import SQLiteLedger, ingest_claude_code
+from tokentrail.pricing.catalog import check_override
 from tokentrail.reports import Report, write_parquet
 from tokentrail.reports.build import (
     WEEKDAYS,
@@ -61,6 +62,7 @@ def make_with(
     """:func:`make_report` with any ``builder(ledger, options)`` (from an empty scratch
     ledger when there is neither a ledger nor logs: see :mod:`tokentrail.cli._readonly`)."""
     timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
+    check_override()  # the prices in force: a broken override is an error, never ignored
     with reading_reports(
         args.ledger_path,
         no_ingest=args.no_ingest,

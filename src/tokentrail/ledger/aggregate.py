@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
 
 from tokentrail.ledger.flagged import flag_cells, split_flags
-from tokentrail.ledger.schema import QUARTER_MS, ROLLUP_SUMS
+from tokentrail.ledger.rollup_sql import CELL_SUMS, COUNT_SUMS, QUARTER_MS, pico_of
 from tokentrail.ledger.totals import (
     AggregateQuery,
     AggregateRow,
@@ -29,7 +29,8 @@ from tokentrail.ledger.totals import (
 
 __all__ = ["aggregate_rollups", "local_date"]
 
-_SUMS_SQL = ", ".join(f"sum({c})" for c in ROLLUP_SUMS)
+_SUMS_SQL = CELL_SUMS
+_NCOUNTS = len(COUNT_SUMS)
 _QSEC = QUARTER_MS // 1000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
@@ -47,7 +48,8 @@ _NONE: _Flagged = (0, ())
 
 
 def _totals(v: list[int], flagged: _Flagged = _NONE) -> Totals:
-    (req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico) = v
+    (req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf) = v[:_NCOUNTS]
+    pico = pico_of(v[_NCOUNTS:])
     return Totals(
         req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, usd_from_pico(pico), *flagged
     )
@@ -175,8 +177,7 @@ def _by_key(
     with SQLite summing the cells of each ``(key, model, project)`` first: the same sums,
     the same session spans, and the same session project (that of the first cell in
     ``(q, model, project)`` order, the order the cell loop meets them in), from a few
-    hundred rows instead of thousands. SQLite raises on a sum past 2**63 - 1 (the caller
-    then runs the cell loop, which sums in Python)."""
+    hundred rows instead of thousands."""
     sql = (
         f"SELECT {col}, model, project, min(q), max(q), {_SUMS_SQL} FROM {table}{where} "
         f"GROUP BY {col}, model, project"
@@ -249,14 +250,8 @@ def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[Agg
         if table == "rollup_dims_q15" and query.session_id is not None:
             raise ValueError("session_id filter is not available for agent / branch groups")
         if query.since is None and query.until is None:
-            try:
-                _by_key(db, table, col, where, args, by, groups, per_model, projects, spans)
-            except sqlite3.OperationalError as exc:  # a sum past 2**63 - 1 picodollars
-                if "overflow" not in str(exc):
-                    raise
-                for partial in (groups, per_model, projects, spans):
-                    partial.clear()
-        if not groups:
+            _by_key(db, table, col, where, args, by, groups, per_model, projects, spans)
+        else:
             sql = (
                 f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM {table}{where} "
                 f"GROUP BY q, model, {col}, project"

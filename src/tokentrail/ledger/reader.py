@@ -42,6 +42,7 @@ from tokentrail.ledger.protocol import (
     RecordFilter,
     Totals,
 )
+from tokentrail.ledger.rollup_sql import pico_of, record_cost_sums
 from tokentrail.ledger.runs import RUN_COUNTS, RUN_SUMS_SQL, RunSummary, summarize_runs
 from tokentrail.ledger.schema import FLAGGED_WHERE, QUARTER_MS
 from tokentrail.ledger.sources import BatchOutcome, batch_outcomes
@@ -66,12 +67,13 @@ REPORT_KINDS: dict[str, GroupBy] = {
 #: The ``report`` kind of tracked runs (:class:`RunSummary` rows).
 RUN_KIND = "run"
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-#: Rollup sums of one set of records, in :class:`Totals` field order (cost last, in pico).
+#: Rollup sums of one set of records, in :class:`Totals` field order (the cost in
+#: ``COST_PARTS`` parts), then the flagged records and their flag sets.
 _CELL_SUMS = (
     "sum(1 - synthetic), sum(synthetic), sum((1 - is_final) * (1 - synthetic)), "
     "sum(cost_pico IS NULL), sum(input_tokens), sum(cache_creation_tokens), "
     "sum(cache_5m_tokens), sum(cache_1h_tokens), sum(cache_read_tokens), sum(output_tokens), "
-    "sum(web_search_requests), sum(web_fetch_requests), sum(coalesce(cost_pico, 0)), "
+    f"sum(web_search_requests), sum(web_fetch_requests), {record_cost_sums()}, "
     f"sum({FLAGGED_WHERE}), group_concat(DISTINCT CASE WHEN {FLAGGED_WHERE} THEN price_flags END)"
 )
 
@@ -389,7 +391,7 @@ def _in_dates(q: int, tz: tzinfo | None, since: date | None, until: date | None)
 def _totals(v: Sequence[int], flags: tuple[str, ...] = ()) -> Totals:
     n = [int(x) for x in v]
     return Totals(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10], n[11],
-                  pico_to_usd(n[12]), n[13], flags)  # fmt: skip
+                  pico_to_usd(pico_of(n[12:15])), n[15], flags)  # fmt: skip
 
 
 def _group_cells(

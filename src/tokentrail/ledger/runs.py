@@ -18,6 +18,7 @@ import msgspec
 
 from tokentrail.ledger.costing import PICO, pico_to_usd
 from tokentrail.ledger.flagged import split_flags
+from tokentrail.ledger.rollup_sql import COST_PARTS, pico_of, record_cost_sums
 from tokentrail.ledger.schema import FLAGGED_WHERE
 from tokentrail.ledger.totals import merge_flags
 
@@ -117,15 +118,15 @@ def load_runs(db: sqlite3.Connection, name: str | None = None) -> list[RunRow]:
 
 
 #: SQL sums per run, in the order :func:`summarize_runs` reads them (``own`` values): the
-#: counts (flagged requests last), then the distinct flag sets of the flagged records
-#: (``price_flags`` values joined by commas, or NULL).
+#: counts (the cost as ``COST_PARTS`` sums; flagged requests last), then the distinct flag
+#: sets of the flagged records (``price_flags`` values joined by commas, or NULL).
 RUN_SUMS_SQL = (
-    "sum(1 - synthetic), sum(cost_pico IS NULL), sum(coalesce(cost_pico, 0)), "
+    f"sum(1 - synthetic), sum(cost_pico IS NULL), {record_cost_sums()}, "
     "sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_creation_tokens), "
     f"sum({FLAGGED_WHERE}), group_concat(DISTINCT CASE WHEN {FLAGGED_WHERE} THEN price_flags END)"
 )
-#: How many of the :data:`RUN_SUMS_SQL` columns are counts.
-RUN_COUNTS = 8
+#: How many of the :data:`RUN_SUMS_SQL` columns are counts (the cost's parts included).
+RUN_COUNTS = 7 + COST_PARTS
 
 
 def summarize_runs(
@@ -174,5 +175,7 @@ def summarize_runs(
         if name is not None and r.name != name:
             continue
         t, f = total(r.id, {r.id})
-        out.append(RunSummary(r, t[0], t[1], pico_to_usd(t[2]), t[3], t[4], t[5], t[6], t[7], f))
+        cost = pico_to_usd(pico_of(t[2 : 2 + COST_PARTS]))
+        t = t[:2] + t[2 + COST_PARTS :]
+        out.append(RunSummary(r, t[0], t[1], cost, t[2], t[3], t[4], t[5], t[6], f))
     return out

@@ -7,8 +7,10 @@ transaction as its DDL. ``tests/ledger/test_schema.py`` pins the resulting schem
 Units: timestamps are integer milliseconds since the Unix epoch (UTC); token counts are
 integer tokens; money is integer **picodollars** (1 USD = 10**12 units), exact for every
 rate quoted with at most six decimals per million tokens. SQLite integers are signed 64
-bit, so one stored value (a record or one rollup cell) is limited to 9,223,372 USD; totals
-across cells are summed in Python (unbounded ints).
+bit: one record's cost fits (the ingest's per-field limits keep it well under a million
+dollars, a line past them is a problem); a rollup cell keeps its cost in whole dollars
+plus the picodollars below a dollar (since 0010), and every sum is split so that it cannot
+overflow (see :mod:`tokentrail.ledger.rollup_sql`).
 
 The rollup grain is one UTC quarter-hour (``q = ts_ms // 900000``) × model × project ×
 session, so a day in any time zone (every offset in use is a multiple of 15 minutes, DST
@@ -24,6 +26,13 @@ from __future__ import annotations
 import sqlite3
 
 from tokentrail.ledger.push_schema import PUSH_CHECKPOINT
+from tokentrail.ledger.rollup_sql import (
+    DIMS_INSERTED,
+    QUARTER_MS,
+    ROLLUP_INSERTED,
+    WIDE_ROLLUPS,
+    count_values,
+)
 
 __all__ = [
     "DIMS_INSERTED",
@@ -32,15 +41,12 @@ __all__ = [
     "MIGRATIONS",
     "QUARTER_MS",
     "ROLLUP_INSERTED",
-    "ROLLUP_SUMS",
     "migration_pending",
 ]
 
-#: Milliseconds per rollup cell.
-QUARTER_MS = 900_000
-
-#: The summed columns of both rollup tables, in order (the last is the cost in picodollars).
-ROLLUP_SUMS = (
+#: The summed columns of both rollup tables as released (0001, 0002); 0010 replaced the
+#: last, ``cost_pico``, by two (see :mod:`tokentrail.ledger.rollup_sql`).
+_V1_SUMS = (
     "requests",
     "synthetic",
     "incomplete",
@@ -58,28 +64,15 @@ ROLLUP_SUMS = (
 
 
 def _values(row: str) -> list[str]:
-    """SQL expressions giving each rollup sum for one record row (``new`` or ``old``)."""
-    return [
-        f"1 - {row}.synthetic",
-        f"{row}.synthetic",
-        f"(1 - {row}.is_final) * (1 - {row}.synthetic)",
-        f"({row}.cost_pico IS NULL)",
-        f"{row}.input_tokens",
-        f"{row}.cache_creation_tokens",
-        f"{row}.cache_5m_tokens",
-        f"{row}.cache_1h_tokens",
-        f"{row}.cache_read_tokens",
-        f"{row}.output_tokens",
-        f"{row}.web_search_requests",
-        f"{row}.web_fetch_requests",
-        f"coalesce({row}.cost_pico, 0)",
-    ]
+    """SQL expressions giving each released rollup sum for one record row (``new`` /
+    ``old``): the counts, then the cost in picodollars."""
+    return [*count_values(row), f"coalesce({row}.cost_pico, 0)"]
 
 
 def _add(row: str) -> str:
-    cols = ", ".join(ROLLUP_SUMS)
+    cols = ", ".join(_V1_SUMS)
     vals = ", ".join(_values(row))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _V1_SUMS)
     return (
         f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
         f"VALUES ({row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, {row}.session_id, "
@@ -87,20 +80,8 @@ def _add(row: str) -> str:
     )
 
 
-def _rollup_inserted() -> str:
-    cols = ", ".join(ROLLUP_SUMS)
-    vals = ", ".join(f"sum({v})" for v in _values("records"))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
-    return (
-        f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
-        f"SELECT ts_ms / {QUARTER_MS}, model, project, session_id, {vals} FROM records "
-        f"WHERE id > ? GROUP BY 1, 2, 3, 4 "
-        f"ON CONFLICT (q, model, project, session_id) DO UPDATE SET {sets}"
-    )
-
-
 def _sub(row: str) -> str:
-    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(ROLLUP_SUMS, _values(row), strict=False))
+    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_V1_SUMS, _values(row), strict=False))
     where = (
         f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
         f"AND session_id = {row}.session_id"
@@ -154,7 +135,7 @@ CREATE TABLE rollup_q15 (
     model TEXT NOT NULL,
     project TEXT NOT NULL,
     session_id TEXT NOT NULL,
-    {", ".join(f"{c} INTEGER NOT NULL" for c in ROLLUP_SUMS)},
+    {", ".join(f"{c} INTEGER NOT NULL" for c in _V1_SUMS)},
     PRIMARY KEY (q, model, project, session_id)
 ) WITHOUT ROWID;
 
@@ -190,8 +171,6 @@ CREATE TABLE problems (
 );
 """
 
-#: Adds the records with ``id > ?`` (the rows a batch inserted) to the rollups.
-ROLLUP_INSERTED = _rollup_inserted()
 
 # -- 0002: a second rollup by agent (subagent type) and git branch, and a time index ------
 #
@@ -210,9 +189,9 @@ _DIM_KEY = "q, model, project, agent, branch"
 
 
 def _dims_add(row: str) -> str:
-    cols = ", ".join(ROLLUP_SUMS)
+    cols = ", ".join(_V1_SUMS)
     vals = ", ".join(_values(row))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _V1_SUMS)
     return (
         f"INSERT INTO rollup_dims_q15 ({_DIM_KEY}, {cols}) "
         f"VALUES ({row}.ts_ms / {QUARTER_MS}, {row}.model, {row}.project, "
@@ -222,7 +201,7 @@ def _dims_add(row: str) -> str:
 
 
 def _dims_sub(row: str) -> str:
-    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(ROLLUP_SUMS, _values(row), strict=False))
+    sets = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_V1_SUMS, _values(row), strict=False))
     where = (
         f"q = {row}.ts_ms / {QUARTER_MS} AND model = {row}.model AND project = {row}.project "
         f"AND agent = {_AGENT.format(r=row)} AND branch = {_BRANCH.format(r=row)}"
@@ -235,9 +214,9 @@ def _dims_sub(row: str) -> str:
 
 
 def _dims_select(where: str) -> str:
-    cols = ", ".join(ROLLUP_SUMS)
+    cols = ", ".join(_V1_SUMS)
     vals = ", ".join(f"sum({v})" for v in _values("records"))
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in _V1_SUMS)
     return (
         f"INSERT INTO rollup_dims_q15 ({_DIM_KEY}, {cols}) "
         f"SELECT ts_ms / {QUARTER_MS}, model, project, {_AGENT.format(r='records')}, "
@@ -253,7 +232,7 @@ CREATE TABLE rollup_dims_q15 (
     project TEXT NOT NULL,
     agent TEXT NOT NULL,
     branch TEXT NOT NULL,
-    {", ".join(f"{c} INTEGER NOT NULL" for c in ROLLUP_SUMS)},
+    {", ".join(f"{c} INTEGER NOT NULL" for c in _V1_SUMS)},
     PRIMARY KEY ({_DIM_KEY})
 ) WITHOUT ROWID;
 
@@ -270,8 +249,6 @@ CREATE INDEX records_ts_ms ON records (ts_ms);
 {_dims_select(" WHERE 1")};
 """
 
-#: Adds the records with ``id > ?`` to ``rollup_dims_q15`` (run with ROLLUP_INSERTED).
-DIMS_INSERTED = _dims_select(" WHERE id > ?")
 
 # -- 0003: sources, tags and runs ---------------------------------------------------------
 
@@ -482,6 +459,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0007_price_memo", _PRICE_MEMO),
     ("0008_flagged_records", _FLAGGED),
     ("0009_timestamps_in_range", _OUT_OF_RANGE),
+    ("0010_wide_rollup_cost", WIDE_ROLLUPS),
     ("0012_push_checkpoint", PUSH_CHECKPOINT),
 )
 

@@ -201,6 +201,12 @@ class SQLiteLedger(ReportReads):
             raise LedgerError(f"ledger {self.path}: {exc}") from exc
         try:
             yield db
+        except sqlite3.OperationalError as exc:  # e.g. a full disk while writing
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            if "full" in str(exc) or "I/O" in str(exc):
+                raise LedgerError(f"ledger {self.path}: write failed: {exc}") from exc
+            raise
         except BaseException:
             db.execute("ROLLBACK")
             raise

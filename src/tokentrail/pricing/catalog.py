@@ -51,6 +51,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 __all__ = [
     "ENV_VAR",
     "Catalog",
+    "check_override",
     "default_catalog",
     "load_catalog",
     "override_path",
@@ -365,6 +366,13 @@ def load_catalog(
 @functools.lru_cache(maxsize=8)
 def _cached(path: str | None, mtime_ns: int) -> Catalog:
     return load_catalog(path)
+
+
+def check_override() -> None:
+    """Raise :class:`CatalogError` when the user override in force (see
+    :func:`override_path`) is missing, unreadable or invalid; nothing when there is none."""
+    if override_path(None) is not None:
+        default_catalog()
 
 
 def default_catalog() -> Catalog:

@@ -39,6 +39,7 @@ __all__ = [
     "fast_options",
     "key_name",
     "load_config",
+    "price_override_in_force",
     "user_config_dir",
 ]
 
@@ -195,3 +196,12 @@ def fast_options(
             else:
                 return None
     return out
+
+
+def price_override_in_force() -> bool:
+    """Whether a user price override applies (``$TOKENTRAIL_PRICES`` set, or a
+    ``prices.toml`` in the user config dir): the warm path then hands over, so the full
+    command checks the file (a broken override is an error, never silently ignored)."""
+    if os.environ.get("TOKENTRAIL_PRICES", "").strip():
+        return True
+    return os.path.isfile(os.path.join(user_config_dir(), "prices.toml"))

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from tokentrail.ledger.frozen import Frozen
+from tokentrail.ledger.rollup_sql import CELL_COST_SUMS, pico_of
 from tokentrail.ledger.uri import connect_readonly
 from tokentrail.reports.block_rule import BLOCK_MS, HOUR_MS, is_active, split_blocks
 from tokentrail.reports.text import escape_controls, usd_cents
@@ -302,11 +303,12 @@ def read_status(
     thread when given), from a ledger connection; with ``session_cost`` also the cost of
     ``session_id`` (its subagents included) from the rollups."""
     lo, hi = _local_day_ms(now_ms, tz)
-    req, unp, pico = db.execute(
-        "SELECT coalesce(sum(requests), 0), coalesce(sum(unpriced), 0), "
-        "coalesce(sum(cost_pico), 0) FROM rollup_q15 WHERE q >= ? AND q < ?",
+    req, unp, *parts = db.execute(
+        f"SELECT coalesce(sum(requests), 0), coalesce(sum(unpriced), 0), {CELL_COST_SUMS} "
+        "FROM rollup_q15 WHERE q >= ? AND q < ?",
         (lo // _QUARTER_MS, hi // _QUARTER_MS),
     ).fetchone()
+    pico = pico_of(parts)
     fields: dict[str, object] = {}
     first = _active_block_first(db, now_ms)
     if first is not None:
@@ -348,11 +350,12 @@ def read_status(
         ctx = int(row[0])
         fields.update(context_tokens=ctx, context_window=context_window(row[1], ctx), model=row[1])
     if session_id is not None and session_cost:
-        n, unp_s, pico_s = db.execute(
-            "SELECT coalesce(sum(requests), 0), coalesce(sum(unpriced), 0), "
-            "coalesce(sum(cost_pico), 0) FROM rollup_q15 WHERE session_id = ?",
+        n, unp_s, *parts = db.execute(
+            f"SELECT coalesce(sum(requests), 0), coalesce(sum(unpriced), 0), {CELL_COST_SUMS} "
+            "FROM rollup_q15 WHERE session_id = ?",
             (session_id,),
         ).fetchone()
+        pico_s = pico_of(parts)
         fields.update(
             session_cost=Decimal(pico_s).scaleb(-12),
             session_requests=int(n),

@@ -10,7 +10,8 @@ ingest, the writer or the pricing catalog; the console entry prints it with the
 command's own renderers (:func:`~tokentrail.reports.render_json.render_json`,
 :func:`~tokentrail.reports.render_table.print_table`). Both return None (the caller runs the full
 command, which ingests, or prints the proper error) when the ledger is missing, not at
-the current schema, locked or unreadable, when the logs changed, or on any bad option.
+the current schema, locked or unreadable, when the logs changed, on any bad option, or
+when a user price override is in force (the full command checks it).
 The checkpoints and the report are read in one read transaction, so the report is the
 ledger state the warm check vouched for even while another process ingests.
 """
@@ -24,6 +25,7 @@ from tokentrail.errors import UserInputError
 from tokentrail.ingest.found import FoundFile, root_dirs
 from tokentrail.ledger.readonly import open_current
 from tokentrail.reports.build import WEEKDAYS, build_report, options_for
+from tokentrail.reports.config import price_override_in_force
 from tokentrail.reports.dates import parse_date
 from tokentrail.reports.model import Report
 from tokentrail.reports.zone import ledger_path, lock_timeout, parse_zone
@@ -54,6 +56,8 @@ def warm_report(
     ``no_ingest`` the logs are not looked at. ``found``, when given, receives the files the
     warm check listed (so the full command can start from them)."""
     if start_of_week not in WEEKDAYS or order not in ("asc", "desc"):
+        return None
+    if price_override_in_force():
         return None
     try:
         timeout = lock_timeout(REPORT_LOCK_TIMEOUT)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tokentrail.ledger.aggregate import aggregate_rollups
-from tokentrail.ledger.schema import QUARTER_MS, ROLLUP_SUMS
+from tokentrail.ledger.rollup_sql import QUARTER_MS, ROLLUP_SUMS
 from tokentrail.ledger.timeline import UsagePoint
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow
 
@@ -49,7 +49,7 @@ _SUMS = (
     "sum(web_fetch_requests)",
     "sum(toInt128(ifNull(cost_pico, 0)))",
 )
-_EPOCH_DAYS_MS = 86_400_000
+_PICO = 10**12
 
 
 class Scope:
@@ -156,20 +156,25 @@ def aggregate(client: Any, db: str, scope: Scope, query: AggregateQuery) -> list
     query = AggregateQuery(query.group_by, query.tz, query.since, query.until)
     mem = _rollup_db()
     try:
-        n = len(ROLLUP_SUMS)
-        marks = ", ".join("?" * n)
+        marks = ", ".join("?" * len(ROLLUP_SUMS))
         cols = ", ".join(ROLLUP_SUMS)
-        adds = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_SUMS)
-        mem.executemany(
-            f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
-            f"VALUES (?, ?, ?, ?, {marks}) ON CONFLICT DO UPDATE SET {adds}",
-            [(r[0], r[1], r[2], r[3], *r[6:]) for r in cells],
-        )
-        mem.executemany(
-            f"INSERT INTO rollup_dims_q15 (q, model, project, agent, branch, {cols}) "
-            f"VALUES (?, ?, ?, ?, ?, {marks}) ON CONFLICT DO UPDATE SET {adds}",
-            [(r[0], r[1], r[2], r[4], r[5], *r[6:]) for r in cells],
-        )
+
+        def sums(r: Sequence[Any]) -> tuple[Any, ...]:  # the cost as dollars + sub-dollar pico
+            return (*r[6:-1], *divmod(int(r[-1]), _PICO))
+
+        # one cell per key (ClickHouse grouped by it): only the table the grouping reads
+        if query.group_by in ("agent", "branch"):
+            mem.executemany(
+                f"INSERT INTO rollup_dims_q15 (q, model, project, agent, branch, {cols}) "
+                f"VALUES (?, ?, ?, ?, ?, {marks})",
+                [(r[0], r[1], r[2], r[4], r[5], *sums(r)) for r in cells],
+            )
+        else:
+            mem.executemany(
+                f"INSERT INTO rollup_q15 (q, model, project, session_id, {cols}) "
+                f"VALUES (?, ?, ?, ?, {marks})",
+                [(r[0], r[1], r[2], r[3], *sums(r)) for r in cells],
+            )
         mem.executemany(
             "INSERT INTO rollup_flags_q15 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [tuple(r) for r in flags],
