@@ -103,8 +103,10 @@ def bench(n: int, rows: list[tuple[Any, ...]]) -> list[tuple[str, str, str]]:
     team.migrate()
     gc.collect()
     rss0, t = _rss_mb(), time.perf_counter()
-    for i, batch in enumerate(simulated(rows, n, 100_000)):
-        team.insert_sqlite_rows(batch, machine=f"m{i % 8}", user=f"u{i % 20}")
+    from tokentrail.ledger.push import BATCH
+
+    for i, batch in enumerate(simulated(rows, n, BATCH)):
+        team.insert_sqlite_rows(batch, machine=f"m{(i // 10) % 8}", user=f"u{(i // 10) % 20}")
     dt = time.perf_counter() - t
     out.append(("push → chDB", f"{n / dt:,.0f} rec/s", f"+{_rss_mb() - rss0:,.0f} MB peak RSS"))
 

@@ -32,7 +32,7 @@ def push_to(
     since: str | None = None,
     dry_run: bool = False,
     quiet: bool = False,
-    batch: int = 50_000,
+    batch: int = 10_000,
 ) -> dict[str, object]:
     """Push the ledger at ``ledger_path`` (default: the local one) to ``to``; the summary."""
     from tokentrail.ledger import open_ledger
@@ -83,7 +83,7 @@ def push_to(
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=50_000,
+    default=10_000,
     show_default=True,
     help="Records per insert.",
 )
@@ -96,7 +96,7 @@ def push_cmd(
     as_json: bool,
     ledger_path: str | None,
     quiet: bool,
-    batch_size: int = 50_000,
+    batch_size: int = 10_000,
 ) -> None:
     """Send the local ledger's records to a team ledger (ClickHouse)."""
     if not to:

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH", "PushSummary", "push"]
 
-#: Records per insert.
-BATCH = 50_000
+#: Records per insert. Measured pushing 1M records to chDB: 10,000 per insert was both the
+#: fastest and the leanest (peak RSS 0.71 GB; 50,000: 1.0 GB and slower; the engine alone
+#: is about 0.3 GB); peak memory depends on the batch, not on the ledger's size.
+BATCH = 10_000
 
 
 @dataclass(slots=True)
