@@ -25,9 +25,10 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": {"types"} | _LEAVES,
     "analysis": {"types", "pricing"} | _LEAVES,
     "ledger": _CORE - {"ledger"},
-    "reports": _CORE,
-    "web": {"reports"} | _CORE,
-    "cli": {"web", "reports", "sample", "__init__"} | _CORE,
+    "billing": _CORE,
+    "reports": {"billing"} | _CORE,
+    "web": {"reports", "billing"} | _CORE,
+    "cli": {"web", "reports", "billing", "sample", "__init__"} | _CORE,
     "track": _CORE,
     "sample": set(),  # the log-tree generator (demo, tests, benchmarks): stdlib only
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tokentrail
 
 EXPECTED = {
+    "AdminApiError",
     "AgentRef",
     "BetaUsage",
     "BudgetExceeded",
@@ -18,6 +19,7 @@ EXPECTED = {
     "Origin",
     "Pricer",
     "PricingError",
+    "Reconciliation",
     "SQLiteLedger",
     "TokenCountError",
     "TokenCounts",
@@ -38,6 +40,7 @@ EXPECTED = {
     "last_context_window",
     "open_ledger",
     "price",
+    "reconcile_ledger",
     "run",
     "sum_usage",
     "token_counts",

@@ -25,6 +25,9 @@ TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a ru
 # Everything below ``errors`` is imported on first use (PEP 562), so ``import tokentrail``
 # and a warm CLI run never pay for pydantic or the price catalog they do not need.
 _LAZY: dict[str, str] = {
+    "AdminApiError": "tokentrail.billing.client",
+    "Reconciliation": "tokentrail.billing.report",
+    "reconcile_ledger": "tokentrail.billing.api",
     "CostBreakdown": "tokentrail.pricing",
     "Pricer": "tokentrail.pricing",
     "price": "tokentrail.pricing",
@@ -55,6 +58,9 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from tokentrail.billing.api import reconcile_ledger
+    from tokentrail.billing.client import AdminApiError
+    from tokentrail.billing.report import Reconciliation
     from tokentrail.ledger import LedgerStore, SQLiteLedger, ingest_claude_code, open_ledger
     from tokentrail.ledger.reader import Ledger
     from tokentrail.pricing import CostBreakdown, Pricer, price
@@ -87,6 +93,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), modules={"tra
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdminApiError",
     "AgentRef",
     "BetaUsage",
     "BudgetExceeded",
@@ -100,6 +107,7 @@ __all__ = [
     "Origin",
     "Pricer",
     "PricingError",
+    "Reconciliation",
     "SQLiteLedger",
     "TokenCountError",
     "TokenCounts",
@@ -120,6 +128,7 @@ __all__ = [
     "last_context_window",
     "open_ledger",
     "price",
+    "reconcile_ledger",
     "run",
     "sum_usage",
     "token_counts",

@@ -26,6 +26,7 @@ RELEASED = {
     "0008_flagged_records": "e6075e4ca7c72a9d",
     "0009_timestamps_in_range": "dd358be1ea2082b9",
     "0010_wide_rollup_cost": "8829a03ae80e7523",
+    "0011_billing": "8e3aef0271274bd7",
 }
 
 SCHEMA = {
@@ -66,6 +67,18 @@ SCHEMA = {
     "rollup_flags_q15": [
         "q", "model", "project", "session_id", "agent", "branch", "flags", "requests",
     ],
+    "billing_usage": [
+        "width", "bucket_ms", "end_ms", "grp", "model", "api_key_id", "workspace_id",
+        "service_tier", "context_window", "inference_geo", "speed", "uncached_input_tokens",
+        "cache_5m_tokens", "cache_1h_tokens", "cache_read_tokens", "output_tokens",
+        "web_search_requests",
+    ],
+    "billing_cost": [
+        "bucket_ms", "end_ms", "grp", "workspace_id", "description", "cost_type", "token_type",
+        "model", "service_tier", "context_window", "currency", "amount_cents",
+    ],
+    "billing_analytics": ["kind", "width", "bucket_ms", "end_ms", "grp", "data"],
+    "billing_pulls": ["id", "report", "width", "since_ms", "until_ms", "pulled_ms", "rows"],
     "push_checkpoint": ["target", "last_id", "last_seq", "updated_ms"],
     "push_changes": ["seq", "dedup_key"],
 }  # fmt: skip

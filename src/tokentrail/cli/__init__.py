@@ -26,6 +26,10 @@ __all__ = ["COMMANDS", "MODULES", "cli", "main"]
 #: Every command: name -> (module under ``tokentrail.cli``, the first paragraph of its help).
 COMMANDS: dict[str, tuple[str, str]] = {
     "agent": ("reports", "Usage and cost per agent: main thread vs each subagent type."),
+    "billing": (
+        "billing",
+        "The billed side: Anthropic's usage and cost reports, pulled into the ledger.",
+    ),
     "blocks": (
         "reports",
         "5-hour billing blocks (as ccusage): the active one with burn rate and projection.",
@@ -66,6 +70,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "project": ("reports", "Usage and cost per project (working directory)."),
     "push": ("push", "Send the local ledger's records to a team ledger (ClickHouse)."),
     "report": ("runs", "Reports over the ledger."),
+    "reconcile": (
+        "reconcile",
+        "Ledger vs Anthropic's usage and cost reports: differences, each explained.",
+    ),
     "reprice": (
         "ingest",
         "Recompute every stored cost with the current price catalog (after a correction).",
@@ -85,8 +93,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 #: Every module that registers commands (imported all at once only as a fallback).
 MODULES = (
-    "cache", "context", "explain", "ingest", "price", "push", "reports", "runs", "tools",
-    "whatif",
+    "billing", "cache", "context", "explain", "ingest", "price", "push", "reconcile", "reports",
+    "runs", "tools", "whatif",
 )  # fmt: skip
 
 

@@ -55,6 +55,7 @@ _REPORT = frozenset(
 )  # fmt: skip
 COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "agent": _REPORT,
+    "billing": frozenset(),
     "blocks": _REPORT | {"active", "recent", "session-length", "token-limit"},
     "branch": _REPORT,
     "cache": frozenset({"by", "json", "ledger", "no-ingest", "since", "timezone", "until"}),
@@ -76,6 +77,9 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "project": _REPORT,
     "push": frozenset(
         {"batch-size", "dry-run", "json", "ledger", "machine", "quiet", "since", "to", "user"}
+    ),
+    "reconcile": frozenset(
+        {"by", "catalog-check", "csv", "json", "keys", "ledger", "since", "until", "workspaces"}
     ),
     "report": frozenset(),
     "reprice": frozenset({"json", "ledger"}),
