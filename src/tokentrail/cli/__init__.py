@@ -69,7 +69,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "project": ("reports", "Usage and cost per project (working directory)."),
     "push": ("push", "Send the local ledger's records to a team ledger (ClickHouse)."),
-    "report": ("runs", "Reports over the ledger."),
+    "report": (
+        "runs",
+        "Reports over the ledger: --html FILE writes the overview and the session list as one "
+        "self-contained HTML file; or a subcommand.",
+    ),
     "reconcile": (
         "reconcile",
         "Ledger vs Anthropic's usage and cost reports: differences, each explained.",
@@ -77,6 +81,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reprice": (
         "ingest",
         "Recompute every stored cost with the current price catalog (after a correction).",
+    ),
+    "serve": (
+        "serve",
+        "Serve the dashboard on 127.0.0.1: overview, sessions, projects, models, blocks.",
     ),
     "session": (
         "reports",
@@ -94,7 +102,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 #: Every module that registers commands (imported all at once only as a fallback).
 MODULES = (
     "billing", "cache", "context", "explain", "ingest", "price", "push", "reconcile", "reports",
-    "runs", "tools", "whatif",
+    "runs", "serve", "tools", "whatif",
 )  # fmt: skip
 
 

@@ -32,9 +32,46 @@ def _report_group() -> click.Group:
     if isinstance(existing, click.Group):
         return existing
 
-    @cli.group("report")
-    def report() -> None:
-        """Reports over the ledger."""
+    @cli.group("report", invoke_without_command=True)
+    @click.option(
+        "--html",
+        "html_path",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Write the overview and the session list as one self-contained HTML file.",
+    )
+    @click.option(
+        "--ledger",
+        "ledger_path",
+        metavar="PATH",
+        default=None,
+        help="Ledger file (default: $TOKENTRAIL_LEDGER, else the platform data dir).",
+    )
+    @click.option("--since", default=None, metavar="YYYY-MM-DD", help="First local day.")
+    @click.option("--until", default=None, metavar="YYYY-MM-DD", help="Last local day.")
+    @click.option(
+        "--timezone", "-z", "tz", default=None, metavar="TZ", help="IANA zone (default: local)."
+    )
+    @click.pass_context
+    def report(
+        ctx: click.Context,
+        html_path: str | None,
+        ledger_path: str | None,
+        since: str | None,
+        until: str | None,
+        tz: str | None,
+    ) -> None:
+        """Reports over the ledger: --html FILE writes the overview and the session list
+        as one self-contained HTML file; or a subcommand."""
+        if ctx.invoked_subcommand is not None:
+            return
+        if html_path is None:
+            click.echo(ctx.get_help())
+            return
+        from tokentrail.cli.html_report import write_html
+
+        write_html(html_path, ledger_path, since=since, until=until, tz=tz)
 
     return report
 

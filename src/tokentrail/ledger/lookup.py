@@ -16,7 +16,7 @@ import sqlite3
 from tokentrail.ledger.frozen import Frozen
 from tokentrail.ledger.uri import connect_readonly
 
-__all__ = ["StoredRecord", "find_records", "open_readonly"]
+__all__ = ["StoredRecord", "find_records", "message_ids", "open_readonly"]
 
 _COLS = (
     "id, source, message_id, request_id, ts_ms, model, session_id, project, stop_reason, "
@@ -116,3 +116,20 @@ def find_records(db: sqlite3.Connection, text: str) -> list[StoredRecord]:
     # substr(): an exact prefix test (LIKE would read `_` and `%` as wildcards)
     where = "substr(message_id, 1, ?) = ? OR substr(request_id, 1, ?) = ?"
     return _rows(db, where, [len(text), text, len(text), text])
+
+
+def message_ids(
+    db: sqlite3.Connection, session_id: str, since_ms: int, until_ms: int
+) -> dict[tuple[int, str], str | None]:
+    """``(ts_ms, model) -> message id`` of the session's records in ``[since_ms,
+    until_ms)`` (read through the time index); None when two records share the key or a
+    record has no message id."""
+    out: dict[tuple[int, str], str | None] = {}
+    sql = (
+        "SELECT ts_ms, model, message_id FROM records"
+        " WHERE ts_ms >= ? AND ts_ms < ? AND session_id = ?"
+    )
+    for ts, model, mid in db.execute(sql, [since_ms, until_ms, session_id]):
+        key = (int(ts), str(model))
+        out[key] = None if key in out else mid
+    return out

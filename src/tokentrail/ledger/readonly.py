@@ -29,6 +29,8 @@ from tokentrail.ledger.uri import readonly_uri
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
+    from tokentrail.ledger.lookup import StoredRecord
+    from tokentrail.ledger.runs import RunSummary
     from tokentrail.ledger.timeline import UsagePoint
 
 __all__ = ["ReadOnlyLedger", "ReportReads", "open_current"]
@@ -86,6 +88,20 @@ class ReportReads:
             )
         ]
 
+    def quarter_costs(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[tuple[int, int]]:
+        """(UTC quarter-hour, cost in picodollars) with usage in the range, from the
+        rollups (:func:`tokentrail.ledger.heat.quarter_costs`)."""
+        from tokentrail.ledger.heat import quarter_costs
+
+        return quarter_costs(self._db, since_ms, until_ms, models=models, project=project)
+
     def distinct(self, column: str) -> list[str]:
         """Distinct ``project`` or ``model`` values in the ledger, sorted."""
         from tokentrail.ledger.timeline import distinct_values
@@ -122,6 +138,39 @@ class ReadOnlyLedger(ReportReads):
     def checkpoints(self) -> dict[str, FileCheckpoint]:
         """Every file checkpoint, by storable path."""
         return load_checkpoints(self._db)
+
+    def find_records(self, text: str) -> list[StoredRecord]:
+        """Records by message or request id, or a prefix of one
+        (:func:`tokentrail.ledger.lookup.find_records`)."""
+        from tokentrail.ledger.lookup import find_records
+
+        return find_records(self._db, text)
+
+    def message_ids(
+        self, session_id: str, since_ms: int, until_ms: int
+    ) -> dict[tuple[int, str], str | None]:
+        """``(ts_ms, model) -> message id`` of a session's records in the range
+        (:func:`tokentrail.ledger.lookup.message_ids`)."""
+        from tokentrail.ledger.lookup import message_ids
+
+        return message_ids(self._db, session_id, since_ms, until_ms)
+
+    def run_summaries(self, name: str | None = None) -> list[RunSummary]:
+        """Tracked runs with their totals (as :meth:`SQLiteLedger.run_summaries
+        <tokentrail.ledger.sqlite.SQLiteLedger.run_summaries>`)."""
+        from tokentrail.ledger.runs import summarize_runs
+
+        return summarize_runs(self._db, name)
+
+    def problems(self) -> list[tuple[str, int, str, str, str]]:
+        """Every stored problem (file, line, field, kind, message), by file then line (the
+        rows of :meth:`~tokentrail.ledger.sqlite.SQLiteLedger.problems`)."""
+        return [
+            (str(r[0]), int(r[1]), str(r[2] or ""), str(r[3]), str(r[4]))
+            for r in self._db.execute(
+                "SELECT file, line, field, kind, message FROM problems ORDER BY file, line, kind"
+            )
+        ]
 
     def is_warm(
         self, roots: Sequence[str | os.PathLike[str]], found: list[FoundFile] | None = None

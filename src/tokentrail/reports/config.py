@@ -81,8 +81,9 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "reconcile": frozenset(
         {"by", "catalog-check", "csv", "json", "keys", "ledger", "since", "until", "workspaces"}
     ),
-    "report": frozenset(),
+    "report": frozenset({"html", "ledger", "since", "timezone", "until"}),
     "reprice": frozenset({"json", "ledger"}),
+    "serve": frozenset({"allow-remote", "host", "ingest-every", "ledger", "open", "port"}),
     "session": _REPORT | {"id"},
     "user": _REPORT,
     "statusline": frozenset(
