@@ -79,6 +79,8 @@ SCHEMA = {
     ],
     "billing_analytics": ["kind", "width", "bucket_ms", "end_ms", "grp", "data"],
     "billing_pulls": ["id", "report", "width", "since_ms", "until_ms", "pulled_ms", "rows"],
+    "push_checkpoint": ["target", "last_id", "last_seq", "updated_ms"],
+    "push_changes": ["seq", "dedup_key"],
 }  # fmt: skip
 TRIGGERS = {
     "records_rollup_delete",
@@ -88,6 +90,9 @@ TRIGGERS = {
     "records_flags_delete",
     "records_flags_update_old",
     "records_flags_update_new",
+    "push_records_update",
+    "push_records_delete",
+    "push_records_reused_id",
 }
 INDEXES = {
     "records_message_id",

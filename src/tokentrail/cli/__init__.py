@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Where logs were found, the ledger's location and size, and what needs attention.",
     ),
     "ingest": ("ingest", "Read Claude Code logs into the ledger (only new bytes of known files)."),
+    "machine": ("reports", "Usage and cost per machine (team ledger; locally: this host)."),
     "model": ("reports", "Usage and cost per model id."),
     "monthly": ("reports", "Usage and cost per calendar month."),
     "price": (
@@ -67,7 +68,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "List the log lines that were skipped as malformed (file, line, field, kind).",
     ),
     "project": ("reports", "Usage and cost per project (working directory)."),
-    "report": ("runs", "Reports over the ledger."),
+    "push": ("push", "Send the local ledger's records to a team ledger (ClickHouse)."),
+    "report": (
+        "runs",
+        "Reports over the ledger: --html FILE writes the overview and the session list as one "
+        "self-contained HTML file; or a subcommand.",
+    ),
     "reconcile": (
         "reconcile",
         "Ledger vs Anthropic's usage and cost reports: differences, each explained.",
@@ -76,7 +82,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ingest",
         "Recompute every stored cost with the current price catalog (after a correction).",
     ),
-    "serve": ("serve", "Serve the local dashboard (127.0.0.1, a token in the URL)."),
+    "serve": (
+        "serve",
+        "Serve the dashboard on 127.0.0.1: overview, sessions, projects, models, blocks.",
+    ),
     "session": (
         "reports",
         "Usage and cost per Claude Code session (subagents count in their parent session).",
@@ -85,14 +94,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "tools",
         "One short line: today's cost, the active 5-hour block, context % of the session.",
     ),
+    "user": ("reports", "Usage and cost per user (team ledger; locally: the OS user)."),
     "weekly": ("reports", "Usage and cost per week (rows keyed by the week's first day)."),
     "whatif": ("whatif", "Estimate the cost of your usage on another model, tier or cache TTL."),
 }
 
 #: Every module that registers commands (imported all at once only as a fallback).
 MODULES = (
-    "billing", "cache", "context", "explain", "ingest", "price", "reconcile", "reports", "runs",
-    "serve", "tools", "whatif",
+    "billing", "cache", "context", "explain", "ingest", "price", "push", "reconcile", "reports",
+    "runs", "serve", "tools", "whatif",
 )  # fmt: skip
 
 

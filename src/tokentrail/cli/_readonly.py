@@ -22,6 +22,10 @@ from tokentrail.errors import LedgerError
 from tokentrail.ledger import SQLiteLedger, open_ledger, resolve_ledger_path
 from tokentrail.ledger.readonly import ReadOnlyLedger
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
 __all__ = [
     "NO_MATCH", "looked_in", "nothing_recorded", "read_only", "reading_ledger",
     "reading_reports", "would_create",
@@ -60,7 +64,12 @@ def reading_ledger(
 ) -> Iterator[SQLiteLedger]:
     """The ledger to read (see the module doc): the user's, or an empty scratch one when
     opening the user's would only create an empty file. A ledger this process cannot
-    write is one error line (reports read it with :func:`reading_reports`)."""
+    write is one error line (reports read it with :func:`reading_reports`). A team ledger
+    URL is one error line too (:func:`~tokentrail.ledger.open_ledger` says why)."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    if ledger_url(ledger_path) is not None:
+        open_ledger(ledger_path)  # raises: this command reads the local ledger
     path = resolve_ledger_path(ledger_path)
     if read_only(path):
         raise LedgerError(f"ledger {path} is read-only: this command needs to write it")
@@ -103,10 +112,34 @@ def reading_reports(
     *,
     no_ingest: bool,
     timeout: float = 60.0,  # float ok: seconds
-) -> Iterator[SQLiteLedger | ReadOnlyLedger]:
+    machines: tuple[str, ...] = (),
+    users: tuple[str, ...] = (),
+) -> Iterator[SQLiteLedger | ReadOnlyLedger | ClickHouseLedger]:
     """:func:`reading_ledger` for the reports, which also read a ledger this process cannot
     write: opened read-only (a :class:`~tokentrail.ledger.readonly.ReadOnlyLedger`; the
-    caller does not ingest into it)."""
+    caller does not ingest into it), and a ClickHouse team ledger (a URL: reported as it
+    is, never ingested into by a report)."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(ledger_path)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        with ClickHouseLedger(url, machines=machines, users=users) as team:
+            yield team
+        return
+    if machines or users:  # the local ledger holds the local identity's records only
+        from tokentrail.ledger.clickhouse.identity import default_machine, default_user
+
+        if (machines and default_machine() not in machines) or (
+            users and default_user() not in users
+        ):
+            with (
+                tempfile.TemporaryDirectory(prefix="tokentrail-empty-") as tmp,
+                SQLiteLedger(Path(tmp) / "empty.sqlite3", timeout=timeout) as empty,
+            ):
+                yield empty
+            return
     path = resolve_ledger_path(ledger_path)
     if read_only(path):
         with _read_only_ledger(path, timeout) as ro:

@@ -15,6 +15,7 @@ import sqlite3
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -126,6 +127,21 @@ def _show(rec: StoredRecord, b: Any, why: str | None) -> None:
         click.echo(f"Note: {note}")
 
 
+def _find_local(path: Path, text: str) -> list[StoredRecord]:
+    try:
+        db = open_readonly(path, timeout=lock_timeout())
+    except FileNotFoundError:
+        _fail(f"no ledger at {escape_controls(path)} (run `tokentrail ingest` first)")
+    except sqlite3.Error as exc:
+        _fail(f"cannot read the ledger at {escape_controls(path)}: {exc}")
+    try:
+        return find_records(db, text)
+    except sqlite3.Error as exc:
+        _fail(f"cannot read the ledger at {escape_controls(path)}: {exc}")
+    finally:
+        db.close()
+
+
 @cli.command("explain")
 @click.argument("record_id", metavar="ID")
 @click.option(
@@ -135,23 +151,19 @@ def _show(rec: StoredRecord, b: Any, why: str | None) -> None:
 def explain_cmd(record_id: str, as_json: bool, ledger_path: str | None) -> None:
     """Explain one stored record's cost and price flags (message or request id, or a prefix)."""
     from tokentrail.ledger import resolve_ledger_path
+    from tokentrail.ledger.clickhouse.url import ledger_url
 
-    path = resolve_ledger_path(ledger_path)
     text = record_id.strip()
     if not text:
         _fail("ID is empty: give a message id (msg_...) or a request id (req_...)")
-    try:
-        db = open_readonly(path, timeout=lock_timeout())
-    except FileNotFoundError:
-        _fail(f"no ledger at {escape_controls(path)} (run `tokentrail ingest` first)")
-    except sqlite3.Error as exc:
-        _fail(f"cannot read the ledger at {escape_controls(path)}: {exc}")
-    try:
-        found = find_records(db, text)
-    except sqlite3.Error as exc:
-        _fail(f"cannot read the ledger at {escape_controls(path)}: {exc}")
-    finally:
-        db.close()
+    url = ledger_url(ledger_path)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        with ClickHouseLedger(url) as team:
+            found = team.find_records(text)
+    else:
+        found = _find_local(resolve_ledger_path(ledger_path), text)
     if not found:
         _fail(f"no record with message or request id {escape_controls(text)!s}")
     if len(found) > 1:

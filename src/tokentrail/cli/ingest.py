@@ -32,9 +32,10 @@ from tokentrail.ingest.discover import (
 )
 from tokentrail.ledger import (
     IngestSummary,
-    SQLiteLedger,
+    LedgerStore,
     ingest_claude_code,
     open_ledger,
+    open_store,
 )
 from tokentrail.reports.text import escape_controls
 
@@ -87,7 +88,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _run_ingest(
-    ledger: SQLiteLedger,
+    ledger: LedgerStore,
     roots: Sequence[Path] | None,
     quiet: bool = False,
     skipped: list[SkippedPath] | None = None,
@@ -126,6 +127,23 @@ def _human_bytes(n: int) -> str:
     help="With --source batch|responses: when the requests ran (ISO date or datetime, "
     "naive = UTC); records are dated and priced at it (default: the file's mtime).",
 )
+@click.option(
+    "--push-to",
+    "push_to_url",
+    metavar="URL",
+    default=None,
+    help="After ingesting into the local ledger, push it to this team ledger (set it once "
+    "in the config: [ingest] push-to = URL).",
+)
+@click.option(
+    "--machine",
+    metavar="NAME",
+    default=None,
+    help="Machine name written to a team ledger (default: host name).",
+)
+@click.option(
+    "--user", metavar="NAME", default=None, help="User written to a team ledger (default: OS user)."
+)
 @click.pass_context
 def ingest_cmd(
     ctx: click.Context,
@@ -136,6 +154,9 @@ def ingest_cmd(
     source: str = "claude-code",
     tags: tuple[str, ...] = (),
     at: str | None = None,
+    push_to_url: str | None = None,
+    machine: str | None = None,
+    user: str | None = None,
 ) -> None:
     """Read Claude Code logs into the ledger (only new bytes of known files).
 
@@ -160,8 +181,14 @@ def ingest_cmd(
             _check_path(p)
         roots = roots_from_paths(paths)
     skipped: list[SkippedPath] = []
-    with open_ledger(ledger_path, timeout=lock_timeout()) as ledger:
+    with open_store(ledger_path, timeout=lock_timeout(), machine=machine, user=user) as ledger:
         s = _run_ingest(ledger, roots, quiet, skipped)
+    if push_to_url:
+        from tokentrail.cli.push import push_to
+
+        sent = push_to(push_to_url, ledger_path, machine=machine, user=user, quiet=quiet)
+        if not quiet and not as_json:
+            click.echo(f"pushed {sent['records']} records to {safe(str(sent['target']))}", err=True)
     for sk in skipped:
         click.echo(f"tokentrail: warning: {safe(sk.path)}: {sk.kind}: {safe(sk.message)}", err=True)
     for root in s.empty_roots if roots is not None else ():
@@ -210,9 +237,14 @@ def _check_path(p: str) -> None:
 def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
     """List the log lines that were skipped as malformed (file, line, field, kind)."""
     from tokentrail.cli._readonly import reading_ledger
+    from tokentrail.ledger.clickhouse.url import ledger_url
 
-    with reading_ledger(ledger_path, no_ingest=True) as ledger:  # never creates one
-        probs = ledger.problems()
+    if ledger_url(ledger_path) is not None:
+        with open_store(ledger_path) as team:
+            probs = team.problems()
+    else:
+        with reading_ledger(ledger_path, no_ingest=True) as ledger:  # never creates one
+            probs = ledger.problems()
     if as_json:
         out = [
             {"file": p.file, "line": p.line, "field": p.field, "kind": p.kind, "message": p.message}
@@ -224,7 +256,8 @@ def problems_cmd(as_json: bool, ledger_path: str | None) -> None:
         from tokentrail.ledger import resolve_ledger_path
 
         path = resolve_ledger_path(ledger_path)
-        where = "" if path.exists() else f": the ledger {safe(path)} does not exist yet"
+        is_url = ledger_url(ledger_path) is not None
+        where = "" if is_url or path.exists() else f": the ledger {safe(path)} does not exist yet"
         click.echo(f"No problems recorded{where}.")
         return
     from tokentrail.reports.fit import wrapped

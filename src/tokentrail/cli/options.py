@@ -87,6 +87,8 @@ class ReportArgs:
     no_ingest: bool
     ledger_path: str | None
     quiet: bool
+    users: tuple[str, ...] = ()
+    machines: tuple[str, ...] = ()
 
     @classmethod
     def from_kwargs(cls, kw: dict[str, Any]) -> ReportArgs:
@@ -109,6 +111,8 @@ class ReportArgs:
             no_ingest=kw.pop("no_ingest"),
             ledger_path=kw.pop("ledger_path"),
             quiet=kw.pop("quiet"),
+            users=tuple(kw.pop("users", ())),
+            machines=tuple(kw.pop("machines", ())),
         )
 
 
@@ -167,6 +171,20 @@ _BUNDLE = [
         help="Ledger file (default: $TOKENTRAIL_LEDGER, else the platform data dir).",
     ),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr."),
+    click.option(
+        "--user",
+        "users",
+        metavar="NAME",
+        multiple=True,
+        help="Only this user's records (team ledger; locally: the OS user); repeatable.",
+    ),
+    click.option(
+        "--machine",
+        "machines",
+        metavar="NAME",
+        multiple=True,
+        help="Only this machine's records (team ledger; locally: this host); repeatable.",
+    ),
 ]
 
 

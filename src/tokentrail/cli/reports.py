@@ -63,15 +63,22 @@ def make_with(
     ledger when there is neither a ledger nor logs: see :mod:`tokentrail.cli._readonly`)."""
     timeout = lock_timeout(REPORT_LOCK_TIMEOUT)
     check_override()  # the prices in force: a broken override is an error, never ignored
-    with reading_reports(args.ledger_path, no_ingest=args.no_ingest, timeout=timeout) as ledger:
-        if not isinstance(ledger, SQLiteLedger):  # a read-only ledger: reported as it is
-            if not args.no_ingest and not args.quiet:
+    with reading_reports(
+        args.ledger_path,
+        no_ingest=args.no_ingest,
+        timeout=timeout,
+        machines=args.machines,
+        users=args.users,
+    ) as ledger:
+        if not isinstance(ledger, SQLiteLedger):  # read-only or team: reported as it is
+            team = type(ledger).__name__ == "ClickHouseLedger"
+            if not args.no_ingest and not args.quiet and not team:
                 click.echo(
                     "note: the ledger is read-only: this is what it holds (new log lines were "
                     "not read)",
                     err=True,
                 )
-        elif not args.no_ingest:
+        elif not args.no_ingest and not (args.users or args.machines):  # team filters: as is
             with progress_bar(_show_progress(args.quiet)) as cb:
                 summary = ingest_claude_code(ledger, None, progress=cb)
             if summary.problems_new and not args.quiet:
@@ -106,6 +113,7 @@ def emit(report: Report, args: ReportArgs) -> None:
         if not args.quiet:
             click.echo(f"wrote {args.parquet}", err=True)
     filtered = any(report.filters.get(k) for k in ("since", "until", "project", "models"))
+    filtered = filtered or bool(args.users or args.machines)
     if not report.rows and not filtered:
         from tokentrail.cli._readonly import nothing_recorded
 
@@ -227,6 +235,20 @@ def agent_cmd(**kw: Any) -> None:
 def branch_cmd(**kw: Any) -> None:
     """Usage and cost per git branch (as logged on each line)."""
     run_report("branch", kw)
+
+
+@cli.command("user")
+@report_options
+def user_cmd(**kw: Any) -> None:
+    """Usage and cost per user (team ledger; locally: the OS user)."""
+    run_report("user", kw)
+
+
+@cli.command("machine")
+@report_options
+def machine_cmd(**kw: Any) -> None:
+    """Usage and cost per machine (team ledger; locally: this host)."""
+    run_report("machine", kw)
 
 
 @cli.command("blocks")

@@ -20,6 +20,7 @@ from tokentrail._lazy import lazy_attributes
 
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 if TYPE_CHECKING:
+    from tokentrail.ledger.clickhouse.store import ClickHouseLedger
     from tokentrail.ledger.costing import Coster, pico_to_usd
     from tokentrail.ledger.protocol import (
         AggregateQuery,
@@ -78,6 +79,7 @@ __all__ = [
     "default_ledger_path",
     "ingest_claude_code",
     "open_ledger",
+    "open_store",
     "pico_to_usd",
     "resolve_ledger_path",
 ]
@@ -92,6 +94,36 @@ def open_ledger(
 
     ``path`` ``None``: ``$TOKENTRAIL_LEDGER``, else the platform data dir.
     """
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    if ledger_url(path) is not None:
+        from tokentrail.errors import LedgerError
+
+        raise LedgerError(
+            "this command works on the local SQLite ledger, not a team ledger URL: give "
+            "--ledger PATH (team ledgers serve the reports, ingest, push, problems, explain)"
+        )
     from tokentrail.ledger.sqlite import SQLiteLedger, resolve_ledger_path
 
     return SQLiteLedger(resolve_ledger_path(path), timeout=timeout)
+
+
+def open_store(
+    target: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = 60.0,  # float ok: seconds
+    machine: str | None = None,
+    user: str | None = None,
+) -> SQLiteLedger | ClickHouseLedger:
+    """The ledger ``target`` names: a ClickHouse team ledger for a ``clickhouse://``,
+    ``clickhouses://`` or ``chdb://`` URL (explicit, else ``$TOKENTRAIL_LEDGER``), else the
+    SQLite ledger of :func:`open_ledger`. ``machine`` / ``user``: who writes to a team ledger
+    (default: host name, OS user)."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(target)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        return ClickHouseLedger(url, machine=machine, user=user)
+    return open_ledger(target, timeout=timeout)

@@ -10,11 +10,11 @@ stored usage JSON only for records that carry ``iterations``; it is what the ``c
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 
 from tokentrail.analysis.rows import RequestRow, utc_day_of
 from tokentrail.errors import LedgerError, TokentrailError, UserInputError
 from tokentrail.ledger.protocol import RecordFilter
-from tokentrail.ledger.readonly import ReportReads
 from tokentrail.ledger.sqlite import SQLiteLedger
 from tokentrail.pricing.extract import Call, read_request
 
@@ -97,6 +97,12 @@ def request_rows(ledger: SQLiteLedger, flt: RecordFilter | None = None) -> Itera
         )
 
 
+class SessionIds(Protocol):
+    """A ledger that looks session ids up by prefix (every backend)."""
+
+    def session_ids(self, prefix: str, limit: int = 6) -> list[str]: ...
+
+
 def last_session_id(ledger: SQLiteLedger) -> str | None:
     """The session id of the most recent non-synthetic record, None for an empty ledger."""
     row = ledger._db.execute(
@@ -106,23 +112,14 @@ def last_session_id(ledger: SQLiteLedger) -> str | None:
     return None if row is None else str(row[0])
 
 
-def resolve_session_id(ledger: ReportReads, given: str) -> str:
+def resolve_session_id(ledger: SessionIds, given: str) -> str:
     """The stored session id equal to ``given``, or the only one starting with it.
 
     Raises :class:`~tokentrail.errors.UserInputError` when none or several match.
     """
     if not given.strip():
         raise UserInputError("the session id is empty")
-    db = ledger._db
-    if db.execute("SELECT 1 FROM records WHERE session_id = ? LIMIT 1", (given,)).fetchone():
-        return given
-    found = [
-        str(r[0])
-        for r in db.execute(
-            "SELECT DISTINCT session_id FROM records WHERE substr(session_id, 1, ?) = ? LIMIT 6",
-            (len(given), given),
-        )
-    ]
+    found = ledger.session_ids(given)
     if not found:
         raise UserInputError(f"no session {given!r} in the ledger (see `tokentrail session`)")
     if len(found) > 1:

@@ -73,6 +73,21 @@ class ReportReads:
 
         return session_spans(self._db, since_ms, until_ms, models=models, project=project)
 
+    def session_ids(self, prefix: str, limit: int = 6) -> list[str]:
+        """``[prefix]`` when a session has exactly that id, else up to ``limit`` distinct
+        session ids starting with it."""
+        db = self._db
+        if db.execute("SELECT 1 FROM records WHERE session_id = ? LIMIT 1", (prefix,)).fetchone():
+            return [prefix]
+        return [
+            str(r[0])
+            for r in db.execute(
+                "SELECT DISTINCT session_id FROM records WHERE substr(session_id, 1, ?) = ? "
+                f"LIMIT {int(limit)}",
+                (len(prefix), prefix),
+            )
+        ]
+
     def quarter_costs(
         self,
         since_ms: int | None = None,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import sqlite3
 
 from tokentrail.ledger.billing_schema import BILLING
+from tokentrail.ledger.push_schema import PUSH_CHECKPOINT
 from tokentrail.ledger.rollup_sql import (
     DIMS_INSERTED,
     QUARTER_MS,
@@ -461,6 +462,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0009_timestamps_in_range", _OUT_OF_RANGE),
     ("0010_wide_rollup_cost", WIDE_ROLLUPS),
     ("0011_billing", BILLING),
+    ("0012_push_checkpoint", PUSH_CHECKPOINT),
 )
 
 

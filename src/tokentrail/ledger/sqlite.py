@@ -76,6 +76,7 @@ from tokentrail.ledger.timeline import (
 )
 
 if TYPE_CHECKING:
+    from tokentrail.ledger.push_state import PushSource
     from tokentrail.types import UsageRecord
 
 __all__ = ["ENV_LEDGER", "SQLiteLedger", "default_ledger_path", "resolve_ledger_path"]
@@ -349,6 +350,13 @@ class SQLiteLedger(ReportReads):
         if self._checkpointer is not None:
             self._checkpointer.poke()
         return BatchResult(inserted, incoming - inserted, new_problems)
+
+    def push_source(self) -> PushSource:
+        """What ``tokentrail push`` reads here and its checkpoint (see
+        :mod:`tokentrail.ledger.push_state`)."""
+        from tokentrail.ledger.push_state import PushSource
+
+        return PushSource(self._db, self._tx)
 
     def save_runs(self, runs: Iterable[RunRow]) -> None:
         """Insert or replace tracked-run rows in one transaction."""

@@ -332,6 +332,10 @@ def build_report(source: ReportSource, kind: str, opts: ReportOptions) -> Report
         raise UserInputError(f"unknown report {kind!r} (one of: {', '.join(KINDS)})")
     if opts.since and opts.until and opts.since > opts.until:
         raise UserInputError(f"--since {opts.since} is after --until {opts.until}")
+    if kind in ("user", "machine"):  # team dimensions: one daily report per value
+        from tokentrail.reports.team import team_report
+
+        return team_report(source, kind, opts)
     rows: list[ReportRow]
     if kind == "blocks":
         rows = _blocks(source, opts)

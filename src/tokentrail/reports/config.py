@@ -49,8 +49,8 @@ ENV_CONFIG = "TOKENTRAIL_CONFIG"
 #: Each command's long option names (a test checks them against the command line).
 _REPORT = frozenset(
     {
-        "breakdown", "csv", "json", "ledger", "model", "no-ingest", "order", "parquet",
-        "project", "quiet", "since", "timezone", "until",
+        "breakdown", "csv", "json", "ledger", "machine", "model", "no-ingest", "order",
+        "parquet", "project", "quiet", "since", "timezone", "until", "user",
     }
 )  # fmt: skip
 COMMAND_OPTIONS: dict[str, frozenset[str]] = {
@@ -65,13 +65,19 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "demo": frozenset({"days", "end", "keep", "seed"}),
     "doctor": frozenset({"ledger"}),
     "explain": frozenset({"json", "ledger"}),
-    "ingest": frozenset({"at", "json", "ledger", "quiet", "source", "tag"}),
+    "ingest": frozenset(
+        {"at", "json", "ledger", "machine", "push-to", "quiet", "source", "tag", "user"}
+    ),
     "model": _REPORT,
+    "machine": _REPORT,
     "monthly": _REPORT,
     "price": frozenset({"at", "explain", "json", "model", "prices"}),
     "prices": frozenset({"json", "prices"}),
     "problems": frozenset({"json", "ledger"}),
     "project": _REPORT,
+    "push": frozenset(
+        {"batch-size", "dry-run", "json", "ledger", "machine", "quiet", "since", "to", "user"}
+    ),
     "reconcile": frozenset(
         {"by", "catalog-check", "csv", "json", "keys", "ledger", "since", "until", "workspaces"}
     ),
@@ -79,6 +85,7 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "reprice": frozenset({"json", "ledger"}),
     "serve": frozenset({"allow-remote", "host", "ingest-every", "ledger", "open", "port"}),
     "session": _REPORT | {"id"},
+    "user": _REPORT,
     "statusline": frozenset(
         {
             "color", "context-low-threshold", "context-medium-threshold", "hook", "ledger",

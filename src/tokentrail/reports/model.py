@@ -35,7 +35,17 @@ if TYPE_CHECKING:
     from typing import Literal
 
     Kind = Literal[
-        "daily", "weekly", "monthly", "session", "project", "model", "blocks", "agent", "branch"
+        "daily",
+        "weekly",
+        "monthly",
+        "session",
+        "project",
+        "model",
+        "blocks",
+        "agent",
+        "branch",
+        "user",
+        "machine",
     ]
 else:  # a name for type checkers: plain ``str`` at run time (annotations are not evaluated)
     Kind = str
@@ -51,6 +61,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "blocks": ("block_start", "blocks", "5-hour blocks"),
     "agent": ("agent", "agents", "Usage by agent (subagent type)"),
     "branch": ("branch", "branches", "Usage by git branch"),
+    "user": ("user", "users", "Usage by user"),
+    "machine": ("machine", "machines", "Usage by machine"),
 }
 
 

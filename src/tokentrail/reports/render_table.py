@@ -194,6 +194,8 @@ def _first_header(report: Report) -> str:
         "blocks": "Block start",
         "agent": "Agent",
         "branch": "Branch",
+        "user": "User",
+        "machine": "Machine",
     }[report.kind]
 
 

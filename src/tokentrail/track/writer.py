@@ -135,9 +135,9 @@ class LedgerWriter:
         if self._store is None:
             target = self._target
             if target is None or isinstance(target, (str, os.PathLike)):
-                from tokentrail.ledger import open_ledger
+                from tokentrail.ledger import open_store
 
-                self._store = open_ledger(target)
+                self._store = open_store(target)
             else:  # a store, or a tokentrail.Ledger (which wraps one)
                 inner = getattr(target, "store", None)
                 self._store = inner if hasattr(inner, "commit_batch") else target
@@ -208,12 +208,19 @@ _REG_LOCK = threading.Lock()
 
 
 def get_writer(ledger: object = None) -> LedgerWriter:
-    """The shared writer of a ledger (one per resolved path, or per store object)."""
-    if ledger is None or isinstance(ledger, (str, os.PathLike)):
+    """The shared writer of a ledger (one per resolved path or team-ledger URL, or per
+    store object)."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(ledger) if ledger is None or isinstance(ledger, str) else None
+    if url is not None:
+        key: object = url
+        target: object = url
+    elif ledger is None or isinstance(ledger, (str, os.PathLike)):
         from tokentrail.ledger import resolve_ledger_path
 
-        key: object = str(resolve_ledger_path(ledger).resolve())
-        target: object = key
+        key = str(resolve_ledger_path(ledger).resolve())
+        target = key
     else:
         key, target = id(ledger), ledger
     with _REG_LOCK:
