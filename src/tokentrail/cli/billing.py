@@ -79,7 +79,7 @@ def _today() -> date:
     help="Read the Admin key from FILE (default: $ANTHROPIC_ADMIN_KEY).",
 )
 @click.option("--no-analytics", is_flag=True, help="Skip the Analytics API (beta).")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file or team ledger URL.")
 @click.option("--json", "-j", "as_json", is_flag=True, help="The summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 def pull_cmd(
@@ -163,7 +163,7 @@ def _billed(kind: str) -> None:
     @click.option("--json", "-j", "as_json", is_flag=True, help="JSON (schema_version 1).")
     @click.option("--csv", "as_csv", is_flag=True, help="CSV.")
     @click.option("--parquet", metavar="FILE", help="Also write a Parquet file (pyarrow).")
-    @click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+    @click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file or team ledger URL.")
     def cmd(
         since: str | None,
         until: str | None,

@@ -45,7 +45,7 @@ def _ids(value: str | None) -> frozenset[str]:
 )
 @click.option("--json", "-j", "as_json", is_flag=True, help="JSON (schema_version 1).")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one line per bucket.")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file or team ledger URL.")
 def reconcile_cmd(
     since: str | None,
     until: str | None,

@@ -218,3 +218,13 @@ def test_store_replace_is_per_range_and_an_uncommitted_generation_is_never_read(
         assert len(store.cost(0, DAY)) == 2
         assert "billing_pulls" in {str(r[0]) for r in team.query("SHOW TABLES FROM {db}")}
         assert "0002_billing" in team.applied_migrations()
+
+
+def test_nothing_pulled_yet_is_one_line(run: Run, chdb_url: str) -> None:
+    code, out, err = run("reconcile", "--ledger", chdb_url)
+    assert code != 0
+    assert "nothing pulled into the ledger yet" in err
+    assert "Traceback" not in err
+    code, out, err = run("billing", "daily", "--ledger", chdb_url, "--json")
+    assert code == 0, err
+    assert json.loads(out)["totals"] is not None
