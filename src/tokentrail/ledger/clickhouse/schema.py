@@ -31,7 +31,14 @@ from __future__ import annotations
 
 from tokentrail.ledger.clickhouse.billing import BILLING_STATEMENTS
 
-__all__ = ["MIGRATIONS", "RECORD_COLUMNS", "TOMBSTONE", "record_version"]
+__all__ = [
+    "MIGRATIONS",
+    "RECORD_COLUMNS",
+    "TOMBSTONE",
+    "VERSION_SQL",
+    "WRITE_COLUMNS",
+    "record_version",
+]
 
 #: The version of a tombstone row (beats every copy of the key it deletes).
 TOMBSTONE = (1 << 256) - 1
@@ -173,8 +180,30 @@ CREATE TABLE IF NOT EXISTS {db}.checkpoints (
 ORDER BY (machine, path)
 """
 
+#: :func:`record_version` as a ClickHouse expression over the row's columns (``bitXor`` with
+#: all ones is "all ones minus x" for a value within the mask; ``substring`` counts bytes and
+#: ``reverse`` + ``reinterpretAsUInt64`` reads the first 8 bytes big-endian, as Python does).
+#: A test checks both agree on random rows.
+VERSION_SQL = (
+    "bitOr(bitShiftLeft(bitOr(bitShiftLeft(bitOr(bitShiftLeft(bitOr(bitShiftLeft(bitOr("
+    "bitShiftLeft(bitOr(bitShiftLeft("
+    "toUInt256(is_final != 0), 48), "
+    f"toUInt256(least(greatest(output_tokens, 0), {(1 << 48) - 1}))), 56), "
+    f"toUInt256(least(greatest(total_tokens, 0), {(1 << 56) - 1}))), 1), "
+    "toUInt256(is_sidechain = 0)), 44), "
+    f"toUInt256(bitXor(toUInt64(least(greatest(ts_ms, 0), {_M})), toUInt64({_M})))), 64), "
+    "toUInt256(bitXor(reinterpretAsUInt64(reverse(rightPad(substring(session_id, 1, 8), 8, "
+    f"'\\0'))), toUInt64({(1 << 64) - 1})))), 32), "
+    f"toUInt256(least(greatest(line, 0), {(1 << 32) - 1})))"
+)
+#: The ``records`` columns a pushed row fills: every one but ``version`` (its default,
+#: :data:`VERSION_SQL`, is computed by the server: a push spends no Python time on it).
+WRITE_COLUMNS = tuple(c for c in RECORD_COLUMNS if c != "version")
+_VERSION_DEFAULT = f"ALTER TABLE {{db}}.records MODIFY COLUMN version UInt256 DEFAULT {VERSION_SQL}"
+
 #: (name, statements) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("0001_initial", (_RECORDS, _PROBLEMS, _RUNS, _CHECKPOINTS)),
     ("0002_billing", BILLING_STATEMENTS),
+    ("0003_version_default", (_VERSION_DEFAULT,)),
 )

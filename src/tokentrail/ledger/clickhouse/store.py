@@ -27,7 +27,7 @@ from tokentrail.ledger.batch_write import record_from_row, record_row
 from tokentrail.ledger.clickhouse import reads
 from tokentrail.ledger.clickhouse.connect import client_for, driver_error
 from tokentrail.ledger.clickhouse.identity import default_machine, default_user
-from tokentrail.ledger.clickhouse.schema import MIGRATIONS, RECORD_COLUMNS, record_version
+from tokentrail.ledger.clickhouse.schema import MIGRATIONS, RECORD_COLUMNS, WRITE_COLUMNS
 from tokentrail.ledger.clickhouse.url import LedgerURL, parse_ledger_url
 from tokentrail.ledger.costing import Coster
 from tokentrail.ledger.protocol import BatchResult, RecordFilter, RepriceResult
@@ -48,13 +48,13 @@ _READ_COLS = [c for c in RECORD_COLUMNS if c not in ("version", "is_deleted", "w
 
 
 def row_from_sqlite(row: Sequence[Any], machine: str, user: str, now_ms: int) -> tuple[Any, ...]:
-    """A ``records`` row for a SQLite record row in ``batch_write.COLS`` order (source
-    first, then dedup key, ...): its version computed, tagged with machine and user."""
+    """A ``records`` row (:data:`~tokentrail.ledger.clickhouse.schema.WRITE_COLUMNS`) for a
+    SQLite record row in ``batch_write.COLS`` order (source first, then dedup key, ...),
+    tagged with machine and user; the server computes its version."""
     r = list(row)
     r[29] = r[29] or ""  # file
     r[30] = r[30] or 0  # line
-    version = record_version(r[14], r[22], r[23], r[12], r[4], r[6], r[30])
-    return (r[1], r[0], *r[2:], machine, user, version, 0, now_ms)
+    return (r[1], r[0], *r[2:], machine, user, 0, now_ms)
 
 
 class ClickHouseLedger:
@@ -124,8 +124,11 @@ class ClickHouseLedger:
         """Insert ``rows`` into ``table`` (one request; idempotent tables only)."""
         if not rows:
             return
-        try:
-            self.client.insert(table, rows, column_names=list(columns), database=self.db)
+        data = [list(col) for col in zip(*rows, strict=True)]  # column-oriented: fewer
+        try:  # per-row steps in the client
+            self.client.insert(
+                table, data, column_names=list(columns), database=self.db, column_oriented=True
+            )
         except self._errors as exc:
             raise self._fail(exc) from None
 
@@ -177,7 +180,7 @@ class ClickHouseLedger:
         now = int(time.time() * 1000)
         m, u = machine or self.machine, user or self.user
         out = [row_from_sqlite(r, m, u, now) for r in rows]
-        self.insert("records", out, RECORD_COLUMNS)
+        self.insert("records", out, WRITE_COLUMNS)
         return len(out)
 
     def insert_tombstones(self, keys: Sequence[str], machine: str | None = None) -> None:
