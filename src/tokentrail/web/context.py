@@ -20,7 +20,7 @@ def context_section(source: ReadOnlyLedger, session_id: str) -> str:
     from tokentrail.ledger.analysis_rows import request_rows
     from tokentrail.ledger.protocol import RecordFilter
 
-    rows = list(request_rows(source, RecordFilter(session_id=session_id)))  # type: ignore[arg-type]
+    rows = list(request_rows(source, RecordFilter(session_id=session_id)))
     threads = split_threads(rows)
     if not threads:
         return '<p class="empty">No billable request in this session.</p>'
