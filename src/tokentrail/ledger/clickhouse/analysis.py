@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from tokentrail.ledger.clickhouse.reads import Scope
     from tokentrail.ledger.clickhouse.store import ClickHouseLedger
 
-__all__ = ["last_session_id", "request_rows", "run_summaries"]
+__all__ = [
+    "last_session_id", "message_ids", "quarter_costs", "request_rows", "run_summaries",
+    "version",
+]  # fmt: skip
 
 
 def _json_str(field: str) -> str:
@@ -127,3 +130,57 @@ def run_summaries(store: ClickHouseLedger, name: str | None = None) -> list[RunS
         )
     }
     return total_runs(every, own, name)
+
+
+def quarter_costs(
+    store: ClickHouseLedger,
+    since_ms: int | None,
+    until_ms: int | None,
+    models: Sequence[str],
+    project: str | None,
+) -> list[tuple[int, int]]:
+    """(UTC quarter-hour number, cost in picodollars) of each quarter-hour with usage in
+    ``[since_ms, until_ms)`` (bounds rounded down to a quarter-hour), oldest first: what
+    :func:`tokentrail.ledger.heat.quarter_costs` reads from the SQLite rollups."""
+    from tokentrail.ledger.rollup_sql import QUARTER_MS
+
+    s = store.scope
+    if since_ms is not None:
+        s = s.add(f"intDiv(ts_ms, {QUARTER_MS}) >= {{h_lo:Int64}}", h_lo=since_ms // QUARTER_MS)
+    if until_ms is not None:
+        s = s.add(f"intDiv(ts_ms, {QUARTER_MS}) < {{h_hi:Int64}}", h_hi=until_ms // QUARTER_MS)
+    if models:
+        s = s.add("model IN {h_models:Array(String)}", h_models=list(models))
+    if project is not None:
+        s = s.add("project = {h_project:String}", h_project=project)
+    rows = store.query(
+        f"SELECT intDiv(ts_ms, {QUARTER_MS}) AS hq, sum(toInt128(ifNull(cost_pico, 0))) "
+        f"FROM {{db}}.records FINAL{s.where()} GROUP BY hq ORDER BY hq",
+        s.params,
+    )
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def message_ids(
+    store: ClickHouseLedger, session_id: str, since_ms: int, until_ms: int
+) -> dict[tuple[int, str], str | None]:
+    """``(ts_ms, model) -> message id`` of the session's records in ``[since_ms,
+    until_ms)``; None when two records share the key or a record has no message id (as
+    :func:`tokentrail.ledger.lookup.message_ids`)."""
+    s = store.scope.add(
+        "ts_ms >= {m_lo:Int64} AND ts_ms < {m_hi:Int64} AND session_id = {m_sid:String}",
+        m_lo=since_ms, m_hi=until_ms, m_sid=session_id,
+    )  # fmt: skip
+    out: dict[tuple[int, str], str | None] = {}
+    for ts, model, mid in store.query(
+        f"SELECT ts_ms, model, message_id FROM {{db}}.records FINAL{s.where()}", s.params
+    ):
+        key = (int(ts), str(model))
+        out[key] = None if key in out else mid
+    return out
+
+
+def version(store: ClickHouseLedger) -> str:
+    """A value that changes whenever records are written (the dashboard's live update)."""
+    rows = store.query("SELECT count(), max(written_ms) FROM {db}.records")
+    return f"{int(rows[0][0]):x}.{int(rows[0][1] or 0):x}"

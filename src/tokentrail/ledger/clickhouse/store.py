@@ -366,6 +366,23 @@ class ClickHouseLedger:
         """Tracked runs with their totals, descendants included (:mod:`.analysis`)."""
         return analysis.run_summaries(self, name)
 
+    def quarter_costs(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[tuple[int, int]]:
+        """(UTC quarter-hour, cost in picodollars) with usage in the range."""
+        return analysis.quarter_costs(self, since_ms, until_ms, models, project)
+
+    def message_ids(
+        self, session_id: str, since_ms: int, until_ms: int
+    ) -> dict[tuple[int, str], str | None]:
+        """``(ts_ms, model) -> message id`` of a session's records in the range."""
+        return analysis.message_ids(self, session_id, since_ms, until_ms)
+
     def scoped(
         self, *, machines: Sequence[str] = (), users: Sequence[str] = ()
     ) -> ClickHouseLedger:
