@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tokentrail.cli import cli
+from tokentrail.errors import UserInputError
 from tokentrail.ledger import SQLiteLedger, ingest_claude_code
 from tokentrail.ledger.clickhouse.store import ClickHouseLedger
 from tokentrail.ledger.push import push
@@ -105,3 +106,15 @@ def test_run_totals_on_the_team_ledger(ledgers: tuple[str, str]) -> None:
     assert set(runs) == {"r1", "r2", "r3"}
     assert runs["r1"]["requests"] > runs["r2"]["requests"] > 0
     assert runs["r3"]["requests"] == 0
+
+
+def test_doctor_and_statusline_on_a_team_ledger(ledgers: tuple[str, str]) -> None:
+    url = ledgers[1]
+    r = CliRunner().invoke(cli, ["doctor", "--ledger", url], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "(team ledger)" in r.stdout
+    assert "machines: 1; users: 1" in r.stdout
+    # one error line (the entry point prints a UserInputError as one line)
+    r = CliRunner().invoke(cli, ["statusline", "--ledger", url])
+    assert isinstance(r.exception, UserInputError)
+    assert "not a team ledger URL" in str(r.exception)
