@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tokentrail.ledger.timeline import UsagePoint
-from tokentrail.reports.blocks import BLOCK_MS, identify_blocks
+from tokentrail.ledger.totals import Totals
+from tokentrail.reports.blocks import BLOCK_MS, identify_blocks, point_totals
 
 H = 3600 * 1000
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -137,3 +138,39 @@ def test_synthetic_lines_are_each_counted_once_in_a_window_that_holds_them(
         inside = [T0 + o for o in syn if b.start_ms <= T0 + o < b.end_ms]
         want = inside if b.totals.requests else [t for t in inside if not in_req(t)]
         assert b.totals.synthetic == len(want), b
+
+
+_points = st.builds(
+    UsagePoint,
+    ts_ms=st.integers(T0, T0 + 30 * H),
+    model=st.sampled_from(["m1", "m2", "<synthetic>"]),
+    session_id=st.just("s"),
+    input_tokens=st.integers(0, 10**9),
+    cache_creation_tokens=st.integers(0, 10**9),
+    cache_5m_tokens=st.integers(0, 10**9),
+    cache_1h_tokens=st.integers(0, 10**9),
+    cache_read_tokens=st.integers(0, 10**9),
+    output_tokens=st.integers(0, 10**9),
+    web_search_requests=st.integers(0, 5),
+    web_fetch_requests=st.integers(0, 5),
+    cost_pico=st.none() | st.integers(0, 2**63 - 1),
+    is_final=st.booleans(),
+    is_sidechain=st.booleans(),
+    synthetic=st.booleans(),
+    price_flags=st.sampled_from([None, "a", "b,c", "a,c"]),
+)
+
+
+@given(st.lists(_points, max_size=40))
+def test_block_totals_are_the_sums_of_their_points(points: list[UsagePoint]) -> None:
+    """Blocks count every point once, as :func:`point_totals` (the one-record rule) counts
+    it: per model across all blocks, and each block's totals are its models' sum."""
+    pts = sorted(points, key=lambda p: p.ts_ms)
+    blocks = identify_blocks(pts, now_ms=T0 + 31 * H)
+    for b in blocks:
+        assert b.totals == sum(b.models.values(), Totals())
+    for model in {p.model for p in pts}:
+        want = sum((point_totals(p) for p in pts if p.model == model), Totals())
+        got = sum((b.models[model] for b in blocks if model in b.models), Totals())
+        assert got == want, model
+    assert sum((b.totals for b in blocks), Totals()) == sum(map(point_totals, pts), Totals())

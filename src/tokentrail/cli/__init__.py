@@ -69,11 +69,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "project": ("reports", "Usage and cost per project (working directory)."),
     "push": ("push", "Send the local ledger's records to a team ledger (ClickHouse)."),
-    "report": (
-        "runs",
-        "Reports over the ledger: --html FILE writes the overview and the session list as one "
-        "self-contained HTML file; or a subcommand.",
-    ),
+    "report": ("runs", "Reports over the ledger."),
     "reconcile": (
         "reconcile",
         "Ledger vs Anthropic's usage and cost reports: differences, each explained.",
@@ -82,10 +78,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ingest",
         "Recompute every stored cost with the current price catalog (after a correction).",
     ),
-    "serve": (
-        "serve",
-        "Serve the dashboard on 127.0.0.1: overview, sessions, projects, models, blocks.",
-    ),
+    "serve": ("serve", "Serve the local dashboard (127.0.0.1, a token in the URL)."),
     "session": (
         "reports",
         "Usage and cost per Claude Code session (subagents count in their parent session).",

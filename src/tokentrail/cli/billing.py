@@ -9,13 +9,20 @@ an object). A refused key (401 / 403) is one line and exit code 2.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import click
 
 from tokentrail.cli import cli
 
-__all__ = ["billing_group", "pull_cmd"]
+if TYPE_CHECKING:
+    from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+    from tokentrail.ledger.sqlite import SQLiteLedger
+
+__all__ = ["billing_group", "billing_ledger", "pull_cmd"]
 
 #: Days pulled when --since is not given (ending with --until, default today UTC).
 DEFAULT_DAYS = 30
@@ -24,6 +31,31 @@ DEFAULT_DAYS = 30
 @cli.group("billing")
 def billing_group() -> None:
     """The billed side: Anthropic's usage and cost reports, pulled into the ledger."""
+
+
+@contextmanager
+def billing_ledger(
+    ledger_path: str | None, *, missing: str | None = None
+) -> Iterator[SQLiteLedger | ClickHouseLedger]:
+    """The ledger of a billing command: the team ledger for a ``clickhouse://`` /
+    ``clickhouses://`` / ``chdb://`` URL (or ``$TOKENTRAIL_LEDGER``), else the SQLite file;
+    ``missing``: the hint of the error when that file does not exist (None: create it)."""
+    from tokentrail.errors import UserInputError
+    from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(ledger_path)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        with ClickHouseLedger(url) as team:
+            yield team
+        return
+    path = resolve_ledger_path(ledger_path)
+    if missing is not None and not path.exists():
+        raise UserInputError(f"no ledger at {path}: {missing}")
+    with SQLiteLedger(path) as ledger:
+        yield ledger
 
 
 def _today() -> date:
@@ -47,7 +79,7 @@ def _today() -> date:
     help="Read the Admin key from FILE (default: $ANTHROPIC_ADMIN_KEY).",
 )
 @click.option("--no-analytics", is_flag=True, help="Skip the Analytics API (beta).")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file or team ledger URL.")
 @click.option("--json", "-j", "as_json", is_flag=True, help="The summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 def pull_cmd(
@@ -69,7 +101,6 @@ def pull_cmd(
     from tokentrail.billing.key import load_admin_key
     from tokentrail.billing.pull import pull
     from tokentrail.errors import UserInputError
-    from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
     from tokentrail.ledger.billing_store import billing_store_for
     from tokentrail.reports.dates import parse_date
 
@@ -89,7 +120,7 @@ def pull_cmd(
         say(f"{path}: {'HTTP ' + str(status) if status else 'no response'}, retry in {wait:g}s")
 
     with (
-        SQLiteLedger(resolve_ledger_path(ledger_path)) as ledger,
+        billing_ledger(ledger_path) as ledger,
         AdminClient(key, base_url, on_retry=retrying) as client,
     ):
         res = pull(
@@ -132,7 +163,7 @@ def _billed(kind: str) -> None:
     @click.option("--json", "-j", "as_json", is_flag=True, help="JSON (schema_version 1).")
     @click.option("--csv", "as_csv", is_flag=True, help="CSV.")
     @click.option("--parquet", metavar="FILE", help="Also write a Parquet file (pyarrow).")
-    @click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+    @click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file or team ledger URL.")
     def cmd(
         since: str | None,
         until: str | None,
@@ -143,7 +174,6 @@ def _billed(kind: str) -> None:
     ) -> None:
         from tokentrail.billing.billed import billed_report
         from tokentrail.errors import UserInputError
-        from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
         from tokentrail.ledger.billing_store import billing_store_for
         from tokentrail.pricing import default_catalog
         from tokentrail.reports.dates import parse_date
@@ -159,14 +189,11 @@ def _billed(kind: str) -> None:
         lo, hi = parse_date(since, "--since"), parse_date(until, "--until")
         if lo is not None and hi is not None and lo > hi:
             raise UserInputError(f"--since {lo} is after --until {hi}")
-        path = resolve_ledger_path(ledger_path)
-        if not path.exists():
-            raise UserInputError(f"no ledger at {path}: run `tokentrail billing pull` first")
         from tokentrail.billing.pull import day_ms
 
         lo_ms = day_ms(lo) if lo else 0
         hi_ms = day_ms(hi + timedelta(days=1)) if hi else 2**62
-        with SQLiteLedger(path) as ledger:
+        with billing_ledger(ledger_path, missing="run `tokentrail billing pull` first") as ledger:
             store = billing_store_for(ledger)
             rep = billed_report(
                 default_catalog(), store.usage(lo_ms, hi_ms), store.cost(lo_ms, hi_ms), kind,

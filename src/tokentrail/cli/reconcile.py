@@ -45,7 +45,7 @@ def _ids(value: str | None) -> frozenset[str]:
 )
 @click.option("--json", "-j", "as_json", is_flag=True, help="JSON (schema_version 1).")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one line per bucket.")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file.")
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file or team ledger URL.")
 def reconcile_cmd(
     since: str | None,
     until: str | None,
@@ -66,8 +66,8 @@ def reconcile_cmd(
     pull` first.
     """
     from tokentrail.billing.api import reconcile_ledger
+    from tokentrail.cli.billing import billing_ledger
     from tokentrail.errors import UserInputError
-    from tokentrail.ledger import SQLiteLedger, resolve_ledger_path
     from tokentrail.reports.dates import parse_date
     from tokentrail.reports.render_reconcile import (
         print_reconcile,
@@ -77,12 +77,8 @@ def reconcile_cmd(
 
     if as_json and as_csv:
         raise UserInputError("--json and --csv exclude each other")
-    path = resolve_ledger_path(ledger_path)
-    if not path.exists():
-        raise UserInputError(
-            f"no ledger at {path}: run `tokentrail billing pull` (and ingest your logs) first"
-        )
-    with SQLiteLedger(path) as ledger:
+    missing = "run `tokentrail billing pull` (and ingest your logs) first"
+    with billing_ledger(ledger_path, missing=missing) as ledger:
         rec = reconcile_ledger(
             ledger,
             since=parse_date(since, "--since"),

@@ -119,7 +119,8 @@ class AnalyticsBucket:
 
 
 class BillingStore(Protocol):
-    """Where pulled buckets live (SQLite here; the team ledger can implement the same)."""
+    """Where pulled buckets live (SQLite here; the team ledger's is
+    :class:`~tokentrail.ledger.clickhouse.billing.ClickHouseBillingStore`)."""
 
     def replace_usage(
         self, width: str, since_ms: int, until_ms: int, rows: Iterable[UsageBucket]
@@ -151,12 +152,19 @@ class BillingStore(Protocol):
 
 
 def billing_store_for(ledger: object) -> BillingStore:
-    """The :class:`BillingStore` of an open ledger (SQLite today; the team ledger adds its
-    own here). Raises :class:`~tokentrail.errors.LedgerError` for a backend without one."""
+    """The :class:`BillingStore` of an open ledger: SQLite's, or the ClickHouse team
+    ledger's (:mod:`tokentrail.ledger.clickhouse.billing`). Raises
+    :class:`~tokentrail.errors.LedgerError` for a backend without one."""
     from tokentrail.ledger.sqlite import SQLiteLedger
 
     if isinstance(ledger, SQLiteLedger):
         return SQLiteBillingStore(ledger)
+    from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+    if isinstance(ledger, ClickHouseLedger):
+        from tokentrail.ledger.clickhouse.billing import ClickHouseBillingStore
+
+        return ClickHouseBillingStore(ledger)
     raise LedgerError(f"{type(ledger).__name__} does not store billing buckets yet")
 
 

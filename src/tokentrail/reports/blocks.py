@@ -55,6 +55,9 @@ class Block:
     cost_per_hour: Decimal | None = None
     projected_tokens: int | None = None
     projected_cost: Decimal | None = None
+    sums: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    flag_codes: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    settled: bool = field(default=True, repr=False)
 
 
 def point_totals(p: UsagePoint) -> Totals:
@@ -82,6 +85,7 @@ def point_totals(p: UsagePoint) -> Totals:
 
 
 def _finish(b: Block, now_ms: int | None, length_ms: int = BLOCK_MS) -> None:
+    _settle(b)
     if now_ms is None or not is_active(b.start_ms, b.last_ms, now_ms, length_ms):
         return
     b.active = True
@@ -98,10 +102,42 @@ def _finish(b: Block, now_ms: int | None, length_ms: int = BLOCK_MS) -> None:
 
 
 def _add(b: Block, p: UsagePoint) -> None:
-    t = point_totals(p)
-    b.totals = b.totals + t
-    old = b.models.get(p.model)
-    b.models[p.model] = t if old is None else old + t
+    """Count ``p`` in ``b``: plain int sums per model (a :class:`Totals` per point and per
+    addition cost most of a blocks report), turned into totals by :func:`_settle`."""
+    flagged = 1 if p.price_flags and p.cost_pico is not None else 0
+    syn = 1 if p.synthetic else 0
+    v = (
+        1 - syn, syn, 0 if p.is_final or syn else 1, 1 if p.cost_pico is None else 0,
+        p.input_tokens, p.cache_creation_tokens, p.cache_5m_tokens, p.cache_1h_tokens,
+        p.cache_read_tokens, p.output_tokens, p.web_search_requests, p.web_fetch_requests,
+        p.cost_pico or 0, flagged,
+    )  # fmt: skip
+    acc = b.sums.get(p.model)
+    if acc is None:
+        b.sums[p.model] = list(v)
+    else:
+        for i, x in enumerate(v):
+            acc[i] += x
+    if flagged and p.price_flags:
+        b.flag_codes.setdefault(p.model, set()).update(split_flags(p.price_flags))
+    b.settled = False
+
+
+def _settle(b: Block) -> None:
+    """Set ``b.models`` and ``b.totals`` from its sums (exact: ints and picodollars)."""
+    if b.settled:
+        return
+    models: dict[str, Totals] = {}
+    for model, v in b.sums.items():
+        codes = tuple(sorted(b.flag_codes.get(model, ())))
+        (req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico, flagged) = v
+        models[model] = Totals(
+            req, syn, inc, unp, inp, cc, c5, c1, cr, out, ws, wf, pico_to_usd(pico), flagged, codes
+        )
+    total = Totals()
+    for t in models.values():
+        total = total + t
+    b.models, b.totals, b.settled = models, total, True
 
 
 def _group(pts: Sequence[UsagePoint], length_ms: int = BLOCK_MS) -> list[Block]:
@@ -153,6 +189,8 @@ def identify_blocks(
         _finish(last, now_ms, length_ms)
     if orphans:
         blocks = sorted(blocks + _group_orphans(orphans, length_ms), key=lambda b: b.start_ms)
+    for b in blocks:
+        _settle(b)
     return blocks
 
 

@@ -22,9 +22,14 @@ Each applied name is recorded in ``_migrations``; every statement is idempotent
 
 ``problems``, ``runs`` and ``checkpoints`` (direct ingest) are ReplacingMergeTrees keyed by
 their identity within a machine; ``updated_ms`` decides which copy is kept.
+
+``0002_billing``: the billed side (Anthropic's usage and cost reports), written in pull
+generations so a re-pull replaces its days whole (:mod:`tokentrail.ledger.clickhouse.billing`).
 """
 
 from __future__ import annotations
+
+from tokentrail.ledger.clickhouse.billing import BILLING_STATEMENTS
 
 __all__ = ["MIGRATIONS", "RECORD_COLUMNS", "TOMBSTONE", "record_version"]
 
@@ -171,4 +176,5 @@ ORDER BY (machine, path)
 #: (name, statements) in application order. Append only.
 MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("0001_initial", (_RECORDS, _PROBLEMS, _RUNS, _CHECKPOINTS)),
+    ("0002_billing", BILLING_STATEMENTS),
 )
