@@ -62,8 +62,10 @@ def _report_group() -> click.Group:
         until: str | None,
         tz: str | None,
     ) -> None:
-        """Reports over the ledger: --html FILE writes the overview and the session list as
-        one self-contained HTML file; or a subcommand."""
+        """Reports over the ledger.
+
+        --html FILE writes the overview and the session list as one self-contained HTML
+        file; or run a subcommand."""
         if ctx.invoked_subcommand is not None:
             return
         if html_path is None:

@@ -48,7 +48,7 @@ def serve_cmd(
     allow_remote: bool,
     ingest_every: float | None,  # float ok: seconds
 ) -> None:
-    """Serve the dashboard on 127.0.0.1: overview, sessions, projects, models, blocks.
+    """Serve the local dashboard (127.0.0.1, a token in the URL).
 
     The first line printed is the URL with a one-time random token; any request without it
     (or the cookie it sets) gets 401. The ledger is only read (an ingest is never blocked).
