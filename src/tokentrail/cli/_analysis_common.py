@@ -4,7 +4,9 @@ Each command opens the ledger (``--ledger PATH``, else ``$TOKENTRAIL_LEDGER``, e
 platform data dir), ingests the default Claude Code sources first (``--no-ingest`` to skip),
 then reads analysis rows with :func:`tokentrail.ledger.analysis_rows.request_rows`. With no
 ledger and nothing to ingest, none is created (:mod:`tokentrail.cli._readonly`): the
-command says where it looked.
+command says where it looked. A team ledger URL (``chdb://``, ``clickhouse://``) is read
+as it is (never ingested into), through the same
+:class:`~tokentrail.ledger.protocol.AnalysisReads` methods.
 Text output escapes terminal control characters and rich markup from the logs.
 """
 
@@ -20,8 +22,9 @@ import click
 
 from tokentrail.analysis.rows import RequestRow
 from tokentrail.errors import UserInputError
-from tokentrail.ledger import RecordFilter, SQLiteLedger, ingest_claude_code
+from tokentrail.ledger import RecordFilter, ingest_claude_code
 from tokentrail.ledger.analysis_rows import request_rows
+from tokentrail.ledger.protocol import AnalysisReads
 from tokentrail.reports.zone import parse_zone
 
 __all__ = [
@@ -130,7 +133,7 @@ def load_rows(
     ledger_path: str | None,
     no_ingest: bool,
     flt: RecordFilter | None = None,
-    session: Callable[[SQLiteLedger], str | None] | None = None,
+    session: Callable[[AnalysisReads], str | None] | None = None,
 ) -> tuple[list[RequestRow], str | None]:
     """Rows of the ledger (after ingesting unless ``no_ingest``), oldest first.
 
@@ -138,17 +141,32 @@ def load_rows(
     that session's, within ``flt``'s other constraints); returns the rows and that id.
     """
     from tokentrail.cli._readonly import reading_ledger
+    from tokentrail.ledger.clickhouse.url import ledger_url
 
+    url = ledger_url(ledger_path)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        with ClickHouseLedger(url) as team:
+            return _read(team, flt, session)
     with reading_ledger(ledger_path, no_ingest=no_ingest) as ledger:
         if not no_ingest:
             ingest_claude_code(ledger, None)
-        sid = None
-        if session is not None:
-            sid = session(ledger)
-            if sid is None:
-                return [], None
-            flt = RecordFilter(session_id=sid) if flt is None else replace(flt, session_id=sid)
-        return list(request_rows(ledger, flt)), sid
+        return _read(ledger, flt, session)
+
+
+def _read(
+    ledger: AnalysisReads,
+    flt: RecordFilter | None,
+    session: Callable[[AnalysisReads], str | None] | None,
+) -> tuple[list[RequestRow], str | None]:
+    sid = None
+    if session is not None:
+        sid = session(ledger)
+        if sid is None:
+            return [], None
+        flt = RecordFilter(session_id=sid) if flt is None else replace(flt, session_id=sid)
+    return list(request_rows(ledger, flt)), sid
 
 
 def empty(rows: list[RequestRow], ledger_path: str | None, filtered: bool, as_json: bool) -> bool:

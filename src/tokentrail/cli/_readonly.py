@@ -153,7 +153,12 @@ def looked_in(ledger_path: str | None) -> str:
     """Where a read command looked: the ledger (and whether it exists) and the log roots."""
     from tokentrail.cli.ingest import safe
     from tokentrail.ingest.discover import claude_roots
+    from tokentrail.ledger.clickhouse.url import ledger_url, parse_ledger_url
 
+    url = ledger_url(ledger_path)
+    if url is not None:  # the URL without its password
+        shown = safe(parse_ledger_url(url).display)
+        return f"No usage recorded. The team ledger {shown} holds none."
     path = resolve_ledger_path(ledger_path)
     state = "holds no usage" if path.exists() else "does not exist (nothing stored yet)"
     roots = "\n".join(f"  {safe(r)}" for r in claude_roots()) or "  (no candidate directory)"

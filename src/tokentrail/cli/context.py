@@ -30,8 +30,8 @@ from tokentrail.cli._analysis_common import (
 )
 from tokentrail.cli._analysis_common import console as make_console
 from tokentrail.errors import UserInputError
-from tokentrail.ledger import SQLiteLedger
 from tokentrail.ledger.analysis_rows import last_session_id, resolve_session_id
+from tokentrail.ledger.protocol import AnalysisReads
 from tokentrail.reports.render_table import short_model as model_label
 
 __all__ = ["context_cmd", "sparkline"]
@@ -215,7 +215,7 @@ def context_cmd(
     if session is not None and last:
         raise UserInputError("give a SESSION or --last, not both")
 
-    def choose(ledger: SQLiteLedger) -> str | None:
+    def choose(ledger: AnalysisReads) -> str | None:
         if session is not None:
             return resolve_session_id(ledger, session)
         return last_session_id(ledger)

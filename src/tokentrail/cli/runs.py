@@ -82,7 +82,12 @@ report_group = _report_group()
 
 
 def _existing(ledger_path: str | None) -> Path:
-    """The ledger path, which must exist: a read command never creates one."""
+    """The ledger path, which must exist: a read command never creates one (a team
+    ledger URL is refused in one line by :func:`~tokentrail.ledger.open_ledger`)."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    if ledger_url(ledger_path) is not None:
+        open_ledger(ledger_path).close()  # raises
     path = resolve_ledger_path(ledger_path)
     if not path.exists():
         raise UserInputError(
@@ -140,9 +145,17 @@ def _to_dict(s: RunSummary) -> dict[str, object]:
 )
 def run_report_cmd(name: str | None, as_json: bool, ledger_path: str | None) -> None:
     """List tracked runs: name, start, requests, cost, budget and tags."""
-    path = _existing(ledger_path)
-    with open_ledger(path) as ledger:
-        rows = ledger.run_summaries(name)
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(ledger_path)
+    if url is not None:
+        from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+
+        with ClickHouseLedger(url) as team:
+            rows = team.run_summaries(name)
+    else:
+        with open_ledger(_existing(ledger_path)) as ledger:
+            rows = ledger.run_summaries(name)
     if as_json:
         click.echo(json.dumps({"runs": [_to_dict(s) for s in rows]}, indent=2))
         return

@@ -16,7 +16,8 @@ __all__ = ["serve_cmd"]
     "ledger_path",
     metavar="PATH",
     default=None,
-    help="Ledger file (default: $TOKENTRAIL_LEDGER, else the platform data dir).",
+    help="Ledger file, or a team ledger URL (chdb://, clickhouse://: with Users and Machines "
+    "pages); default: $TOKENTRAIL_LEDGER, else the platform data dir.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(
@@ -52,10 +53,11 @@ def serve_cmd(
     The first line printed is the URL with a one-time random token; any request without it
     (or the cookie it sets) gets 401. The ledger is only read (an ingest is never blocked).
     Stop with Ctrl-C."""
+    from tokentrail.ledger.clickhouse.url import ledger_url
     from tokentrail.web.run import serve
 
     serve(
-        resolve_ledger_path(ledger_path),
+        ledger_url(ledger_path) or resolve_ledger_path(ledger_path),
         host=host,
         port=port,
         allow_remote=allow_remote,

@@ -60,7 +60,6 @@ def doctor_cmd(ledger_path: str | None) -> None:
     """Where logs were found, the ledger's location and size, and what needs attention."""
     from tokentrail.cli.ingest import safe as safe_text
     from tokentrail.ingest.discover import claude_roots, discover_claude_files
-    from tokentrail.ledger import open_ledger, resolve_ledger_path
     from tokentrail.reports.fit import wrapped
 
     warnings: list[str] = []
@@ -95,6 +94,27 @@ def doctor_cmd(ledger_path: str | None) -> None:
                 )
     if not total_files:
         warnings.append("no Claude Code logs found (set CLAUDE_CONFIG_DIR or use ingest PATH)")
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    url = ledger_url(ledger_path)
+    if url is not None:
+        _team_doctor(url, warnings)
+    else:
+        _local_doctor(ledger_path, warnings)
+    if warnings:
+        click.echo("Warnings:")
+        for w in warnings:
+            click.echo(wrapped(f"  ! {w}"))
+    else:
+        click.echo("No problems found.")
+
+
+def _local_doctor(ledger_path: str | None, warnings: list[str]) -> None:
+    """The SQLite ledger's part of ``doctor``: integrity, size, flags, unpriced, problems."""
+    from tokentrail.cli.ingest import safe as safe_text
+    from tokentrail.ledger import open_ledger, resolve_ledger_path
+    from tokentrail.reports.fit import wrapped
+
     path = resolve_ledger_path(ledger_path)
     click.echo(wrapped(f"Ledger: {safe_text(path)}"))
     if path.exists():
@@ -133,12 +153,28 @@ def doctor_cmd(ledger_path: str | None) -> None:
     else:
         click.echo("  not created yet")
         click.echo("create it with: tokentrail (or tokentrail ingest PATH...)", err=True)
-    if warnings:
-        click.echo("Warnings:")
-        for w in warnings:
-            click.echo(wrapped(f"  ! {w}"))
-    else:
-        click.echo("No problems found.")
+
+
+def _team_doctor(url: str, warnings: list[str]) -> None:
+    """The team ledger's part of ``doctor``: where it is (never its password), its records,
+    machines, users and problems."""
+    from tokentrail.cli.ingest import safe as safe_text
+    from tokentrail.ledger.clickhouse.store import ClickHouseLedger
+    from tokentrail.reports.fit import wrapped
+
+    with ClickHouseLedger(url) as team:
+        click.echo(wrapped(f"Ledger: {safe_text(team.url.display)} (team ledger)"))
+        machines = team.dimension("machine")
+        users = team.dimension("user")
+        click.echo(
+            f"  {team.count_records():,} records; machines: {len(machines):,}; "
+            f"users: {len(users):,}"
+        )
+        problems = team.problems()
+    if problems:
+        warnings.append(
+            f"{len(problems)} log lines skipped as malformed (see `tokentrail problems`)"
+        )
 
 
 def _integrity(path: Path) -> list[str]:
@@ -231,6 +267,13 @@ def statusline_cmd(
         look = make_look(burn, low, medium, color, sys.stdout.isatty())
     except ValueError as exc:
         raise UserInputError(str(exc)) from exc
+    from tokentrail.ledger.clickhouse.url import ledger_url
+
+    if ledger_url(ledger_path) is not None:
+        raise UserInputError(
+            "the status line reads this machine's ledger, not a team ledger URL: give "
+            "--ledger PATH (or unset a team URL in $TOKENTRAIL_LEDGER for the hook)"
+        )
     path = ledger_file(ledger_path)
     pending: list[str] = []
     try:

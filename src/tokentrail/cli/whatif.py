@@ -30,8 +30,9 @@ from tokentrail.cli._analysis_common import (
     console as make_console,
 )
 from tokentrail.errors import UserInputError
-from tokentrail.ledger import RecordFilter, SQLiteLedger
+from tokentrail.ledger import RecordFilter
 from tokentrail.ledger.analysis_rows import resolve_session_id
+from tokentrail.ledger.protocol import AnalysisReads
 from tokentrail.pricing.resolve import find_model
 
 __all__ = ["whatif_cmd"]
@@ -153,7 +154,7 @@ def whatif_cmd(
     else:
         given = session_id
 
-        def choose(ledger: SQLiteLedger) -> str:
+        def choose(ledger: AnalysisReads) -> str:
             return resolve_session_id(ledger, given)
 
         rows, _ = load_rows(ledger_path, no_ingest, flt, session=choose)

@@ -1,6 +1,9 @@
 """Ledger queries for the analyses: request rows in time order, the last session, id prefixes.
 
-:func:`request_rows` turns stored records straight into
+:func:`request_rows` and :func:`last_session_id` ask any ledger with the
+:class:`~tokentrail.ledger.protocol.AnalysisReads` methods (SQLite, read-only SQLite,
+ClickHouse). The SQLite ledgers answer with :func:`sqlite_request_rows`, which turns
+stored records straight into
 :class:`~tokentrail.analysis.rows.RequestRow` values (plain ints, no pydantic), parsing the
 stored usage JSON only for records that carry ``iterations``; it is what the ``context``,
 ``cache`` and ``whatif`` commands feed the analyses, and gives the same figures as
@@ -9,16 +12,19 @@ stored usage JSON only for records that carry ``iterations``; it is what the ``c
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from tokentrail.analysis.rows import RequestRow, utc_day_of
 from tokentrail.errors import LedgerError, TokentrailError, UserInputError
-from tokentrail.ledger.protocol import RecordFilter
-from tokentrail.ledger.sqlite import SQLiteLedger
+from tokentrail.ledger.protocol import AnalysisReads, RecordFilter
 from tokentrail.pricing.extract import Call, read_request
 
-__all__ = ["last_session_id", "request_rows", "resolve_session_id"]
+__all__ = [
+    "last_session_id", "request_row", "request_rows", "resolve_session_id",
+    "sqlite_last_session_id", "sqlite_request_rows",
+]  # fmt: skip
 
 
 _SELECT = (
@@ -53,7 +59,14 @@ def _where(flt: RecordFilter) -> tuple[str, list[object]]:
     return " WHERE " + " AND ".join(where), args
 
 
-def request_rows(ledger: SQLiteLedger, flt: RecordFilter | None = None) -> Iterator[RequestRow]:
+def request_rows(ledger: AnalysisReads, flt: RecordFilter | None = None) -> Iterator[RequestRow]:
+    """Non-synthetic records of ``ledger`` matching ``flt`` as analysis rows, oldest first."""
+    return ledger.request_rows(flt)
+
+
+def sqlite_request_rows(
+    db: sqlite3.Connection, flt: RecordFilter | None = None
+) -> Iterator[RequestRow]:
     """Non-synthetic records matching ``flt`` as analysis rows, oldest first.
 
     One SQL pass (pricing fields read with SQLite's JSON functions); the stored usage JSON
@@ -62,39 +75,47 @@ def request_rows(ledger: SQLiteLedger, flt: RecordFilter | None = None) -> Itera
     """
     flt = flt or RecordFilter()
     where, args = _where(flt)
-    sql = _SELECT + where + " ORDER BY ts_ms, id"
+    sql = _SELECT + where + " ORDER BY ts_ms, dedup_key"
     if flt.limit is not None:
         sql += f" LIMIT {int(flt.limit)}"
-    cur = ledger._db.cursor()
+    cur = db.cursor()
     cur.row_factory = None
-    for (
+    for row in cur.execute(sql, args):
+        yield request_row(row)
+
+
+def request_row(row: tuple[Any, ...]) -> RequestRow:
+    """One analysis row from the columns of :data:`_SELECT` (in that order): what every
+    backend's query gives. The usage JSON (present only for records with ``iterations``)
+    is parsed here; one that cannot be read raises :class:`LedgerError`."""
+    (
         ts_ms, model, session, project, agent, message, inp, w5, w1, rd, out, ttl_known,
         search, speed, tier, geo, with_iterations, file, line, key,
-    ) in cur.execute(sql, args):  # fmt: skip
-        ts = ts_ms / 1000
-        if with_iterations is not None:
-            try:
-                calls = read_request(with_iterations).calls
-            except TokentrailError as exc:
-                where_ = f"{file}:{line}" if file else key
-                raise LedgerError(f"stored usage of {where_} cannot be analysed: {exc}") from exc
-        else:
-            calls = (Call(None, None, None, (inp, w5, w1, rd, out), not ttl_known and w5 > 0),)
-        yield RequestRow(
-            ts=ts,
-            day=utc_day_of(ts),
-            model=model,
-            calls=calls,
-            has_iterations=with_iterations is not None,
-            speed=speed,
-            service_tier=tier,
-            inference_geo=geo,
-            web_search_requests=search,
-            session_id=session or None,
-            agent_id=agent,
-            project=project or None,
-            message_id=message,
-        )
+    ) = row  # fmt: skip
+    ts = ts_ms / 1000
+    if with_iterations is not None:
+        try:
+            calls = read_request(with_iterations).calls
+        except TokentrailError as exc:
+            where_ = f"{file}:{line}" if file else key
+            raise LedgerError(f"stored usage of {where_} cannot be analysed: {exc}") from exc
+    else:
+        calls = (Call(None, None, None, (inp, w5, w1, rd, out), not ttl_known and w5 > 0),)
+    return RequestRow(
+        ts=ts,
+        day=utc_day_of(ts),
+        model=model,
+        calls=calls,
+        has_iterations=with_iterations is not None,
+        speed=speed,
+        service_tier=tier,
+        inference_geo=geo,
+        web_search_requests=search,
+        session_id=session or None,
+        agent_id=agent,
+        project=project or None,
+        message_id=message,
+    )
 
 
 class SessionIds(Protocol):
@@ -103,11 +124,16 @@ class SessionIds(Protocol):
     def session_ids(self, prefix: str, limit: int = 6) -> list[str]: ...
 
 
-def last_session_id(ledger: SQLiteLedger) -> str | None:
+def last_session_id(ledger: AnalysisReads) -> str | None:
     """The session id of the most recent non-synthetic record, None for an empty ledger."""
-    row = ledger._db.execute(
+    return ledger.last_session_id()
+
+
+def sqlite_last_session_id(db: sqlite3.Connection) -> str | None:
+    """:func:`last_session_id` of a SQLite ledger connection."""
+    row = db.execute(
         "SELECT session_id FROM records WHERE synthetic = 0 AND session_id != '' "
-        "ORDER BY ts_ms DESC, id DESC LIMIT 1"
+        "ORDER BY ts_ms DESC, dedup_key DESC LIMIT 1"
     ).fetchone()
     return None if row is None else str(row[0])
 

@@ -1,8 +1,11 @@
 """The narrow interface every ledger backend implements, and its value types.
 
-Backends: SQLite (:class:`tokentrail.ledger.sqlite.SQLiteLedger`, the default); a
-ClickHouse backend can implement the same protocol later. Token counts are ints; money is
-:class:`~decimal.Decimal` USD (stored exactly, see ``tokentrail.ledger.schema``).
+Backends: SQLite (:class:`tokentrail.ledger.sqlite.SQLiteLedger`, the default) and the
+ClickHouse team ledger (:class:`tokentrail.ledger.clickhouse.store.ClickHouseLedger`).
+:class:`AnalysisReads` are the reads of ``context``, ``cache``, ``whatif``, ``report run``
+and the dashboard's session pages, which every backend (read-only SQLite too) gives.
+Token counts are ints; money is :class:`~decimal.Decimal` USD (stored exactly, see
+``tokentrail.ledger.schema``).
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from typing import TYPE_CHECKING, Protocol
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow, GroupBy, Totals
 
 if TYPE_CHECKING:
+    from tokentrail.analysis.rows import RequestRow
     from tokentrail.ingest.reader import FileCheckpoint
     from tokentrail.ingest.records import CCRecord, Problem
+    from tokentrail.ledger.runs import RunSummary
     from tokentrail.types import UsageRecord
 
 __all__ = [
     "AggregateQuery",
     "AggregateRow",
+    "AnalysisReads",
     "BatchResult",
     "GroupBy",
     "LedgerStore",
@@ -113,4 +119,29 @@ class LedgerStore(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+        ...
+
+
+class AnalysisReads(Protocol):
+    """Per-request and per-run reads for the analyses (every backend; a team ledger reads
+    the machines / users in its scope). Orders are stable across backends: time, then the
+    record's dedup key."""
+
+    def request_rows(self, flt: RecordFilter | None = None) -> Iterator[RequestRow]:
+        """Non-synthetic records matching ``flt`` (``since`` / ``until`` / ``session_id`` /
+        ``model`` / ``project`` / ``limit``) as analysis rows, oldest first."""
+        ...
+
+    def last_session_id(self) -> str | None:
+        """The session of the most recent non-synthetic record; None for an empty ledger."""
+        ...
+
+    def session_ids(self, prefix: str, limit: int = 6) -> list[str]:
+        """``[prefix]`` when a session has exactly that id, else up to ``limit`` distinct
+        session ids starting with it."""
+        ...
+
+    def run_summaries(self, name: str | None = None) -> list[RunSummary]:
+        """Tracked runs (named ``name``) with their totals, descendants included, oldest
+        first."""
         ...

@@ -29,7 +29,9 @@ from tokentrail.ledger.uri import readonly_uri
 TYPE_CHECKING = False  # typing's constant without importing typing (~10 ms a run)
 
 if TYPE_CHECKING:
+    from tokentrail.analysis.rows import RequestRow
     from tokentrail.ledger.lookup import StoredRecord
+    from tokentrail.ledger.protocol import RecordFilter
     from tokentrail.ledger.runs import RunSummary
     from tokentrail.ledger.timeline import UsagePoint
 
@@ -87,6 +89,19 @@ class ReportReads:
                 (len(prefix), prefix),
             )
         ]
+
+    def request_rows(self, flt: RecordFilter | None = None) -> Iterator[RequestRow]:
+        """Non-synthetic records as analysis rows, oldest first
+        (:func:`tokentrail.ledger.analysis_rows.sqlite_request_rows`)."""
+        from tokentrail.ledger.analysis_rows import sqlite_request_rows
+
+        return sqlite_request_rows(self._db, flt)
+
+    def last_session_id(self) -> str | None:
+        """The session of the most recent non-synthetic record, None for an empty ledger."""
+        from tokentrail.ledger.analysis_rows import sqlite_last_session_id
+
+        return sqlite_last_session_id(self._db)
 
     def quarter_costs(
         self,

@@ -30,6 +30,7 @@ __all__ = [
     "load_runs",
     "save_runs",
     "summarize_runs",
+    "total_runs",
 ]
 
 
@@ -152,6 +153,14 @@ def summarize_runs(
             )
         }
     )
+    return total_runs(every, rows, name)
+
+
+def total_runs(
+    every: Sequence[RunRow], rows: Mapping[str, Sequence[object]], name: str | None = None
+) -> list[RunSummary]:
+    """:func:`summarize_runs` from the runs ``every`` (oldest first) and each run's own
+    :data:`RUN_SUMS_SQL` values (``rows``, by run id): any backend's."""
     sums = {k: [int(v) for v in r[:RUN_COUNTS]] for k, r in rows.items()}  # type: ignore[call-overload]
     codes = {k: split_flags(str(r[RUN_COUNTS])) for k, r in rows.items() if r[RUN_COUNTS]}
     children: dict[str, list[str]] = {}

@@ -5,7 +5,7 @@ included, with the 200K / 1M lines, the threshold crossings and the compactions 
 from __future__ import annotations
 
 from tokentrail.analysis.rows import RequestRow
-from tokentrail.ledger.readonly import ReadOnlyLedger
+from tokentrail.ledger.protocol import AnalysisReads
 from tokentrail.reports.text import usd_cents
 from tokentrail.web.charts import line_chart
 from tokentrail.web.html import esc, num, pct, table
@@ -13,14 +13,14 @@ from tokentrail.web.html import esc, num, pct, table
 __all__ = ["context_section"]
 
 
-def context_section(source: ReadOnlyLedger, session_id: str) -> str:
+def context_section(source: AnalysisReads, session_id: str) -> str:
     """The main thread's context curve of ``session_id`` (the first subagent thread when
     the session has no main thread), its crossings and compactions."""
     from tokentrail.analysis.rows import split_threads
     from tokentrail.ledger.analysis_rows import request_rows
     from tokentrail.ledger.protocol import RecordFilter
 
-    rows = list(request_rows(source, RecordFilter(session_id=session_id)))  # type: ignore[arg-type]
+    rows = list(request_rows(source, RecordFilter(session_id=session_id)))
     threads = split_threads(rows)
     if not threads:
         return '<p class="empty">No billable request in this session.</p>'

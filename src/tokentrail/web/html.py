@@ -170,6 +170,7 @@ def page(
     query: str = "",
     inline_css: str | None = None,
     live: bool = True,
+    nav: tuple[tuple[str, str], ...] = NAV,
 ) -> str:
     """A whole HTML document. ``inline_css`` (a self-contained file): the stylesheet in a
     ``<style>`` element and no script; otherwise the packaged CSS and JS by URL."""
@@ -181,11 +182,11 @@ def page(
         if live:
             head += '<script src="/static/app.js" defer></script>'
         on = ' class="on"'
-        nav = "".join(
+        links = "".join(
             f'<a href="{esc(path + query)}"{on if path == active else ""}>{esc(label)}</a>'
-            for path, label in NAV
+            for path, label in nav
         )
-        bar = f'<nav class="nav"><span class="brand">tokentrail</span>{nav}</nav>'
+        bar = f'<nav class="nav"><span class="brand">tokentrail</span>{links}</nav>'
     else:
         # The file carries its own policy: no script at all, only this exact stylesheet.
         digest = base64.b64encode(hashlib.sha256(inline_css.encode()).digest()).decode()

@@ -25,6 +25,7 @@ from tokentrail.web.html import (
     totals_cells,
 )
 from tokentrail.web.state import View
+from tokentrail.web.team import TeamSource
 
 __all__ = ["overview_body", "range_ms", "session_table"]
 
@@ -125,7 +126,7 @@ def token_chart(t: Totals) -> str:
 
 
 def hour_grid(
-    source: ReportReads, view: View, models: tuple[str, ...], project: str | None
+    source: ReportReads | TeamSource, view: View, models: tuple[str, ...], project: str | None
 ) -> list[list[Decimal]]:
     """Cost per weekday × local hour of the view's usage (from the quarter-hour rollups)."""
     since, until = range_ms(view)
@@ -141,7 +142,7 @@ def hour_grid(
     return grid
 
 
-def _session_totals(source: ReportReads, opts: ReportOptions) -> Report:
+def _session_totals(source: ReportReads | TeamSource, opts: ReportOptions) -> Report:
     """Each session's totals (the session report's rows without its first / last instants,
     which the top ten do not show and which cost a second query)."""
     agg = source.aggregate(
@@ -189,7 +190,7 @@ def session_table(report: Report, view: View | None, *, limit: int | None = None
     )
 
 
-def overview_body(source: ReportReads, view: View, *, links: bool = True) -> str:
+def overview_body(source: ReportReads | TeamSource, view: View, *, links: bool = True) -> str:
     """The overview's HTML (inside ``<main>``)."""
     opts = view.options(source)
     daily = build_report(source, "daily", opts)

@@ -17,6 +17,7 @@ from tokentrail.web.context import context_section
 from tokentrail.web.html import TOTALS_HEADS, cost_text, esc, num, short_model, table, totals_cells
 from tokentrail.web.overview import cards, daily_chart, session_table
 from tokentrail.web.state import PERIODS, View
+from tokentrail.web.team import TeamSource
 
 __all__ = [
     "GENERIC_KINDS",
@@ -31,6 +32,10 @@ __all__ = [
 
 #: report kinds with a generic page at ``/report/<kind>``.
 GENERIC_KINDS = ("project", "model", "agent", "branch", "daily", "weekly", "monthly")
+#: and the team dimensions (on a team ledger only).
+TEAM_KINDS = ("user", "machine")
+#: The ledgers a page reads (the session page's context curve and request links).
+_PAGE_SOURCES = (ReadOnlyLedger, TeamSource)
 
 _PICO = Decimal(10) ** 12
 
@@ -48,8 +53,11 @@ _SORTS = {
 }
 
 
-def picker(view: View, path: str, extra: Mapping[str, str] | None = None) -> str:
-    """The period / zone / filter form (GET, so the URL keeps the view)."""
+def picker(
+    view: View, path: str, extra: Mapping[str, str] | None = None, *, team: bool = False
+) -> str:
+    """The period / zone / filter form (GET, so the URL keeps the view); ``team``: with the
+    user and machine filters of a team ledger."""
     opts = "".join(
         f'<option value="{k}"{" selected" if k == view.period else ""}>{esc(v)}</option>'
         for k, v in PERIODS.items()
@@ -66,7 +74,14 @@ def picker(view: View, path: str, extra: Mapping[str, str] | None = None) -> str
         "</label>"
         f'<label>Project <input name="project" value="{esc(view.project)}"></label>'
         f'<label>Model <input name="model" size="12" value="{esc(view.model)}"></label>'
-        '<button type="submit">Apply</button></form>'
+        + (
+            f'<label>User <input name="user" size="10" value="{esc(view.user)}"></label>'
+            f'<label>Machine <input name="machine" size="10" value="{esc(view.machine)}">'
+            "</label>"
+            if team
+            else ""
+        )
+        + '<button type="submit">Apply</button></form>'
     )
 
 
@@ -147,7 +162,7 @@ def session_body(source: ReportSource, view: View, session_id: str) -> str:
         for p in source.usage_points(since, until, models=opts.models, project=opts.project)
         if p.session_id == session_id and not p.synthetic
     ]
-    context = context_section(source, session_id) if isinstance(source, ReadOnlyLedger) else ""
+    context = context_section(source, session_id) if isinstance(source, _PAGE_SOURCES) else ""
     costs = [
         Decimal(p.cost_pico) / _PICO if p.cost_pico is not None else Decimal(0) for p in points
     ]
@@ -155,7 +170,7 @@ def session_body(source: ReportSource, view: View, session_id: str) -> str:
         [_when(p.ts_ms, view) for p in points], {"cost": costs}, fmt=usd_cents
     )
     ids: dict[tuple[int, str], str | None] = {}
-    if points and isinstance(source, ReadOnlyLedger):
+    if points and isinstance(source, _PAGE_SOURCES):
         ids = source.message_ids(session_id, points[0].ts_ms, points[-1].ts_ms + 1)
     rows = []
     for p, c in zip(points[-2000:], costs[-2000:], strict=True):
@@ -219,7 +234,7 @@ def _when(ms: int, view: View) -> str:
 
 def kind_body(source: ReportSource, view: View, kind: str) -> str:
     """A report kind as a chart of cost per key and the table the CLI prints."""
-    if kind not in GENERIC_KINDS:
+    if kind not in GENERIC_KINDS + TEAM_KINDS:
         raise UserInputError(f"unknown report {kind!r}")
     report = build_report(source, kind, view.options(source))
     chart: str
@@ -247,6 +262,8 @@ def _key_cell(report: Report, r: ReportRow, view: View) -> str:
         return f'<a href="{esc("/" + view.query(project=r.key))}">{esc(r.key, 80)}</a>'
     if report.kind == "model":
         return f'<a href="{esc("/" + view.query(model=r.key))}">{esc(r.key, 80)}</a>'
+    if report.kind in TEAM_KINDS:
+        return f'<a href="{esc("/" + view.query(**{report.kind: r.key}))}">{esc(r.key, 80)}</a>'
     return esc(r.key, 80)
 
 

@@ -12,6 +12,7 @@ from tokentrail.ledger.totals import usd_from_pico
 from tokentrail.reports.text import usd_cents
 from tokentrail.web.html import esc
 from tokentrail.web.state import View
+from tokentrail.web.team import TeamSource
 
 __all__ = ["request_body"]
 
@@ -35,7 +36,7 @@ def _explain(rec: StoredRecord) -> str:
     return b.explain()
 
 
-def request_body(source: ReadOnlyLedger, view: View, record_id: str) -> str:
+def request_body(source: ReadOnlyLedger | TeamSource, view: View, record_id: str) -> str:
     """The page of the record with message or request id ``record_id`` (exact)."""
     found = [r for r in source.find_records(record_id) if record_id in (r.message_id, r.request_id)]
     if not found:

@@ -81,7 +81,7 @@ def _upgrade(ledger: Path) -> None:
 
 
 def serve(
-    ledger: Path,
+    ledger: Path | str,
     *,
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -92,7 +92,9 @@ def serve(
     ready: Callable[[DashboardServer], None] | None = None,
 ) -> None:
     """Serve the dashboard until interrupted (see the module doc). A non-loopback ``host``
-    without ``allow_remote`` is a :class:`~tokentrail.errors.UserInputError`."""
+    without ``allow_remote`` is a :class:`~tokentrail.errors.UserInputError`. ``ledger``: a
+    SQLite ledger's path, or a team ledger URL (``chdb://``, ``clickhouse://``: served as
+    it is; ``ingest_every`` is refused, the machines push into it)."""
     if not is_loopback(host) and not allow_remote:
         raise UserInputError(
             f"refusing to bind {host!r}: the dashboard binds a loopback address unless "
@@ -100,7 +102,14 @@ def serve(
         )
     if ingest_every is not None and ingest_every <= 0:
         raise UserInputError("--ingest-every must be a positive number of seconds")
-    _upgrade(ledger)
+    if isinstance(ledger, str):
+        if ingest_every is not None:
+            raise UserInputError(
+                "--ingest-every reads this machine's logs into its local ledger: on a team "
+                "ledger, turn on push after ingest in each machine's config instead"
+            )
+    else:
+        _upgrade(ledger)
     token = secrets.token_urlsafe(24)
     try:
         server = DashboardServer((host, port), Dashboard(ledger, token))

@@ -11,7 +11,9 @@ URL without it. Every other request without a valid cookie gets 401, whatever th
 (compared with :func:`hmac.compare_digest`). Every response carries a strict
 Content-Security-Policy (no inline script or style), ``nosniff`` and ``no-referrer``.
 The ledger is opened read-only per request (:func:`tokentrail.ledger.uri.connect_readonly`):
-a running ingest is never blocked.
+a running ingest is never blocked. A team ledger URL (``chdb://``, ``clickhouse://``) is
+served through the store protocol (:mod:`tokentrail.web.team`), with *Users* and
+*Machines* pages and ``user`` / ``machine`` filters.
 """
 
 from __future__ import annotations
@@ -29,8 +31,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tokentrail.errors import TokentrailError
 from tokentrail.ledger.readonly import ReadOnlyLedger
-from tokentrail.web.html import page
+from tokentrail.web.html import NAV, page
 from tokentrail.web.state import View, parse_view
+from tokentrail.web.team import TeamLedger, TeamSource
+
+#: What a page reads: a read-only SQLite ledger or a team ledger.
+Source = ReadOnlyLedger | TeamSource
+#: The navigation bar of a team ledger: the local one, plus users and machines.
+TEAM_NAV = (*NAV[:6], ("/report/user", "Users"), ("/report/machine", "Machines"), *NAV[6:])
 
 __all__ = ["COOKIE", "CSP", "Dashboard", "DashboardServer", "ledger_version"]
 
@@ -62,19 +70,27 @@ def ledger_version(path: Path) -> str:
 
 
 class Dashboard:
-    """What the pages need: the ledger path and the token (no HTTP here, so tests and
-    ``report --html`` can render pages directly)."""
+    """What the pages need: the ledger (a path, or a team ledger URL) and the token (no
+    HTTP here, so tests and ``report --html`` can render pages directly)."""
 
-    def __init__(self, ledger: Path, token: str) -> None:
-        self.ledger = ledger
+    def __init__(self, ledger: Path | str, token: str) -> None:
+        self.team = TeamLedger(ledger) if isinstance(ledger, str) else None
+        self.ledger = Path() if isinstance(ledger, str) else ledger
         self.token = token
         #: The last background ingest's error (``--ingest-every``), shown on every page.
         self.ingest_error: str | None = None
 
-    def open(self) -> ReadOnlyLedger | None:
-        """A read-only connection to the ledger, or None when it does not exist yet."""
+    def version(self) -> str:
+        """A value that changes whenever the ledger is written."""
+        return self.team.version() if self.team is not None else ledger_version(self.ledger)
+
+    def open(self, view: View | None = None) -> Source | None:
+        """A read-only connection to the ledger, or None when it does not exist yet (a
+        team ledger: its reads, scoped to the view's user / machine)."""
         from tokentrail.ledger.uri import connect_readonly
 
+        if self.team is not None:
+            return self.team.source(view.machine if view else "", view.user if view else "")
         if not self.ledger.exists():
             return None
         return ReadOnlyLedger(connect_readonly(str(self.ledger), 10.0))
@@ -86,7 +102,7 @@ class Dashboard:
         from tokentrail.web.request import request_body
         from tokentrail.web.runs import runs_body
 
-        routes: dict[str, tuple[str, Callable[[ReadOnlyLedger, View], str]]] = {
+        routes: dict[str, tuple[str, Callable[[Source, View], str]]] = {
             "/": ("Overview", lambda s, v: overview_body(s, v)),
             "/sessions": ("Sessions", lambda s, v: pages.sessions_body(s, v, params)),
             "/session": ("Session", lambda s, v: pages.session_body(s, v, params.get("id", ""))),
@@ -103,24 +119,28 @@ class Dashboard:
                 "branch": "Branches",
             }.get(kind, kind.capitalize())
             routes[f"/report/{kind}"] = (title, _kind_page(kind))
+        if self.team is not None:
+            routes["/report/user"] = ("Users", _kind_page("user"))
+            routes["/report/machine"] = ("Machines", _kind_page("machine"))
+        nav = TEAM_NAV if self.team is not None else NAV
         if path == "/prices":
-            return 200, page("Prices", pages.prices_body(), active="/prices")
+            return 200, page("Prices", pages.prices_body(), active="/prices", nav=nav)
         if path not in routes:
-            return 404, page("Not found", '<p class="empty">No such page.</p>', live=False)
+            return 404, page("Not found", '<p class="empty">No such page.</p>', live=False, nav=nav)
         title, body = routes[path]
         try:
             if path == "/blocks" and "period" not in params:
                 params = {**params, "period": "30d"}  # all blocks of a big ledger: ask for them
             view = parse_view(params)
         except TokentrailError as exc:
-            return 400, page("Bad request", f'<p class="error">{_esc(exc)}</p>')
+            return 400, page("Bad request", f'<p class="error">{_esc(exc)}</p>', nav=nav)
         extra = (
             {"id": params["id"]} if path in ("/session", "/request") and "id" in params else None
         )
-        form = pages.picker(view, path, extra)
+        form = pages.picker(view, path, extra, team=self.team is not None)
         active = "/sessions" if path in ("/session", "/request") else path
         try:
-            source = self.open()
+            source = self.open(view)
         except sqlite3.Error as exc:
             return 503, page(title, f'<p class="error">cannot read the ledger: {_esc(exc)}</p>')
         if source is None:
@@ -131,6 +151,7 @@ class Dashboard:
                 active=active,
                 picker=form,
                 query=view.query(),
+                nav=nav,
             )
         try:
             with source, source.snapshot():
@@ -142,16 +163,17 @@ class Dashboard:
                 active=active,
                 picker=form,
                 query=view.query(),
+                nav=nav,
             )
         except sqlite3.Error as exc:
             return 503, page(title, f'<p class="error">cannot read the ledger: {_esc(exc)}</p>')
         if self.ingest_error:
             note = f"The background ingest failed: {self.ingest_error} (it will try again)."
             html = f'<p class="error">{_esc(note)}</p>' + html
-        return 200, page(title, html, active=active, picker=form, query=view.query())
+        return 200, page(title, html, active=active, picker=form, query=view.query(), nav=nav)
 
 
-def _kind_page(kind: str) -> Callable[[ReadOnlyLedger, View], str]:
+def _kind_page(kind: str) -> Callable[[Source, View], str]:
     from tokentrail.web.pages import kind_body
 
     return lambda s, v: kind_body(s, v, kind)
@@ -261,7 +283,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/static/"):
             return self._static(url.path.removeprefix("/static/"))
         if url.path == "/api/version":
-            v = ledger_version(self.server.dashboard.ledger)
+            v = self.server.dashboard.version()
             return self._send(200, f'{{"version": "{v}"}}'.encode(), "application/json")
         status, html = self.server.dashboard.render(url.path, params)
         self._send(status, html.encode("utf-8"), "text/html; charset=utf-8")

@@ -1,6 +1,7 @@
 """The view a page shows, from its query string (so a view can be bookmarked).
 
-``?period=7d|30d|month|all|custom&since=YYYY-MM-DD&until=YYYY-MM-DD&tz=UTC&project=&model=``.
+``?period=7d|30d|month|all|custom&since=YYYY-MM-DD&until=YYYY-MM-DD&tz=UTC&project=&model=``
+(and ``&user=&machine=`` on a team ledger: the dashboard scopes the ledger to them).
 :func:`parse_view` checks the values (:class:`~tokentrail.errors.UserInputError` on a bad
 one); :meth:`View.options` resolves the filters against the ledger, as the CLI does.
 """
@@ -26,7 +27,7 @@ PERIODS: dict[str, str] = {
     "custom": "Custom",
 }
 
-_KEYS = ("period", "since", "until", "tz", "project", "model")
+_KEYS = ("period", "since", "until", "tz", "project", "model", "user", "machine")
 
 
 def _zone(name: str) -> tzinfo | None:
@@ -53,7 +54,10 @@ class View(Frozen):
     """The parsed query: period, custom dates, zone name and filters (all strings as given,
     ``""`` for unset), the zone, and the inclusive local date range it selects."""
 
-    __match_args__ = ("period", "since", "until", "tz", "project", "model", "zone", "start", "end")
+    __match_args__ = (
+        "period", "since", "until", "tz", "project", "model", "user", "machine", "zone",
+        "start", "end",
+    )  # fmt: skip
     __slots__ = __match_args__
 
     period: str
@@ -62,6 +66,8 @@ class View(Frozen):
     tz: str
     project: str
     model: str
+    user: str
+    machine: str
     zone: tzinfo | None
     start: date | None
     end: date | None

@@ -24,7 +24,7 @@ from tokentrail.errors import LedgerError
 from tokentrail.ingest.reader import FileCheckpoint
 from tokentrail.ingest.records import CCRecord, Problem, is_better, merge_requestless
 from tokentrail.ledger.batch_write import record_from_row, record_row
-from tokentrail.ledger.clickhouse import reads
+from tokentrail.ledger.clickhouse import analysis, reads
 from tokentrail.ledger.clickhouse.connect import client_for, driver_error
 from tokentrail.ledger.clickhouse.identity import default_machine, default_user
 from tokentrail.ledger.clickhouse.schema import MIGRATIONS, RECORD_COLUMNS, WRITE_COLUMNS
@@ -36,8 +36,9 @@ from tokentrail.ledger.totals import AggregateQuery, AggregateRow
 if TYPE_CHECKING:
     import sqlite3
 
+    from tokentrail.analysis.rows import RequestRow
     from tokentrail.ledger.lookup import StoredRecord
-    from tokentrail.ledger.runs import RunRow
+    from tokentrail.ledger.runs import RunRow, RunSummary
     from tokentrail.ledger.timeline import UsagePoint
     from tokentrail.types import UsageRecord
 
@@ -355,6 +356,35 @@ class ClickHouseLedger:
             with_synthetic=False, order="ts_ms DESC, dedup_key DESC", limit=1,
         )  # fmt: skip
         return pts[0] if pts else None
+
+    def request_rows(self, flt: RecordFilter | None = None) -> Iterator[RequestRow]:
+        """Non-synthetic records as analysis rows, oldest first (:mod:`.analysis`)."""
+        return analysis.request_rows(self, flt)
+
+    def last_session_id(self) -> str | None:
+        """The session of the most recent non-synthetic record, None when empty."""
+        return analysis.last_session_id(self)
+
+    def run_summaries(self, name: str | None = None) -> list[RunSummary]:
+        """Tracked runs with their totals, descendants included (:mod:`.analysis`)."""
+        return analysis.run_summaries(self, name)
+
+    def quarter_costs(
+        self,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        models: Sequence[str] = (),
+        project: str | None = None,
+    ) -> list[tuple[int, int]]:
+        """(UTC quarter-hour, cost in picodollars) with usage in the range."""
+        return analysis.quarter_costs(self, since_ms, until_ms, models, project)
+
+    def message_ids(
+        self, session_id: str, since_ms: int, until_ms: int
+    ) -> dict[tuple[int, str], str | None]:
+        """``(ts_ms, model) -> message id`` of a session's records in the range."""
+        return analysis.message_ids(self, session_id, since_ms, until_ms)
 
     def scoped(
         self, *, machines: Sequence[str] = (), users: Sequence[str] = ()
