@@ -12,7 +12,7 @@ as written in the log) and envelope metadata.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "is_better",
     "merge_requestless",
     "storable",
+    "surviving_copies",
     "to_usage_record",
 ]
 
@@ -251,3 +252,25 @@ def to_usage_record(r: CCRecord, tags: Mapping[str, str] | None = None) -> Usage
         tags=all_tags,
         origin=Origin(path=r.file, line=r.line) if r.file and r.line >= 1 else None,
     )
+
+
+def surviving_copies(records: Iterable[CCRecord]) -> tuple[int, list[CCRecord]]:
+    """``(incoming, survivors)`` of one batch: the best copy per dedup key
+    (:func:`is_better`), copies logged without a request id merged
+    (:func:`merge_requestless`), and sidechain copies (``/btw`` replays) of a message the
+    main thread also has dropped. Every store's ``commit_batch`` starts here."""
+    incoming = 0
+    best: dict[str, CCRecord] = {}
+    for r in records:
+        incoming += 1
+        old = best.get(r.key)
+        if old is None or is_better(r, old):
+            best[r.key] = r
+    merge_requestless(best)
+    cands = list(best.values())
+    main_ids = {r.message_id: r.key for r in cands if not r.is_sidechain and r.message_id}
+    return incoming, [
+        r
+        for r in cands
+        if not (r.is_sidechain and main_ids.get(r.message_id or "", r.key) != r.key)
+    ]

@@ -37,8 +37,7 @@ from tokentrail.ingest.records import (
     SOURCE_CLAUDE_CODE,
     CCRecord,
     Problem,
-    is_better,
-    merge_requestless,
+    surviving_copies,
     to_usage_record,
 )
 from tokentrail.ledger.batch_write import (
@@ -279,21 +278,7 @@ class SQLiteLedger(ReportReads):
         reset_files: Iterable[str] = (),
     ) -> BatchResult:
         """Records + problems + checkpoints atomically (see the protocol)."""
-        incoming = 0
-        best: dict[str, CCRecord] = {}
-        for r in records:
-            incoming += 1
-            old = best.get(r.key)
-            if old is None or is_better(r, old):
-                best[r.key] = r
-        merge_requestless(best)
-        cands = list(best.values())
-        main_ids = {r.message_id: r.key for r in cands if not r.is_sidechain and r.message_id}
-        cands = [
-            r
-            for r in cands
-            if not (r.is_sidechain and main_ids.get(r.message_id or "", r.key) != r.key)
-        ]
+        incoming, cands = surviving_copies(records)
         todo = [r for r in cands if r.priced is None]
         if todo:
             for r, cost in zip(todo, self.coster().cost_many(todo), strict=True):

@@ -20,10 +20,12 @@ from typing import Any
 from tokentrail.ledger.spans import record_filters
 
 __all__ = [
+    "POINT_COLS",
     "UsagePoint",
     "distinct_values",
     "last_gap_end",
     "latest_point",
+    "point_from_row",
     "unpriced_models",
     "usage_points",
 ]
@@ -56,14 +58,16 @@ class UsagePoint:
     price_flags: str | None = None
 
 
-_POINT_COLS = (
+#: The record columns a :class:`UsagePoint` is read from, in :func:`point_from_row` order.
+POINT_COLS = (
     "ts_ms, model, session_id, input_tokens, cache_creation_tokens, cache_5m_tokens, "
     "cache_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, "
     "web_fetch_requests, cost_pico, is_final, is_sidechain, synthetic, price_flags"
 )
 
 
-def _point(row: Any) -> UsagePoint:
+def point_from_row(row: Any) -> UsagePoint:
+    """A :class:`UsagePoint` from a row of :data:`POINT_COLS` (any backend)."""
     r = tuple(row)
     return UsagePoint(
         ts_ms=int(r[0]),
@@ -99,19 +103,19 @@ def usage_points(
     ``<synthetic>`` records are included (``UsagePoint.synthetic``) unless
     ``with_synthetic`` is false; a ``models`` filter keeps only the ids it names."""
     where, args = record_filters(since_ms, until_ms, models, project, with_synthetic)
-    sql = f"SELECT {_POINT_COLS} FROM records{where} ORDER BY ts_ms, id"
-    return [_point(row) for row in db.execute(sql, args)]
+    sql = f"SELECT {POINT_COLS} FROM records{where} ORDER BY ts_ms, id"
+    return [point_from_row(row) for row in db.execute(sql, args)]
 
 
 def latest_point(db: sqlite3.Connection, *, main_thread: bool = False) -> UsagePoint | None:
     """The most recent request (of the main thread only when ``main_thread``), or None."""
     where = "synthetic = 0" + (" AND is_sidechain = 0" if main_thread else "")
     row = db.execute(
-        f"SELECT {_POINT_COLS} FROM records WHERE {where} ORDER BY ts_ms DESC, id DESC LIMIT 1"
+        f"SELECT {POINT_COLS} FROM records WHERE {where} ORDER BY ts_ms DESC, id DESC LIMIT 1"
     ).fetchone()
     if row is None:
         return None
-    return _point(row)
+    return point_from_row(row)
 
 
 def last_gap_end(db: sqlite3.Connection, before_ms: int, gap_ms: int) -> int | None:

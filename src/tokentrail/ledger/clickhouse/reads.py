@@ -24,7 +24,7 @@ from typing import Any
 
 from tokentrail.ledger.aggregate import aggregate_rollups
 from tokentrail.ledger.rollup_sql import QUARTER_MS, ROLLUP_SUMS
-from tokentrail.ledger.timeline import UsagePoint
+from tokentrail.ledger.timeline import POINT_COLS, UsagePoint, point_from_row
 from tokentrail.ledger.totals import AggregateQuery, AggregateRow
 
 __all__ = ["AGENT", "Scope", "aggregate", "distinct", "session_spans", "usage_points"]
@@ -204,13 +204,6 @@ def _point_scope(
     return s
 
 
-_POINT_COLS = (
-    "ts_ms, model, session_id, input_tokens, cache_creation_tokens, cache_5m_tokens, "
-    "cache_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, "
-    "web_fetch_requests, cost_pico, is_final, is_sidechain, synthetic, price_flags"
-)
-
-
 def usage_points(
     client: Any,
     db: str,
@@ -226,31 +219,11 @@ def usage_points(
 ) -> list[UsagePoint]:
     """Records in ``[since_ms, until_ms)`` as :class:`UsagePoint`, oldest first."""
     s = _point_scope(scope, since_ms, until_ms, models, project, with_synthetic)
-    sql = f"SELECT {_POINT_COLS} FROM {_records(db)}{s.where()} ORDER BY {order}"
+    sql = f"SELECT {POINT_COLS} FROM {_records(db)}{s.where()} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     rows = client.query(sql, parameters=s.params).result_rows
-    return [
-        UsagePoint(
-            ts_ms=int(r[0]),
-            model=str(r[1]),
-            session_id=str(r[2]),
-            input_tokens=int(r[3]),
-            cache_creation_tokens=int(r[4]),
-            cache_5m_tokens=int(r[5]),
-            cache_1h_tokens=int(r[6]),
-            cache_read_tokens=int(r[7]),
-            output_tokens=int(r[8]),
-            web_search_requests=int(r[9]),
-            web_fetch_requests=int(r[10]),
-            cost_pico=None if r[11] is None else int(r[11]),
-            is_final=bool(r[12]),
-            is_sidechain=bool(r[13]),
-            synthetic=bool(r[14]),
-            price_flags=r[15],
-        )
-        for r in rows
-    ]
+    return [point_from_row(r) for r in rows]
 
 
 def session_spans(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tokentrail.errors import LedgerError
 from tokentrail.ingest.reader import FileCheckpoint
-from tokentrail.ingest.records import CCRecord, Problem, is_better, merge_requestless
+from tokentrail.ingest.records import CCRecord, Problem, surviving_copies
 from tokentrail.ledger.batch_write import record_from_row, record_row
 from tokentrail.ledger.clickhouse import analysis, reads
 from tokentrail.ledger.clickhouse.connect import client_for, driver_error
@@ -211,21 +211,7 @@ class ClickHouseLedger:
     ) -> BatchResult:
         """Records, then problems, then checkpoints (each insert idempotent: a crash
         between them re-reads the files and inserts the same rows again)."""
-        incoming = 0
-        best: dict[str, CCRecord] = {}
-        for r in records:
-            incoming += 1
-            old = best.get(r.key)
-            if old is None or is_better(r, old):
-                best[r.key] = r
-        merge_requestless(best)
-        cands = list(best.values())
-        main_ids = {r.message_id: r.key for r in cands if not r.is_sidechain and r.message_id}
-        cands = [
-            r
-            for r in cands
-            if not (r.is_sidechain and main_ids.get(r.message_id or "", r.key) != r.key)
-        ]
+        incoming, cands = surviving_copies(records)
         todo = [r for r in cands if r.priced is None]
         if todo:
             for r, cost in zip(todo, self.coster().cost_many(todo), strict=True):
