@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tokentrail.ledger.totals import Totals
+
 __all__ = [
     "CELL_COST_SUMS",
     "CELL_SUMS",
@@ -38,21 +40,9 @@ QUARTER_MS = 900_000
 _PICO = 1_000_000_000_000  # picodollars per dollar
 _HALF = 1_000_000
 
-#: The counts summed per rollup cell, in :class:`~tokentrail.ledger.totals.Totals` order.
-COUNT_SUMS = (
-    "requests",
-    "synthetic",
-    "incomplete",
-    "unpriced",
-    "input_tokens",
-    "cache_creation_tokens",
-    "cache_5m_tokens",
-    "cache_1h_tokens",
-    "cache_read_tokens",
-    "output_tokens",
-    "web_search_requests",
-    "web_fetch_requests",
-)
+#: The counts summed per rollup cell: the count fields of
+#: :class:`~tokentrail.ledger.totals.Totals`, same names, same order.
+COUNT_SUMS: tuple[str, ...] = Totals.__match_args__[:12]
 #: Every summed column of a rollup cell: the counts, then the cost (dollars, sub-dollar pico).
 ROLLUP_SUMS = (*COUNT_SUMS, "cost_usd", "cost_sub")
 #: How many columns a cost sum (:data:`CELL_COST_SUMS`, :func:`record_cost_sums`) spans.

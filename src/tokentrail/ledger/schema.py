@@ -28,6 +28,7 @@ import sqlite3
 from tokentrail.ledger.billing_schema import BILLING
 from tokentrail.ledger.push_schema import PUSH_CHECKPOINT
 from tokentrail.ledger.rollup_sql import (
+    COUNT_SUMS,
     DIMS_INSERTED,
     QUARTER_MS,
     ROLLUP_INSERTED,
@@ -47,21 +48,7 @@ __all__ = [
 
 #: The summed columns of both rollup tables as released (0001, 0002); 0010 replaced the
 #: last, ``cost_pico``, by two (see :mod:`tokentrail.ledger.rollup_sql`).
-_V1_SUMS = (
-    "requests",
-    "synthetic",
-    "incomplete",
-    "unpriced",
-    "input_tokens",
-    "cache_creation_tokens",
-    "cache_5m_tokens",
-    "cache_1h_tokens",
-    "cache_read_tokens",
-    "output_tokens",
-    "web_search_requests",
-    "web_fetch_requests",
-    "cost_pico",
-)
+_V1_SUMS = (*COUNT_SUMS, "cost_pico")
 
 
 def _values(row: str) -> list[str]:
