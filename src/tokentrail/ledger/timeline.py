@@ -67,26 +67,14 @@ POINT_COLS = (
 
 
 def point_from_row(row: Any) -> UsagePoint:
-    """A :class:`UsagePoint` from a row of :data:`POINT_COLS` (any backend)."""
+    """A :class:`UsagePoint` from a row of :data:`POINT_COLS` (any backend: both give ints
+    for the integer columns and str for the text ones). Positional: a blocks report reads
+    every record through here."""
     r = tuple(row)
     return UsagePoint(
-        ts_ms=int(r[0]),
-        model=str(r[1]),
-        session_id=str(r[2]),
-        input_tokens=int(r[3]),
-        cache_creation_tokens=int(r[4]),
-        cache_5m_tokens=int(r[5]),
-        cache_1h_tokens=int(r[6]),
-        cache_read_tokens=int(r[7]),
-        output_tokens=int(r[8]),
-        web_search_requests=int(r[9]),
-        web_fetch_requests=int(r[10]),
-        cost_pico=None if r[11] is None else int(r[11]),
-        is_final=bool(r[12]),
-        is_sidechain=bool(r[13]),
-        synthetic=bool(r[14]),
-        price_flags=r[15],
-    )
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+        bool(r[12]), bool(r[13]), bool(r[14]), r[15],
+    )  # fmt: skip
 
 
 def usage_points(
