@@ -27,13 +27,16 @@ def write_html(
         params.update(period="custom", since=since or "", until=until or "")
     view = parse_view(params)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    from tokentrail.errors import LedgerError
+    import threading
+
     from tokentrail.ledger.readonly import ReportReads
+    from tokentrail.web.team import TeamSource
 
     with reading_reports(ledger_path, no_ingest=True) as source:
-        if not isinstance(source, ReportReads):  # a ClickHouse team ledger
-            raise LedgerError("the HTML report reads a local SQLite ledger, not a team ledger")
-        text = report_html(source, view, generated=stamp)
+        if isinstance(source, ReportReads):
+            text = report_html(source, view, generated=stamp)
+        else:  # a ClickHouse team ledger: the dashboard's view of it
+            text = report_html(TeamSource(source, threading.Lock()), view, generated=stamp)
     out = Path(path)
     tmp = out.with_name(f".{out.name}.tmp")
     try:

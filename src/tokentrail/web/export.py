@@ -10,11 +10,12 @@ from tokentrail.web.html import esc, page
 from tokentrail.web.overview import overview_body, session_table
 from tokentrail.web.server import packaged_css
 from tokentrail.web.state import PERIODS, View
+from tokentrail.web.team import TeamSource
 
 __all__ = ["report_html"]
 
 
-def report_html(source: ReportReads, view: View, *, generated: str = "") -> str:
+def report_html(source: ReportReads | TeamSource, view: View, *, generated: str = "") -> str:
     """The whole document for ``view`` over ``source``."""
     sessions = build_report(source, "session", view.options(source))
     rows = list(reversed(sessions.rows))  # latest activity first

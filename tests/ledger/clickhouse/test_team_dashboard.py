@@ -182,3 +182,29 @@ def test_version_changes_when_a_machine_pushes(
 def test_ingest_every_is_refused_on_a_team_ledger(team: tuple[str, dict[str, Path]]) -> None:
     with pytest.raises(UserInputError, match="--ingest-every"):
         serve(team[0], port=0, ingest_every=5)
+
+
+def test_the_html_report_of_the_team_is_that_of_one_ledger_with_both_trees(
+    team: tuple[str, dict[str, Path]], trees: dict[str, Path], tmp_path: Path
+) -> None:
+    """``report --html`` on a team ledger: the same document as a SQLite ledger that
+    ingested both machines' logs (the shared stylesheet, overview and sessions)."""
+    from tokentrail.cli.html_report import write_html
+    from tokentrail.web.export import report_html
+    from tokentrail.web.state import parse_view
+    from tokentrail.web.team import TeamSource
+
+    view = parse_view({"period": "all", "tz": "UTC"})
+    with SQLiteLedger(tmp_path / "both.sqlite3") as both:
+        ingest_claude_code(both, list(trees.values()))
+        want = report_html(both, view)
+    store = ClickHouseLedger(team[0], machine="x", user="x")
+    got = report_html(TeamSource(store, threading.Lock()), view)
+    store.close()
+    assert got == want
+    out = tmp_path / "team.html"
+    write_html(str(out), team[0], since=None, until=None, tz="UTC")
+    assert (
+        re.findall(r"\$[\d,]+\.\d\d", out.read_text())[:1]
+        == re.findall(r"\$[\d,]+\.\d\d", want)[:1]
+    )
