@@ -57,6 +57,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+#: Signals a worker ignores (the parent decides): blocked across the fork, so one that
+#: arrives while the child is still running the interpreter's after-fork hooks waits
+#: until the worker ignores it instead of raising KeyboardInterrupt there.
+_PARENTS_SIGNALS = {signal.SIGINT, signal.SIGHUP}
+
+
 def _worker_main(
     tasks: Connection,
     out: Connection,
@@ -70,6 +76,7 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENTS_SIGNALS)  # pending ones: ignored
     _die_with_parent(parent)
     init(*init_args)
     try:
@@ -128,7 +135,11 @@ class ForkedWorkers:
                 rep_r, rep_w = ctx.Pipe(duplex=False)
                 args = (task_r, rep_w, parent, work, init, init_args)
                 proc = ctx.Process(target=_worker_main, args=args, daemon=True)
-                proc.start()
+                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENTS_SIGNALS)
+                try:
+                    proc.start()
+                finally:  # a signal that came meanwhile is delivered to us now
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
                 task_r.close()
                 rep_w.close()
                 self.workers.append(Worker(proc, task_w, rep_r))
