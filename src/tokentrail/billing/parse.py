@@ -10,6 +10,7 @@ API leaves out is null / 0 (a dimension not grouped on is null).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -70,51 +71,58 @@ def _dim(obj: dict[str, Any], key: str, where: str) -> str | None:
     raise AdminApiError(f"{where}.{key} is not a string or null")
 
 
-def _buckets(body: Any, path: str) -> list[tuple[int, int, list[Any], str]]:
+def _dated(body: Any, path: str) -> Iterator[tuple[dict[str, Any], int, int, str]]:
+    """Each ``data[i]`` object of a page with its ``starting_at`` / ``ending_at`` instants
+    and its path (for messages)."""
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
         raise AdminApiError(f"{path}: the response has no data list")
-    out = []
-    for i, b in enumerate(data):
+    for i, item in enumerate(data):
         where = f"{path}: data[{i}]"
-        if not isinstance(b, dict):
+        if not isinstance(item, dict):
             raise AdminApiError(f"{where} is not an object")
-        start = parse_instant(b.get("starting_at"), f"{where}.starting_at")
-        end = parse_instant(b.get("ending_at"), f"{where}.ending_at")
-        results = b.get("results")
+        start = parse_instant(item.get("starting_at"), f"{where}.starting_at")
+        end = parse_instant(item.get("ending_at"), f"{where}.ending_at")
+        yield item, start, end, where
+
+
+def _results(body: Any, path: str) -> Iterator[tuple[int, int, dict[str, Any], str]]:
+    """Each ``results[j]`` object of each bucket of a report page, with its bucket's
+    instants and its path."""
+    for bucket, start, end, where in _dated(body, path):
+        results = bucket.get("results")
         if results is None:
             results = []
         if not isinstance(results, list):
             raise AdminApiError(f"{where}.results is not a list")
-        out.append((start, end, results, where))
-    return out
+        for j, r in enumerate(results):
+            w = f"{where}.results[{j}]"
+            if not isinstance(r, dict):
+                raise AdminApiError(f"{w} is not an object")
+            yield start, end, r, w
 
 
 def usage_rows(body: Any, width: str, path: str) -> list[UsageBucket]:
     """Rows of one usage-report page."""
     rows = []
-    for start, end, results, where in _buckets(body, path):
-        for j, r in enumerate(results):
-            w = f"{where}.results[{j}]"
-            if not isinstance(r, dict):
-                raise AdminApiError(f"{w} is not an object")
-            cc = _obj(r, "cache_creation", w)
-            stu = _obj(r, "server_tool_use", w)
-            dims = {d: _dim(r, d, w) for d in USAGE_DIMS}
-            rows.append(
-                UsageBucket(
-                    width,
-                    start,
-                    end,
-                    **dims,
-                    uncached_input_tokens=_count(r, "uncached_input_tokens", w),
-                    cache_5m_tokens=_count(cc, "ephemeral_5m_input_tokens", f"{w}.cache_creation"),
-                    cache_1h_tokens=_count(cc, "ephemeral_1h_input_tokens", f"{w}.cache_creation"),
-                    cache_read_tokens=_count(r, "cache_read_input_tokens", w),
-                    output_tokens=_count(r, "output_tokens", w),
-                    web_search_requests=_count(stu, "web_search_requests", f"{w}.server_tool_use"),
-                )
+    for start, end, r, w in _results(body, path):
+        cc = _obj(r, "cache_creation", w)
+        stu = _obj(r, "server_tool_use", w)
+        dims = {d: _dim(r, d, w) for d in USAGE_DIMS}
+        rows.append(
+            UsageBucket(
+                width,
+                start,
+                end,
+                **dims,
+                uncached_input_tokens=_count(r, "uncached_input_tokens", w),
+                cache_5m_tokens=_count(cc, "ephemeral_5m_input_tokens", f"{w}.cache_creation"),
+                cache_1h_tokens=_count(cc, "ephemeral_1h_input_tokens", f"{w}.cache_creation"),
+                cache_read_tokens=_count(r, "cache_read_input_tokens", w),
+                output_tokens=_count(r, "output_tokens", w),
+                web_search_requests=_count(stu, "web_search_requests", f"{w}.server_tool_use"),
             )
+        )
     return rows
 
 
@@ -134,28 +142,16 @@ def cents(value: object, where: str) -> str:
 def cost_rows(body: Any, path: str) -> list[CostBucket]:
     """Rows of one cost-report page."""
     rows = []
-    for start, end, results, where in _buckets(body, path):
-        for j, r in enumerate(results):
-            w = f"{where}.results[{j}]"
-            if not isinstance(r, dict):
-                raise AdminApiError(f"{w} is not an object")
-            dims = {d: _dim(r, d, w) for d in COST_DIMS}
-            rows.append(CostBucket(start, end, cents(r.get("amount"), f"{w}.amount"), **dims))
+    for start, end, r, w in _results(body, path):
+        dims = {d: _dim(r, d, w) for d in COST_DIMS}
+        rows.append(CostBucket(start, end, cents(r.get("amount"), f"{w}.amount"), **dims))
     return rows
 
 
 def analytics_rows(body: Any, kind: str, width: str, path: str) -> list[AnalyticsBucket]:
     """Items of one Analytics API page (``{starting_at, ending_at, group, usage|cost}``)."""
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list):
-        raise AdminApiError(f"{path}: the response has no data list")
     rows = []
-    for i, item in enumerate(data):
-        w = f"{path}: data[{i}]"
-        if not isinstance(item, dict):
-            raise AdminApiError(f"{w} is not an object")
-        start = parse_instant(item.get("starting_at"), f"{w}.starting_at")
-        end = parse_instant(item.get("ending_at"), f"{w}.ending_at")
+    for item, start, end, w in _dated(body, path):
         group = _obj(item, "group", w)
         payload = _obj(item, kind, w)
         if kind == "cost" and "amount" in payload:

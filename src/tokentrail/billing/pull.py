@@ -17,7 +17,13 @@ from tokentrail.billing.client import AdminApiError, AdminClient
 from tokentrail.billing.key import AdminKey
 from tokentrail.billing.parse import analytics_rows, cost_rows, usage_rows
 from tokentrail.billing.sdk_analytics import sdk_pages
-from tokentrail.ledger.billing_store import AnalyticsBucket, BillingStore, CostBucket, UsageBucket
+from tokentrail.ledger.billing_store import (
+    USAGE_DIMS,
+    AnalyticsBucket,
+    BillingStore,
+    CostBucket,
+    UsageBucket,
+)
 
 __all__ = [
     "ANALYTICS_BETA",
@@ -38,14 +44,8 @@ ANALYTICS_PATHS = {
 }
 FAST_MODE_BETA = "fast-mode-2026-02-01"
 ANALYTICS_BETA = "analytics-usage-cost-2026-08-24"
-USAGE_GROUPS = (
-    "model",
-    "api_key_id",
-    "workspace_id",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-)
+#: The usage report's groups (``speed`` is asked for apart: it needs the fast-mode beta).
+USAGE_GROUPS = tuple(d for d in USAGE_DIMS if d != "speed")
 COST_GROUPS = ("workspace_id", "description")
 ANALYTICS_GROUPS = ("model", "api_key_id", "workspace_id", "service_tier")
 #: Buckets per page asked for (the documented maxima).

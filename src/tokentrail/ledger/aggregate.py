@@ -29,7 +29,6 @@ from tokentrail.ledger.totals import (
 
 __all__ = ["aggregate_rollups", "local_date"]
 
-_SUMS_SQL = CELL_SUMS
 _NCOUNTS = len(COUNT_SUMS)
 _QSEC = QUARTER_MS // 1000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -179,7 +178,7 @@ def _by_key(
     ``(q, model, project)`` order, the order the cell loop meets them in), from a few
     hundred rows instead of thousands."""
     sql = (
-        f"SELECT {col}, model, project, min(q), max(q), {_SUMS_SQL} FROM {table}{where} "
+        f"SELECT {col}, model, project, min(q), max(q), {CELL_SUMS} FROM {table}{where} "
         f"GROUP BY {col}, model, project"
     )
     firsts: dict[str, tuple[int, str, str]] = {}
@@ -226,7 +225,7 @@ def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[Agg
         bounds = db.execute(f"SELECT min(q), max(q) FROM rollup_q15{where}", args).fetchone()
         spans_q = _offset_spans(bounds[0], bounds[1], tz) if bounds[0] is not None else []
         sql = (
-            f"SELECT (q * {_QSEC} + ?) / 86400 AS dayn, model, {_SUMS_SQL} FROM rollup_q15"
+            f"SELECT (q * {_QSEC} + ?) / 86400 AS dayn, model, {CELL_SUMS} FROM rollup_q15"
             f"{where}{' AND' if where else ' WHERE'} q >= ? AND q < ? GROUP BY dayn, model"
         )
         day_of: dict[int, date] = {}
@@ -253,7 +252,7 @@ def aggregate_rollups(db: sqlite3.Connection, query: AggregateQuery) -> list[Agg
             _by_key(db, table, col, where, args, by, groups, per_model, projects, spans)
         else:
             sql = (
-                f"SELECT q, model, {col}, project, {_SUMS_SQL} FROM {table}{where} "
+                f"SELECT q, model, {col}, project, {CELL_SUMS} FROM {table}{where} "
                 f"GROUP BY q, model, {col}, project"
             )
             for row in db.execute(sql, args):

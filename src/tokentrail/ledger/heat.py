@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from tokentrail.ledger.rollup_sql import CELL_COST_SUMS, QUARTER_MS, pico_of
+from tokentrail.ledger.spans import cell_filters
 
 __all__ = ["quarter_costs"]
 
@@ -25,22 +26,11 @@ def quarter_costs(
 ) -> list[tuple[int, int]]:
     """(UTC quarter-hour number, cost in picodollars) of each quarter-hour with usage in
     ``[since_ms, until_ms)`` (bounds rounded down to a quarter-hour), oldest first."""
-    where: list[str] = []
-    args: list[object] = []
-    if since_ms is not None:
-        where.append("q >= ?")
-        args.append(since_ms // QUARTER_MS)
-    if until_ms is not None:
-        where.append("q < ?")
-        args.append(until_ms // QUARTER_MS)
-    if models:
-        where.append(f"model IN ({', '.join('?' * len(models))})")
-        args.extend(models)
-    if project is not None:
-        where.append("project = ?")
-        args.append(project)
-    sql = f"SELECT q, {CELL_COST_SUMS} FROM rollup_q15"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " GROUP BY q ORDER BY q"
+    where, args = cell_filters(
+        None if since_ms is None else since_ms // QUARTER_MS,
+        None if until_ms is None else until_ms // QUARTER_MS,
+        models,
+        project,
+    )
+    sql = f"SELECT q, {CELL_COST_SUMS} FROM rollup_q15{where} GROUP BY q ORDER BY q"
     return [(int(r[0]), pico_of(r[1:])) for r in db.execute(sql, args)]

@@ -10,9 +10,35 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-__all__ = ["record_filters", "session_spans"]
+__all__ = ["cell_filters", "record_filters", "session_spans"]
 
 _Q_MS = 15 * 60 * 1000  # the rollups' quarter-hour
+
+
+def _filters(
+    column: str,
+    lo: int | None,
+    hi: int | None,
+    models: Sequence[str],
+    project: str | None,
+    conds: list[str],
+) -> tuple[str, list[object]]:
+    """``(" WHERE ...", args)``: ``conds``, ``lo <= column < hi``, ``models``, ``project``
+    (each when given); an empty clause when nothing is filtered."""
+    args: list[object] = []
+    if lo is not None:
+        conds.append(f"{column} >= ?")
+        args.append(lo)
+    if hi is not None:
+        conds.append(f"{column} < ?")
+        args.append(hi)
+    if models:
+        conds.append(f"model IN ({', '.join('?' * len(models))})")
+        args.extend(models)
+    if project is not None:
+        conds.append("project = ?")
+        args.append(project)
+    return (" WHERE " + " AND ".join(conds) if conds else ""), args
 
 
 def record_filters(
@@ -26,20 +52,18 @@ def record_filters(
     and ``project`` (each when given), ``<synthetic>`` lines only ``with_synthetic``; an
     empty clause when nothing is filtered."""
     conds = [] if with_synthetic else ["synthetic = 0"]
-    args: list[object] = []
-    if since_ms is not None:
-        conds.append("ts_ms >= ?")
-        args.append(since_ms)
-    if until_ms is not None:
-        conds.append("ts_ms < ?")
-        args.append(until_ms)
-    if models:
-        conds.append(f"model IN ({', '.join('?' * len(models))})")
-        args.extend(models)
-    if project is not None:
-        conds.append("project = ?")
-        args.append(project)
-    return (" WHERE " + " AND ".join(conds) if conds else ""), args
+    return _filters("ts_ms", since_ms, until_ms, models, project, conds)
+
+
+def cell_filters(
+    first_q: int | None,
+    end_q: int | None,
+    models: Sequence[str] = (),
+    project: str | None = None,
+) -> tuple[str, list[object]]:
+    """``(" WHERE ...", args)`` selecting the rollup cells of quarter-hours
+    ``[first_q, end_q)`` of ``models`` and ``project`` (each when given)."""
+    return _filters("q", first_q, end_q, models, project, [])
 
 
 def session_spans(
@@ -54,21 +78,12 @@ def session_spans(
     ``<synthetic>`` lines included (as the rollups count them). The rollups give each
     session's first and last quarter-hour; only the records of those two quarter-hours are
     read (through the ``ts_ms`` index), never the whole table."""
-    conds: list[str] = []
-    args: list[object] = []
-    if since_ms is not None:
-        conds.append("q >= ?")
-        args.append(since_ms // _Q_MS)
-    if until_ms is not None:
-        conds.append("q < ?")
-        args.append(-(-until_ms // _Q_MS))
-    if models:
-        conds.append(f"model IN ({', '.join('?' * len(models))})")
-        args.extend(models)
-    if project is not None:
-        conds.append("project = ?")
-        args.append(project)
-    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    where, args = cell_filters(
+        None if since_ms is None else since_ms // _Q_MS,
+        None if until_ms is None else -(-until_ms // _Q_MS),
+        models,
+        project,
+    )
     quarters = db.execute(
         f"SELECT session_id, min(q), max(q) FROM rollup_q15{where} GROUP BY session_id", args
     ).fetchall()

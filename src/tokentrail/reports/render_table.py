@@ -30,7 +30,7 @@ from rich.table import Table
 from tokentrail.ledger import Totals
 from tokentrail.reports.fit import fit_table
 from tokentrail.reports.model import Report, ReportRow, cache_hit_ratio, cost_or_none
-from tokentrail.reports.text import clip, escape_controls, usd_cents
+from tokentrail.reports.text import clip, escape_controls, short_model, usd_cents
 
 __all__ = [
     "FLAG_MARK",
@@ -66,15 +66,6 @@ def mode_for_width(width: int) -> Mode:
     if width >= 80:
         return "compact"
     return "narrow"
-
-
-def short_model(model: str) -> str:
-    """``claude-opus-4-5-20251101`` → ``opus-4-5`` (other ids unchanged)."""
-    m = model.removeprefix("claude-")
-    head, _, tail = m.rpartition("-")
-    if head and len(tail) == 8 and tail.isdigit():
-        m = head
-    return m
 
 
 _UNITS = ((10**3, "K"), (10**6, "M"), (10**9, "B"), (10**12, "T"))

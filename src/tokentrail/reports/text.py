@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["MAX_TEXT", "clip", "escape_controls", "usd_cents"]
+__all__ = ["MAX_TEXT", "clip", "escape_controls", "short_model", "usd_cents"]
 
 _CENT = Decimal("0.01")
 
@@ -66,3 +66,12 @@ def usd_cents(value: Decimal) -> str:
     if not cents and value:
         return "-<$0.01" if value < 0 else "<$0.01"
     return f"${cents:,}"
+
+
+def short_model(model: str) -> str:
+    """``claude-opus-4-5-20251101`` → ``opus-4-5`` (other ids unchanged)."""
+    m = model.removeprefix("claude-")
+    head, _, tail = m.rpartition("-")
+    if head and len(tail) == 8 and tail.isdigit():
+        m = head
+    return m

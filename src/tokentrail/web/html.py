@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from tokentrail.ledger.totals import Totals
 from tokentrail.reports.model import cache_hit_ratio, cost_or_none
-from tokentrail.reports.text import clip, escape_controls, usd_cents
+from tokentrail.reports.text import clip, escape_controls, short_model, usd_cents
 
 __all__ = [
     "NAV",
@@ -88,15 +88,6 @@ def amount_text(t: Totals) -> str:
 def money(value: Decimal | None) -> str:
     """A bare amount as the tables show it (``-`` for None)."""
     return "-" if value is None else usd_cents(value)
-
-
-def short_model(model: str) -> str:
-    """``claude-opus-4-5-20251101`` → ``opus-4-5`` (as the CLI tables)."""
-    m = model.removeprefix("claude-")
-    head, _, tail = m.rpartition("-")
-    if head and len(tail) == 8 and tail.isdigit():
-        m = head
-    return m
 
 
 def totals_cells(t: Totals) -> list[str]:
